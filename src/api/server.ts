@@ -1,0 +1,72 @@
+// Builds the Fastify application: plugins, error handling, OpenAPI, routes.
+// It opens nothing itself — the caller passes the opened database — so tests
+// build it around their own database and use `app.inject`.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Config } from '../config.ts';
+import type { Database } from '../storage/db.ts';
+import { registerErrorHandling } from './plugins/errors.ts';
+import { ErrorBody } from './schemas.ts';
+import healthRoutes from './routes/health/index.ts';
+import regionRoutes from './routes/regions/index.ts';
+import testRoutes from './routes/test/index.ts';
+
+export interface AppDeps {
+  database: Database;
+  config: Pick<Config, 'logLevel' | 'testRoutes'>;
+}
+
+export type AppInstance = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+}
+
+export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLogger } = {}): Promise<AppInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: { level: deps.config.logLevel } }),
+    // A caller's X-Request-Id is kept (so logs join up across systems),
+    // otherwise we make one; it is echoed back on every response.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // On close, stop keep-alive connections that are idle, let the busy
+    // ones finish their request.
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('deps', deps);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandling(app);
+  app.addSchema(ErrorBody);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'haochaping — 政务服务“好差评”',
+        version: '1',
+        description: 'Government-service good/bad ratings as the Guangxi rules define them. Errors are {"error":{"id","message"}}.',
+      },
+      tags: [{ name: 'health' }, { name: 'regions', description: 'R1: the five administrative levels of Guangxi' }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes);
+  await app.register(regionRoutes, { prefix: '/api/v1' });
+  if (deps.config.testRoutes) await app.register(testRoutes, { prefix: '/api/v1/_test' });
+  return app;
+}

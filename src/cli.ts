@@ -1,0 +1,117 @@
+// haochaping: serve | migrate | seed | jobs run [--now ISO]
+// (also `npm run cli -- <command>`).
+import { Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { seedRegions } from './app/seed.ts';
+import { runJobsNow } from './jobs/scheduler.ts';
+import { SCHEDULE } from './jobs/schedule.ts';
+import { DatabaseUnavailableError, openDatabase, type Database } from './storage/db.ts';
+import { migrate, MigrationError } from './storage/migrate.ts';
+import { Lifecycle, serve, StartupAborted } from './serve.ts';
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) process.stderr.write(`haochaping: config: ${problem}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
+
+/** One clear line and a non-zero exit for what an operator can fix. */
+function fail(error: unknown): never {
+  if (error instanceof DatabaseUnavailableError || error instanceof MigrationError) {
+    process.stderr.write(`haochaping: ${error.message}\n`);
+    process.exit(69); // EX_UNAVAILABLE
+  }
+  process.stderr.write(`haochaping: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+}
+
+async function withDatabase<T>(fn: (database: Database, config: Config) => Promise<T>): Promise<T> {
+  const config = configOrExit();
+  const database = await openDatabase(config.database).catch(fail);
+  try {
+    return await fn(database, config);
+  } finally {
+    await database.close();
+  }
+}
+
+function instant(value: string): Date {
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(date.getTime())) {
+    throw new InvalidArgumentError('expected an ISO 8601 instant, e.g. 2026-03-08T00:00:00+08:00');
+  }
+  return date;
+}
+
+const program = new Command('haochaping').description('政务服务“好差评” — the Guangxi government-service rating platform');
+
+program
+  .command('serve')
+  .description('migrate, seed an empty database, and serve the API (and the job scheduler unless JOBS=false)')
+  .action(async () => {
+    const config = configOrExit();
+    const log = pino({ level: config.logLevel });
+    const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
+    lifecycle.handleSignals();
+    try {
+      await serve(config, log, lifecycle);
+    } catch (error) {
+      if (error instanceof StartupAborted) return; // a signal came during start-up; lifecycle exits
+      await lifecycle.stop('start-up failed');
+      fail(error);
+    }
+  });
+
+program
+  .command('migrate')
+  .description('apply pending SQL migrations and exit')
+  .action(() =>
+    withDatabase(async ({ db }) => {
+      const applied = await migrate(db, { log: (line) => console.log(line) }).catch(fail);
+      console.log(applied.length ? `applied ${applied.length} migration(s)` : 'database is up to date');
+    }),
+  );
+
+program
+  .command('seed')
+  .description('load or refresh reference data (the region tree of R1)')
+  .action(() =>
+    withDatabase(async ({ db }) => {
+      await migrate(db).catch(fail);
+      const { changed, total } = await seedRegions(db);
+      console.log(`regions: ${total} in the database, ${changed} inserted or renamed`);
+    }),
+  );
+
+const jobs = program.command('jobs').description('scheduled work');
+jobs
+  .command('list')
+  .description('the schedule table')
+  .action(() => {
+    if (!SCHEDULE.length) console.log('no jobs are scheduled yet');
+    for (const job of SCHEDULE) console.log(`${job.name}\t${job.cron} (Asia/Shanghai)\t${job.description}`);
+  });
+jobs
+  .command('run')
+  .description('run every scheduled job once, now or as of the given instant')
+  .option('--now <iso>', 'run as of this instant instead of the clock', instant)
+  .option('--job <name...>', 'run only these jobs')
+  .action((options: { now?: Date; job?: string[] }) =>
+    withDatabase(async (database, config) => {
+      await migrate(database.db).catch(fail);
+      const now = options.now ?? new Date();
+      const log = pino({ level: config.logLevel });
+      const results = await runJobsNow(database, now, log, options.job).catch(fail);
+      if (!results.length) console.log(`no jobs to run (as of ${now.toISOString()})`);
+      for (const r of results) console.log(`${r.name}: ${r.summary}`);
+    }),
+  );
+
+await program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,108 @@
+// Configuration from the environment, validated once at boot.
+// Every variable is documented in .env.example; a bad value gives one line
+// naming the variable, and the process exits non-zero before touching the
+// database.
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export type DatabaseConfig =
+  | { kind: 'server'; url: string; poolMax: number }
+  | { kind: 'embedded'; dataDir: string };
+
+export interface Config {
+  host: string;
+  port: number;
+  database: DatabaseConfig;
+  /** Folder of everything the embedded platform keeps on disk (database, key files). */
+  dataDir: string;
+  logLevel: LogLevel;
+  /** How long a graceful shutdown waits for in-flight requests before giving up. */
+  shutdownTimeoutMs: number;
+  /** Whether `serve` also runs the job scheduler (pg-boss). */
+  jobs: boolean;
+  /** Registers test-only routes; never set outside the test suite. */
+  testRoutes: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    problems.push(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+function flag(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  problems.push(`${name} must be true or false (got ${JSON.stringify(raw)})`);
+  return fallback;
+}
+
+/** The URL with its password replaced, safe to print in logs and errors. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+}
+
+function databaseUrl(env: Env, problems: string[]): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`DATABASE_URL must be a postgres:// URL, or unset for the embedded database (got ${JSON.stringify(redactUrl(raw))})`);
+    return undefined;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    problems.push(`DATABASE_URL must start with postgres:// or postgresql:// (got ${JSON.stringify(url.protocol)}); unset it for the embedded database`);
+    return undefined;
+  }
+  if (!url.hostname && !url.searchParams.get('host')) {
+    problems.push(`DATABASE_URL names no host (got ${JSON.stringify(redactUrl(raw))})`);
+    return undefined;
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const port = integer(env, 'PORT', 3000, 0, 65535, problems);
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const dataDir = path.resolve(cwd, env.DATA_DIR?.trim() || 'data');
+  const url = databaseUrl(env, problems);
+  const poolMax = integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000, problems);
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(env.LOG_LEVEL)})`);
+  }
+  const shutdownTimeoutMs = integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000, problems);
+  const jobs = flag(env, 'JOBS', true, problems);
+  const testRoutes = flag(env, 'HAOCHAPING_TEST_ROUTES', false, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    host,
+    port,
+    database: url ? { kind: 'server', url, poolMax } : { kind: 'embedded', dataDir: path.join(dataDir, 'pglite') },
+    dataDir,
+    logLevel,
+    shutdownTimeoutMs,
+    jobs,
+    testRoutes,
+  };
+}

@@ -1,0 +1,27 @@
+// Typed errors with a stable id. The id is the contract with clients (it
+// never changes once published); the message is for people. The API maps
+// `kind` to an HTTP status in one place (src/api/plugins/errors.ts).
+
+export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'gone' | 'too_many' | 'unavailable';
+
+export interface FieldProblem {
+  /** Where the problem is: a JSON pointer into the request, or a column name in an import. */
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly id: string,
+    readonly kind: ErrorKind,
+    message: string,
+    readonly fields?: FieldProblem[],
+  ) {
+    super(message);
+  }
+}
+
+export const invalid = (id: string, message: string, fields?: FieldProblem[]) => new AppError(id, 'invalid', message, fields);
+export const notFound = (id: string, message: string) => new AppError(id, 'not_found', message);
+export const conflict = (id: string, message: string) => new AppError(id, 'conflict', message);

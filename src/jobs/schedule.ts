@@ -1,0 +1,30 @@
+// The one table of scheduled work. Every job here:
+// - is safe to run twice, or from two processes at once (it marks what it has
+//   done in the database, or its writes are idempotent);
+// - takes `now` from its context, never from the clock, so that
+//   `haochaping jobs run --now <ISO>` runs it as of any instant.
+// Cron expressions are read in China Standard Time (Asia/Shanghai).
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { DB } from '../storage/schema.ts';
+
+export const JOB_TIME_ZONE = 'Asia/Shanghai';
+
+export interface JobContext {
+  db: Kysely<DB>;
+  now: Date;
+  log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+}
+
+export interface JobDefinition {
+  /** Queue name in pg-boss; lowercase words with dashes. */
+  name: string;
+  /** Five-field cron in China time. */
+  cron: string;
+  description: string;
+  /** Does the work as of ctx.now and returns a one-line summary. */
+  run(ctx: JobContext): Promise<string>;
+}
+
+// Later issues add jobs here (default ratings R6, review deadlines, …).
+export const SCHEDULE: readonly JobDefinition[] = [];

@@ -1,0 +1,99 @@
+// The life of a serving process: open the database, migrate, seed what an
+// empty database needs, listen, run the scheduler — and on SIGTERM/SIGINT
+// undo those in reverse: stop accepting, finish in-flight requests, stop the
+// scheduler, close the database cleanly. A signal during start-up stops it
+// after the step in progress (each step is a transaction or idempotent, so a
+// kill -9 at any point leaves a database that starts again).
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { redactUrl } from './config.ts';
+import { buildApp } from './api/server.ts';
+import { seedRegionsIfEmpty } from './app/seed.ts';
+import { startScheduler } from './jobs/scheduler.ts';
+import { openDatabase } from './storage/db.ts';
+import { migrate } from './storage/migrate.ts';
+
+export class Lifecycle {
+  #closers: { name: string; close: () => Promise<void> }[] = [];
+  #stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get stopping(): boolean {
+    return this.#stopping !== null;
+  }
+
+  /** Registers what to undo on stop; undone last-in first-out. */
+  onStop(name: string, close: () => Promise<void>): void {
+    this.#closers.push({ name, close });
+  }
+
+  stop(reason: string): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    this.log.info(`stopping (${reason})`);
+    const timer = setTimeout(() => {
+      this.log.error(`shutdown did not finish within ${this.timeoutMs} ms; exiting`);
+      process.exit(1);
+    }, this.timeoutMs);
+    timer.unref();
+    this.#stopping = (async () => {
+      for (const { name, close } of this.#closers.reverse()) {
+        try {
+          await close();
+        } catch (error) {
+          this.log.error({ err: error }, `error while closing ${name}`);
+        }
+      }
+      clearTimeout(timer);
+    })();
+    return this.#stopping;
+  }
+
+  /** Ends the process on SIGTERM/SIGINT; a second signal ends it at once. */
+  handleSignals(): void {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(signal, () => {
+        if (this.#stopping) {
+          this.log.warn(`second ${signal}: exiting now`);
+          process.exit(130);
+        }
+        void this.stop(signal).then(() => process.exit(0));
+      });
+    }
+  }
+}
+
+export class StartupAborted extends Error {}
+
+export async function serve(config: Config, log: Logger, lifecycle: Lifecycle): Promise<void> {
+  const step = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (lifecycle.stopping) throw new StartupAborted();
+    const value = await fn();
+    if (lifecycle.stopping) throw new StartupAborted();
+    return value;
+  };
+
+  const where = config.database.kind === 'server' ? redactUrl(config.database.url) : config.database.dataDir;
+  log.info(`opening the ${config.database.kind} database (${where})`);
+  const database = await openDatabase(config.database);
+  lifecycle.onStop('database', () => database.close());
+  if (lifecycle.stopping) throw new StartupAborted();
+
+  await step(() => migrate(database.db, { log: (line) => log.info(line) }));
+  const seeded = await step(() => seedRegionsIfEmpty(database.db));
+  if (seeded) log.info(`loaded ${seeded.total} regions (first start)`);
+
+  const app = await step(() => buildApp({ database, config }, { logger: log }));
+  lifecycle.onStop('http server', () => app.close());
+  const address = await step(() => app.listen({ host: config.host, port: config.port }));
+
+  if (config.jobs) {
+    const scheduler = await step(() => startScheduler(database, log));
+    lifecycle.onStop('job scheduler', () => scheduler.stop());
+  }
+  const shown = address.replace('//127.0.0.1', '//localhost');
+  log.info(`haochaping is ready at ${shown} — API docs at ${shown}/docs (${config.database.kind} database)`);
+}
