@@ -94,6 +94,5 @@ export async function serve(config: Config, log: Logger, lifecycle: Lifecycle): 
     const scheduler = await step(() => startScheduler(database, log));
     lifecycle.onStop('job scheduler', () => scheduler.stop());
   }
-  const shown = address.replace('//127.0.0.1', '//localhost');
-  log.info(`haochaping is ready at ${shown} — API docs at ${shown}/docs (${config.database.kind} database)`);
+  log.info(`haochaping is ready at ${address} — API docs at ${address}/docs (${config.database.kind} database)`);
 }

@@ -47,8 +47,15 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('deps', deps);
+  // Once closing, answer in-flight requests with Connection: close so that
+  // keep-alive clients do not hold the process open after their response.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
   registerErrorHandling(app);
   app.addSchema(ErrorBody);

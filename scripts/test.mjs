@@ -1,0 +1,37 @@
+// npm test: type-check, then the suite on both databases — embedded PGlite
+// and the PostgreSQL server at TEST_DATABASE_URL (default
+// postgres://postgres@127.0.0.1:5432/test). Outside CI, a missing server
+// skips its half with a notice; under CI=true it is required.
+// Extra arguments go to vitest (e.g. `npm test -- test/api`).
+import { spawnSync } from 'node:child_process';
+import pg from 'pg';
+
+const url = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const ci = /^(1|true)$/i.test(process.env.CI ?? '');
+const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 1;
+
+if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) {
+  console.error('npm test: type-check failed');
+  process.exit(1);
+}
+
+let serverUp = false;
+const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+try {
+  await client.connect();
+  await client.query('select 1');
+  serverUp = true;
+} catch (error) {
+  const where = url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+  if (ci) {
+    console.error(`npm test: the PostgreSQL server at ${where} is required under CI and is not reachable (${error.code ?? error.message})`);
+    process.exit(1);
+  }
+  console.warn(`\n*** NOTICE: no PostgreSQL server at ${where} (${error.code ?? error.message}).`);
+  console.warn('*** Running the embedded-database half only; set TEST_DATABASE_URL to include the server.\n');
+} finally {
+  await client.end().catch(() => {});
+}
+
+const projects = serverUp ? [] : ['--project', 'unit', '--project', 'embedded'];
+process.exit(run('npx', ['vitest', 'run', ...projects, ...process.argv.slice(2)]));

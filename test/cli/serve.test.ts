@@ -1,0 +1,132 @@
+// The platform as an operator runs it: one command starts it on an empty
+// database; signals stop it gracefully; kills at bad moments leave a
+// database that starts again; bad settings give one clear line.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServerDatabase, engine } from '../support/db.ts';
+import { runCli, spawnServe, startServe, waitFor } from '../support/process.ts';
+
+let env: Record<string, string>;
+let cleanup = async () => {};
+
+beforeAll(async () => {
+  if (engine === 'server') {
+    const created = await createServerDatabase('empty');
+    env = { DATABASE_URL: created.url };
+    cleanup = created.drop;
+  } else {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-serve-'));
+    env = { DATA_DIR: dir };
+    cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+afterAll(() => cleanup());
+
+const json = async (url: string) => {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+describe(`serve on the ${engine} database`, () => {
+  it('starts on an empty database: migrated, regions loaded, ready', async () => {
+    const served = await startServe({ ...env, JOBS: 'true' });
+    try {
+      expect(await json(`${served.url}/readyz`)).toMatchObject({ status: 200, body: { status: 'ready', database: engine } });
+      const cities = await json(`${served.url}/api/v1/regions?parent=450000`);
+      expect(cities.body.total).toBe(14);
+      expect(served.output()).toContain('loaded 18091 regions (first start)');
+      expect(served.output()).toContain('job scheduler started');
+    } finally {
+      served.proc.kill('SIGTERM');
+      expect(await served.exited).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it('finishes an in-flight request on SIGTERM, then exits 0 and frees the database', async () => {
+    const served = await startServe({ ...env, HAOCHAPING_TEST_ROUTES: 'true', JOBS: 'false' });
+    const inFlight = fetch(`${served.url}/api/v1/_test/slow?ms=1500`).then(async (r) => ({ status: r.status, body: await r.json() }));
+    await new Promise((r) => setTimeout(r, 300));
+    served.proc.kill('SIGTERM');
+    expect(await inFlight).toEqual({ status: 200, body: { slept: 1500 } });
+    expect(await served.exited).toEqual({ code: 0, signal: null });
+    expect(served.output()).toContain('stopping (SIGTERM)');
+    // The same database starts again at once (and on PGlite, the folder lock was released).
+    const again = await startServe({ ...env, JOBS: 'false' });
+    expect((await json(`${again.url}/readyz`)).status).toBe(200);
+    again.proc.kill('SIGINT');
+    expect((await again.exited).code).toBe(0);
+  });
+
+  it('starts again after kill -9 in the middle of a request', async () => {
+    const served = await startServe({ ...env, HAOCHAPING_TEST_ROUTES: 'true', JOBS: 'false' });
+    const inFlight = fetch(`${served.url}/api/v1/_test/slow?ms=3000`).catch(() => 'connection lost');
+    await new Promise((r) => setTimeout(r, 300));
+    served.proc.kill('SIGKILL');
+    expect(await served.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await inFlight).toBe('connection lost');
+    const again = await startServe({ ...env, JOBS: 'false' });
+    expect((await json(`${again.url}/readyz`)).status).toBe(200);
+    expect((await json(`${again.url}/api/v1/regions?parent=450100`)).body.total).toBe(12);
+    again.proc.kill('SIGTERM');
+    await again.exited;
+  });
+
+  it('starts again after kill -9 during start-up, and stops cleanly on SIGTERM during start-up', async () => {
+    const killed = spawnServe({ ...env, JOBS: 'false' });
+    await waitFor(() => killed.output().includes('opening the'));
+    killed.proc.kill('SIGKILL');
+    await killed.exited;
+
+    const stopped = spawnServe({ ...env, JOBS: 'false' });
+    await waitFor(() => stopped.output().includes('opening the'));
+    stopped.proc.kill('SIGTERM');
+    expect((await stopped.exited).code).toBe(0);
+
+    const again = await startServe({ ...env, JOBS: 'false' });
+    expect((await json(`${again.url}/readyz`)).status).toBe(200);
+    again.proc.kill('SIGTERM');
+    await again.exited;
+  });
+
+  it('migrate and jobs run work as commands', () => {
+    const migrated = runCli(['migrate'], env);
+    expect(migrated.status).toBe(0);
+    expect(migrated.stdout).toContain('database is up to date');
+    const jobs = runCli(['jobs', 'run', '--now', '2026-03-08T00:00:00+08:00'], env);
+    expect(jobs.status).toBe(0);
+    expect(jobs.stdout).toContain('no jobs to run (as of 2026-03-07T16:00:00.000Z)');
+    const badNow = runCli(['jobs', 'run', '--now', 'yesterday'], env);
+    expect(badNow.status).not.toBe(0);
+    expect(badNow.stderr).toContain('expected an ISO 8601 instant');
+  });
+});
+
+describe('bad settings give one clear line and a non-zero exit', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'haochaping: config: PORT must be a whole number from 0 to 65535 (got "abc")'],
+    [{ DATABASE_URL: 'mysql://root@127.0.0.1/x' }, 'haochaping: config: DATABASE_URL must start with postgres://'],
+    [{ DATABASE_URL: 'postgres://u:secret@127.0.0.1:1/x' }, 'haochaping: cannot connect to the database at postgres://u:***@127.0.0.1:1/x: ECONNREFUSED'],
+  ])('%j', (bad, line) => {
+    const result = runCli(['serve'], { ...bad, DATA_DIR: os.tmpdir() });
+    expect(result.status).not.toBe(0);
+    expect(result.status).not.toBeNull();
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(line);
+    expect(result.stderr).not.toContain('secret');
+  });
+
+  it.runIf(engine === 'embedded')('refuses a second process on the same embedded data folder', async () => {
+    const first = await startServe({ ...env, JOBS: 'false' });
+    try {
+      const second = runCli(['serve'], { ...env, PORT: '0' });
+      expect(second.status).toBe(69);
+      expect(second.stderr.trim()).toMatch(/^haochaping: the embedded database in .* is in use by process \d+; stop it first/);
+    } finally {
+      first.proc.kill('SIGTERM');
+      await first.exited;
+    }
+  });
+});

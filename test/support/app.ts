@@ -1,0 +1,23 @@
+// Builds the API around the test file's database, for `app.inject`.
+import { afterAll, beforeAll } from 'vitest';
+import { buildApp, type AppInstance } from '../../src/api/server.ts';
+import { useTestDatabase, type TestDatabase } from './db.ts';
+
+export function useTestApp(): { app: () => AppInstance; database: () => TestDatabase } {
+  const database = useTestDatabase();
+  let app: AppInstance | undefined;
+  beforeAll(async () => {
+    app = await buildApp({ database: database(), config: { logLevel: 'silent', testRoutes: false } });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  return {
+    app: () => {
+      if (!app) throw new Error('the app is built in beforeAll');
+      return app;
+    },
+    database,
+  };
+}

@@ -1,0 +1,35 @@
+// Three projects: `unit` (pure domain tables, run once) and the same
+// integration/API/CLI suite twice — on embedded PGlite and on the PostgreSQL
+// server. `npm test` (scripts/test.mjs) picks which of them run.
+import { defineConfig } from 'vitest/config';
+
+const dbSuites = ['test/integration/**/*.test.ts', 'test/api/**/*.test.ts', 'test/cli/**/*.test.ts'];
+
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/domain/**/*.test.ts', 'test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'embedded',
+          include: dbSuites,
+          env: { HAOCHAPING_TEST_DB: 'embedded' },
+          globalSetup: ['test/support/setupEmbedded.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'server',
+          include: dbSuites,
+          env: { HAOCHAPING_TEST_DB: 'server' },
+          globalSetup: ['test/support/setupServer.ts'],
+        },
+      },
+    ],
+  },
+});
