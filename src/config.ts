@@ -24,6 +24,8 @@ export interface Config {
   jobs: boolean;
   /** Registers test-only routes; never set outside the test suite. */
   testRoutes: boolean;
+  /** Base64 of the 32-byte master key protecting personal data; unset → a key file in dataDir. */
+  protectionKey?: string;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +96,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const shutdownTimeoutMs = integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000, problems);
   const jobs = flag(env, 'JOBS', true, problems);
   const testRoutes = flag(env, 'HAOCHAPING_TEST_ROUTES', false, problems);
+  const protectionKey = env.PROTECTION_KEY?.trim() || undefined;
+  if (protectionKey && Buffer.from(protectionKey, 'base64').length !== 32) {
+    problems.push('PROTECTION_KEY must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)');
+  }
   if (problems.length) throw new ConfigError(problems);
   return {
     host,
@@ -104,5 +110,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     shutdownTimeoutMs,
     jobs,
     testRoutes,
+    protectionKey,
   };
 }

@@ -89,11 +89,12 @@ export async function migrate(
   options: { migrations?: Migration[]; log?: (line: string) => void } = {},
 ): Promise<Migration[]> {
   const migrations = options.migrations ?? readMigrations();
-  await ensureTable(db);
   const done: Migration[] = [];
   for (;;) {
     const applied = await db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
+      // Under the lock: two concurrent CREATE TABLE IF NOT EXISTS can collide.
+      await ensureTable(trx);
       const { pending } = await migrationStatus(trx, migrations);
       const next = pending[0];
       if (!next) return null;

@@ -1,0 +1,63 @@
+// Protection at rest for personal data (R9, and staff's own ID number and
+// phone, R2): AES-256-GCM with a fresh IV per value, and a keyed hash
+// (HMAC-SHA-256) to find equal values without decrypting. Both keys are
+// derived from one master key (HKDF), given as PROTECTION_KEY or kept in a
+// key file that the first start creates.
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const FORMAT = 'v1';
+
+export class Protector {
+  readonly #encryptionKey: Buffer;
+  readonly #hashKey: Buffer;
+
+  constructor(masterKey: Buffer) {
+    if (masterKey.length !== 32) throw new Error('the protection key must be 32 bytes');
+    this.#encryptionKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'haochaping/encrypt/v1', 32));
+    this.#hashKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'haochaping/hash/v1', 32));
+  }
+
+  encrypt(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#encryptionKey, iv);
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return `${FORMAT}:${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64')}`;
+  }
+
+  decrypt(stored: string): string {
+    const [format, payload] = stored.split(':');
+    if (format !== FORMAT || !payload) throw new Error('not a protected value');
+    const raw = Buffer.from(payload, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', this.#encryptionKey, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(raw.length - 16));
+    return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+  }
+
+  /** Equal inputs (after trimming and upper-casing) give equal hashes. */
+  hash(value: string): string {
+    return createHmac('sha256', this.#hashKey).update(value.trim().toUpperCase()).digest('hex');
+  }
+}
+
+/**
+ * The master key: PROTECTION_KEY (base64 of 32 bytes) when given, otherwise
+ * the key file in the data folder, created on first start. Losing the key
+ * file makes protected values unreadable; back it up with the database.
+ */
+export function loadProtectionKey(options: { key?: string; dataDir: string }): { key: Buffer; source: string; created: boolean } {
+  if (options.key) return { key: Buffer.from(options.key, 'base64'), source: 'PROTECTION_KEY', created: false };
+  const file = path.join(options.dataDir, 'keys', 'protection.key');
+  if (fs.existsSync(file)) return { key: Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64'), source: file, created: false };
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const key = randomBytes(32);
+  try {
+    fs.writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another process created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadProtectionKey(options);
+    throw error;
+  }
+  return { key, source: file, created: true };
+}

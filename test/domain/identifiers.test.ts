@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import {
+  creditCodeCheckChar,
+  isValidCreditCode,
+  isValidMobile,
+  isValidResidentId,
+  maskIdNumber,
+  maskPhone,
+  residentIdCheckChar,
+} from '../../src/domain/identifiers.ts';
+
+describe('R2 unified social credit code (GB 32100-2015)', () => {
+  it.each([
+    ['91350100M000100Y43', true], // the standard's worked example
+    ['91350100M000100Y44', false], // wrong check character
+    ['91350100M000100Y4', false], // 17 characters
+    ['91350100M000100I43', false], // I is not in the alphabet
+    ['91350100m000100Y43', false], // lower case
+    ['', false],
+  ])('%s → %s', (code, valid) => {
+    expect(isValidCreditCode(code)).toBe(valid);
+  });
+
+  it('computes the check character that makes a code valid', () => {
+    expect(creditCodeCheckChar('91350100M000100Y4')).toBe('3');
+    expect(creditCodeCheckChar('1145010000000001')).toBeNull();
+    const first17 = '11450100MB0000001';
+    expect(isValidCreditCode(first17 + creditCodeCheckChar(first17))).toBe(true);
+  });
+});
+
+describe('resident ID number (GB 11643-1999)', () => {
+  it.each([
+    ['11010519491231002X', true], // the standard's example
+    ['110105194912310021', false], // wrong check digit
+    ['11010519491331002X', false], // month 13
+    ['11010519490230002X', false], // 30 February
+    ['1101051949123100', false],
+    ['11010519491231002x', false],
+  ])('%s → %s', (id, valid) => {
+    expect(isValidResidentId(id)).toBe(valid);
+  });
+
+  it('gives the check character', () => {
+    expect(residentIdCheckChar('11010519491231002')).toBe('X');
+  });
+});
+
+describe('mobile numbers and masks', () => {
+  it.each([
+    ['13812345678', true],
+    ['19912345678', true],
+    ['12812345678', false],
+    ['1381234567', false],
+    ['+8613812345678', false],
+  ])('%s → %s', (phone, valid) => expect(isValidMobile(phone)).toBe(valid));
+
+  it('masks ID numbers and phones as the rules show them', () => {
+    expect(maskIdNumber('450102199001011234')).toBe('4501**********1234');
+    expect(maskPhone('13812345678')).toBe('138****5678');
+  });
+});
