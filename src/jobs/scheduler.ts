@@ -6,6 +6,8 @@ import type { Database } from '../storage/db.ts';
 import { JOB_TIME_ZONE, SCHEDULE, type JobContext, type JobDefinition } from './schedule.ts';
 
 export interface Scheduler {
+  /** Queues one run of a scheduled job now (outside its cron). */
+  trigger(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -13,6 +15,7 @@ export async function startScheduler(
   database: Database,
   log: FastifyBaseLogger,
   jobs: readonly JobDefinition[] = SCHEDULE,
+  options: { pollingIntervalSeconds?: number } = {},
 ): Promise<Scheduler> {
   const boss = new PgBoss({
     ...(database.jobExecutor ? { db: database.jobExecutor } : { connectionString: database.url!, max: 2 }),
@@ -29,7 +32,7 @@ export async function startScheduler(
   for (const job of jobs) {
     await boss.createQueue(job.name);
     await boss.schedule(job.name, job.cron, {}, { tz: JOB_TIME_ZONE, singletonKey: job.name });
-    await boss.work(job.name, async () => {
+    await boss.work(job.name, { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async () => {
       const started = Date.now();
       const summary = await job.run({ db: database.db, now: new Date(), log });
       log.info({ job: job.name, ms: Date.now() - started }, summary);
@@ -37,6 +40,10 @@ export async function startScheduler(
   }
   log.info({ jobs: jobs.map((j) => j.name) }, `job scheduler started (${jobs.length} scheduled)`);
   return {
+    async trigger(name) {
+      if (!wanted.has(name)) throw new Error(`no scheduled job is called ${name}`);
+      await boss.send(name, {}, { singletonKey: `${name}-manual` });
+    },
     async stop() {
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     },
