@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { redactUrl } from './config.ts';
 import { buildApp } from './api/server.ts';
 import { seedRegionsIfEmpty } from './app/seed.ts';
+import { createServices } from './app/context.ts';
 import { startScheduler } from './jobs/scheduler.ts';
 import { openDatabase } from './storage/db.ts';
 import { migrate } from './storage/migrate.ts';
@@ -86,7 +87,8 @@ export async function serve(config: Config, log: Logger, lifecycle: Lifecycle): 
   const seeded = await step(() => seedRegionsIfEmpty(database.db));
   if (seeded) log.info(`loaded ${seeded.total} regions (first start)`);
 
-  const app = await step(() => buildApp({ database, config }, { logger: log }));
+  const services = createServices(database.db, config, log);
+  const app = await step(() => buildApp({ database, config, services }, { logger: log }));
   lifecycle.onStop('http server', () => app.close());
   const address = await step(() => app.listen({ host: config.host, port: config.port }));
 

@@ -12,11 +12,16 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { ErrorBody } from './schemas.ts';
 import healthRoutes from './routes/health/index.ts';
 import regionRoutes from './routes/regions/index.ts';
+import catalogueRoutes from './routes/catalogue/index.ts';
+import importRoutes from './routes/imports/index.ts';
+import type { Services } from '../app/context.ts';
 import testRoutes from './routes/test/index.ts';
 
 export interface AppDeps {
   database: Database;
   config: Pick<Config, 'logLevel' | 'testRoutes'>;
+  /** What use cases are given: the database, the protector, the clock. */
+  services: Services;
 }
 
 export type AppInstance = FastifyInstance<
@@ -67,13 +72,25 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
         version: '1',
         description: 'Government-service good/bad ratings as the Guangxi rules define them. Errors are {"error":{"id","message"}}.',
       },
-      tags: [{ name: 'health' }, { name: 'regions', description: 'R1: the five administrative levels of Guangxi' }],
+      tags: [
+        { name: 'health' },
+        { name: 'regions', description: 'R1: the five administrative levels of Guangxi' },
+        { name: 'business-lines', description: 'R2: 业务条线' },
+        { name: 'agencies', description: 'R2: 政务服务机构' },
+        { name: 'centers', description: 'R1: 政务服务中心 and 分中心' },
+        { name: 'windows', description: 'R2: 窗口' },
+        { name: 'staff', description: 'R2, R3: 窗口工作人员 and their dated assignments' },
+        { name: 'matters', description: 'R7: 政务服务事项' },
+        { name: 'imports', description: 'Bulk import from .xlsx or CSV' },
+      ],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes);
   await app.register(regionRoutes, { prefix: '/api/v1' });
+  await app.register(catalogueRoutes, { prefix: '/api/v1' });
+  await app.register(importRoutes, { prefix: '/api/v1' });
   if (deps.config.testRoutes) await app.register(testRoutes, { prefix: '/api/v1/_test' });
   return app;
 }

@@ -2,7 +2,17 @@
 // never changes once published); the message is for people. The API maps
 // `kind` to an HTTP status in one place (src/api/plugins/errors.ts).
 
-export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'gone' | 'too_many' | 'unavailable';
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'not_allowed'
+  | 'conflict'
+  | 'gone'
+  | 'unprocessable'
+  | 'too_many'
+  | 'unavailable';
 
 export interface FieldProblem {
   /** Where the problem is: a JSON pointer into the request, or a column name in an import. */

@@ -2,12 +2,14 @@
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type AppInstance } from '../../src/api/server.ts';
 import { useTestDatabase, type TestDatabase } from './db.ts';
+import { TestClock, testServices } from './services.ts';
 
-export function useTestApp(): { app: () => AppInstance; database: () => TestDatabase } {
+export function useTestApp(): { app: () => AppInstance; database: () => TestDatabase; clock: TestClock } {
   const database = useTestDatabase();
+  const clock = new TestClock();
   let app: AppInstance | undefined;
   beforeAll(async () => {
-    app = await buildApp({ database: database(), config: { logLevel: 'silent', testRoutes: false } });
+    app = await buildApp({ database: database(), config: { logLevel: 'silent', testRoutes: false }, services: testServices(database(), clock) });
     await app.ready();
   });
   afterAll(async () => {
@@ -19,5 +21,6 @@ export function useTestApp(): { app: () => AppInstance; database: () => TestData
       return app;
     },
     database,
+    clock,
   };
 }

@@ -12,8 +12,10 @@ const STATUS: Record<ErrorKind, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  not_allowed: 405,
   conflict: 409,
   gone: 410,
+  unprocessable: 422,
   too_many: 429,
   unavailable: 503,
 };
@@ -30,14 +32,19 @@ export function errorBody(id: string, message: string, fields?: FieldProblem[]) 
   return { error: fields?.length ? { id, message, fields } : { id, message } };
 }
 
+/** One problem per field (ajv may report a field several times, e.g. per anyOf branch). */
 function validationFields(error: FastifyError): FieldProblem[] {
-  return (error.validation ?? []).map((v) => {
+  const byField = new Map<string, FieldProblem>();
+  for (const problem of (error.validation ?? []).map((v) => {
     const base = `/${error.validationContext ?? 'body'}${v.instancePath}`;
     const missing = v.keyword === 'required' ? (v.params as { missingProperty?: string }).missingProperty : undefined;
     const extra = v.keyword === 'additionalProperties' ? (v.params as { additionalProperty?: string }).additionalProperty : undefined;
     const field = missing ?? extra ? `${base}/${missing ?? extra}` : base;
     return { field, message: extra ? 'is not a known field' : (v.message ?? 'is invalid') };
-  });
+  })) {
+    if (!byField.has(problem.field)) byField.set(problem.field, problem);
+  }
+  return [...byField.values()];
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -1,0 +1,84 @@
+// POST /api/v1/imports/{kind}?commit=false|true with the file as the body
+// (.xlsx or CSV; the content is sniffed, so application/octet-stream works).
+// A dry run reports every bad row and changes nothing; a commit applies the
+// whole file in one transaction, or — if any row is bad — nothing (422).
+import { Transform } from 'node:stream';
+import { Type } from 'typebox';
+import type { AppInstance } from '../../server.ts';
+import { ENTITY_KINDS, type EntityKind } from '../../../domain/catalogue.ts';
+import { AppError } from '../../../domain/errors.ts';
+import { importSheet } from '../../../app/imports.ts';
+import { errorBody } from '../../plugins/errors.ts';
+import { ErrorBody } from '../../schemas.ts';
+
+export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
+const FILE_TYPES = [
+  'text/csv',
+  'application/csv',
+  'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/octet-stream',
+];
+
+const Report = Type.Object({
+  kind: Type.String(),
+  format: Type.Union([Type.Literal('xlsx'), Type.Literal('csv')]),
+  mode: Type.Union([Type.Literal('dry-run'), Type.Literal('commit')]),
+  committed: Type.Boolean(),
+  rows: Type.Integer(),
+  inserted: Type.Integer({ description: 'New rows (in a dry run: would be new)' }),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+  errorCount: Type.Integer(),
+  errors: Type.Array(Type.Object({ row: Type.Integer(), column: Type.String(), reason: Type.String() }), { description: 'At most 1,000, in file order' }),
+});
+
+/** Counts bytes as they pass and stops a body over the limit. */
+function limitBytes(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > max) done(new AppError('file_too_large', 'invalid', `The file is larger than ${max / 1024 / 1024} MB`));
+      else done(null, chunk);
+    },
+  });
+}
+
+export default async function importRoutes(app: AppInstance) {
+  // Pass the body through as a stream: the file is read as it arrives.
+  app.addContentTypeParser(FILE_TYPES, (_request, payload, done) => done(null, payload));
+
+  app.post(
+    '/imports/:kind',
+    {
+      bodyLimit: MAX_IMPORT_BYTES,
+      schema: {
+        tags: ['imports'],
+        summary: 'Import a spreadsheet of a catalogue kind (dry run by default)',
+        description:
+          'Body: the .xlsx or CSV file itself. The first row names the columns (Chinese headers as in the exports, or the API field names). ' +
+          'Import order: business-lines, agencies, centers, windows, staff, matters.',
+        params: Type.Object({ kind: Type.Union(ENTITY_KINDS.map((k) => Type.Literal(k))) }),
+        querystring: Type.Object({ commit: Type.Boolean({ default: false }) }, { additionalProperties: false }),
+        response: { 200: Report, 400: ErrorBody, 415: ErrorBody, 422: Type.Object({ error: ErrorBody.properties.error, report: Report }) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as NodeJS.ReadableStream | undefined;
+      if (!body || typeof (body as { pipe?: unknown }).pipe !== 'function') {
+        return reply.status(415).send(errorBody('unsupported_media_type', `Send the file as the body with one of: ${FILE_TYPES.join(', ')}`));
+      }
+      const report = await importSheet(app.deps.services, request.params.kind as EntityKind, body.pipe(limitBytes(MAX_IMPORT_BYTES)), {
+        commit: request.query.commit,
+      });
+      if (request.query.commit && !report.committed) {
+        return reply.status(422).send({
+          ...errorBody('import_has_errors', `${report.errorCount} problem(s) in the file; nothing was imported`),
+          report,
+        });
+      }
+      return report;
+    },
+  );
+}

@@ -1,0 +1,25 @@
+// What every use case is given: the database, the protector of personal
+// data, and the clock (tests pass a fixed one).
+import type { Kysely } from 'kysely';
+import type { DB } from '../storage/schema.ts';
+import { loadProtectionKey, Protector } from '../storage/protect.ts';
+
+export interface Services {
+  db: Kysely<DB>;
+  protector: Protector;
+  now: () => Date;
+}
+
+/** Services over an opened database, with the protection key of the config. */
+export function createServices(
+  db: Kysely<DB>,
+  config: { protectionKey?: string; dataDir: string; database: { kind: string } },
+  log?: { info(msg: string): void; warn(msg: string): void },
+): Services {
+  const { key, source, created } = loadProtectionKey({ key: config.protectionKey, dataDir: config.dataDir });
+  if (created) log?.info(`created the protection key for personal data in ${source}; back it up with the database`);
+  if (config.database.kind === 'server' && !config.protectionKey) {
+    log?.warn(`PROTECTION_KEY is not set: using the key file ${source}. Every process on this database must use the same key; set PROTECTION_KEY in production.`);
+  }
+  return { db, protector: new Protector(key), now: () => new Date() };
+}

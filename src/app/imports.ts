@@ -1,0 +1,233 @@
+// Bulk import of the catalogue from .xlsx or CSV. The file is read as a
+// stream, checked row by row and written in batches inside ONE transaction:
+// a dry run (or a file with any bad row) is rolled back whole, so a commit
+// applies a whole valid file or nothing. Rows are upserted by natural key, so
+// importing the same file again changes nothing.
+//
+// Order for a fresh installation: business lines → agencies → centers →
+// windows → staff → matters (each refers to the ones before it).
+import type { Readable } from 'node:stream';
+import type { Kysely } from 'kysely';
+import { ENTITIES, keyFields, parseRecord, STATUS_ZH, type EntityKind, type EntitySpec, type FieldSpec, type ParsedRecord } from '../domain/catalogue.ts';
+import * as repo from '../storage/catalogue.ts';
+import type { DB } from '../storage/schema.ts';
+import * as staffRepo from '../storage/staff.ts';
+import { checkReferences, protectedColumns, toColumns } from './catalogue.ts';
+import type { Services } from './context.ts';
+import { readSheet, type SheetFormat } from './spreadsheets.ts';
+
+export interface ImportProblem {
+  /** Row number as the spreadsheet shows it (the header is row 1). */
+  row: number;
+  column: string;
+  reason: string;
+}
+
+export interface ImportReport {
+  kind: EntityKind;
+  format: SheetFormat;
+  mode: 'dry-run' | 'commit';
+  committed: boolean;
+  rows: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  errorCount: number;
+  /** The first MAX_REPORTED problems, in file order. */
+  errors: ImportProblem[];
+}
+
+const BATCH = 500;
+const MAX_REPORTED = 1000;
+const IGNORED_HEADERS = new Set([STATUS_ZH.header, 'status', 'id']);
+
+class Rollback extends Error {}
+
+const rowsWithErrors = (report: ImportReport) => new Set(report.errors.filter((e) => e.row > 1).map((e) => e.row)).size;
+
+/** Maps header cells to fields; unknown or missing columns are problems of row 1. */
+function mapHeader(spec: EntitySpec, header: string[], problems: ImportProblem[]): Map<number, FieldSpec> {
+  const columns = new Map<number, FieldSpec>();
+  header.forEach((cell, i) => {
+    const text = cell.trim();
+    if (!text || IGNORED_HEADERS.has(text.toLowerCase()) || IGNORED_HEADERS.has(text)) return;
+    const field = spec.fields.find((f) => f.zh === text || f.name.toLowerCase() === text.toLowerCase());
+    if (!field) problems.push({ row: 1, column: text, reason: `is not a column of ${spec.zh}; expected ${spec.fields.map((f) => f.zh).join('、')}` });
+    else if ([...columns.values()].includes(field)) problems.push({ row: 1, column: text, reason: 'appears twice' });
+    else columns.set(i, field);
+  });
+  for (const field of spec.fields) {
+    if (field.required && ![...columns.values()].includes(field)) problems.push({ row: 1, column: field.zh, reason: 'required column is missing' });
+  }
+  return columns;
+}
+
+export async function importSheet(services: Services, kind: EntityKind, input: Readable, options: { commit: boolean }): Promise<ImportReport> {
+  const spec = ENTITIES[kind];
+  const { format, rows } = await readSheet(input);
+  const report: ImportReport = {
+    kind,
+    format,
+    mode: options.commit ? 'commit' : 'dry-run',
+    committed: false,
+    rows: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    errorCount: 0,
+    errors: [],
+  };
+  const problem = (p: ImportProblem) => {
+    report.errorCount++;
+    if (report.errors.length < MAX_REPORTED) report.errors.push(p);
+  };
+
+  try {
+    await services.db.transaction().execute(async (trx) => {
+      const first = await rows.next();
+      if (first.done) {
+        problem({ row: 1, column: '', reason: 'the file is empty: the first row must name the columns' });
+        throw new Rollback();
+      }
+      const headerProblems: ImportProblem[] = [];
+      const columns = mapHeader(spec, first.value.cells, headerProblems);
+      headerProblems.forEach(problem);
+      if (headerProblems.length) {
+        // Without the right columns no row can be read; drain nothing more.
+        throw new Rollback();
+      }
+      const labelOf = new Map([...columns.entries()].map(([i, f]) => [f, first.value.cells[i]!.trim()]));
+      const label = (field: FieldSpec) => labelOf.get(field) ?? field.zh;
+
+      const seenKeys = new Map<string, number>();
+      const earlierCenters = kind === 'centers' ? new Map<string, ParsedRecord>() : undefined;
+      let batch: { row: number; record: ParsedRecord }[] = [];
+      const flush = async () => {
+        if (!batch.length) return;
+        const current = batch;
+        batch = [];
+        await writeBatch(services, trx, spec, current, label, problem, report, earlierCenters);
+      };
+
+      for await (const { rowNumber, cells } of rows) {
+        report.rows++;
+        const input: Record<string, unknown> = {};
+        for (const [i, field] of columns) input[field.name] = cells[i] ?? '';
+        const numberLost = Object.entries(input).find(([, v]) => typeof v === 'string' && v.startsWith('#NUMBER:'));
+        if (numberLost) {
+          const field = spec.fields.find((f) => f.name === numberLost[0])!;
+          problem({ row: rowNumber, column: label(field), reason: 'was stored by Excel as a number and lost digits; format the column as text and type it again' });
+          continue;
+        }
+        const { record, problems } = parseRecord(spec, input, { fieldName: label });
+        const key = keyFields(spec)
+          .map((f) => record[f.name])
+          .join('/');
+        const duplicateOf = seenKeys.get(key);
+        if (duplicateOf !== undefined && !problems.length) {
+          problems.push({ field: label(keyFields(spec)[0]!), message: `repeats row ${duplicateOf}` });
+        } else if (duplicateOf === undefined) {
+          seenKeys.set(key, rowNumber);
+        }
+        if (problems.length) {
+          for (const p of problems) problem({ row: rowNumber, column: p.field, reason: p.message });
+          continue;
+        }
+        batch.push({ row: rowNumber, record });
+        if (batch.length >= BATCH) await flush();
+      }
+      await flush();
+      if (report.rows === 0) problem({ row: 2, column: '', reason: 'the file has a header but no rows' });
+      if (!options.commit || report.errorCount) throw new Rollback();
+      report.committed = true;
+    });
+  } catch (error) {
+    if (!(error instanceof Rollback)) throw error;
+  }
+  // Rows with several problems count once among the rows, not among the unchanged.
+  report.unchanged = Math.max(0, report.rows - report.inserted - report.updated - rowsWithErrors(report));
+  return report;
+}
+
+async function writeBatch(
+  services: Services,
+  trx: Kysely<DB>,
+  spec: EntitySpec,
+  batch: { row: number; record: ParsedRecord }[],
+  label: (field: FieldSpec) => string,
+  problem: (p: ImportProblem) => void,
+  report: ImportReport,
+  earlierCenters?: Map<string, ParsedRecord>,
+): Promise<void> {
+  const records = batch.map((b) => b.record);
+  if (earlierCenters) for (const r of records) earlierCenters.set(String(r.code), r);
+  const refs = await checkReferences(trx, spec, records, label, earlierCenters);
+  const good: { record: ParsedRecord; windowId: number | null }[] = [];
+  batch.forEach((b, i) => {
+    const problems = refs.problems.get(i);
+    if (problems?.length) for (const p of problems) problem({ row: b.row, column: p.field, reason: p.message });
+    else good.push({ record: b.record, windowId: refs.windowIds.get(i) ?? null });
+  });
+  if (!good.length) return;
+  if (spec.kind !== 'staff') {
+    // Sub-centers go after the centers they belong to within a batch.
+    const ordered = spec.kind === 'centers' ? [...good].sort((a, b) => Number(a.record.parentCode != null) - Number(b.record.parentCode != null)) : good;
+    const { inserted, updated } = await repo.upsertRows(trx, spec.kind, ordered.map((g) => toColumns(spec, g.record)));
+    report.inserted += inserted;
+    report.updated += updated;
+    return;
+  }
+  await writeStaffBatch(services, trx, good, report);
+}
+
+/**
+ * Staff: a new number is inserted with its first assignment; a known one
+ * whose agency, center or window differs is transferred as of now (R3,
+ * history kept); other changes update the row. ID number and phone are
+ * compared by keyed hash, and an empty cell keeps what is stored.
+ */
+async function writeStaffBatch(services: Services, trx: Kysely<DB>, good: { record: ParsedRecord; windowId: number | null }[], report: ImportReport) {
+  const at = services.now();
+  const existing = await staffRepo.staffByNumbers(trx, good.map((g) => String(g.record.staffNumber)));
+  const fresh = good.filter((g) => !existing.has(String(g.record.staffNumber)));
+  if (fresh.length) {
+    const inserted = await trx
+      .insertInto('staff')
+      .values(
+        fresh.map((g) => ({
+          ...(toColumns(ENTITIES.staff, g.record) as { staff_number: string; name: string; agency_code: string; center_code: string | null }),
+          ...protectedColumns(services.protector, g.record),
+          window_id: g.windowId,
+          created_at: at,
+          updated_at: at,
+        })),
+      )
+      .returning(['id', 'agency_code', 'center_code', 'window_id'])
+      .execute();
+    await staffRepo.openFirstAssignments(
+      trx,
+      inserted.map((r) => ({ staff_id: r.id, place: { agency_code: r.agency_code, center_code: r.center_code, window_id: r.window_id } })),
+      at,
+      'import',
+    );
+    report.inserted += inserted.length;
+  }
+  for (const g of good) {
+    const current = existing.get(String(g.record.staffNumber));
+    if (!current) continue;
+    const to = { agency_code: String(g.record.agencyCode), center_code: (g.record.centerCode as string | null) ?? null, window_id: g.windowId };
+    const moved = !staffRepo.samePlace(to, current);
+    const changes: Record<string, unknown> = {};
+    if (g.record.name !== current.name) changes.name = g.record.name;
+    const protectedNow = protectedColumns(services.protector, g.record);
+    if (protectedNow.id_number_hash && protectedNow.id_number_hash !== current.id_number_hash) {
+      Object.assign(changes, { id_number_cipher: protectedNow.id_number_cipher, id_number_hash: protectedNow.id_number_hash });
+    }
+    if (protectedNow.phone_hash && protectedNow.phone_hash !== current.phone_hash) {
+      Object.assign(changes, { phone_cipher: protectedNow.phone_cipher, phone_hash: protectedNow.phone_hash });
+    }
+    if (moved) await staffRepo.moveStaff(trx, current.id, to, at, 'import');
+    if (Object.keys(changes).length) await trx.updateTable('staff').set({ ...changes, updated_at: at }).where('id', '=', current.id).execute();
+    if (moved || Object.keys(changes).length) report.updated++;
+  }
+}

@@ -1,0 +1,269 @@
+// Repository of the catalogue (R1-R3): business lines, agencies, centers,
+// windows, staff, matters. One description per table (TABLES) drives
+// listing, lookups, upserts and status changes; staff's protected fields and
+// assignment history are in staff.ts.
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { EntityKind } from '../domain/catalogue.ts';
+import { escapeLike } from './regions.ts';
+import type { DB } from './schema.ts';
+
+type AnyDb = Kysely<any>;
+type Row = Record<string, any>;
+
+export interface TableSpec {
+  table: keyof DB;
+  /** Natural key columns (what imports upsert by and URLs name). */
+  key: string[];
+  /** Columns a plain upsert writes, besides the key. */
+  columns: string[];
+  /** Columns searched by `q`. */
+  search: string[];
+}
+
+export const TABLES: Record<EntityKind, TableSpec> = {
+  'business-lines': { table: 'business_line', key: ['code'], columns: ['name', 'department'], search: ['code', 'name', 'department'] },
+  agencies: {
+    table: 'agency',
+    key: ['code'],
+    columns: ['name', 'region_code', 'business_line_code', 'central_unit'],
+    search: ['code', 'name'],
+  },
+  centers: { table: 'service_center', key: ['code'], columns: ['name', 'region_code', 'parent_code'], search: ['code', 'name'] },
+  windows: { table: 'service_window', key: ['center_code', 'number'], columns: ['name', 'agency_code', 'device_serial'], search: ['number', 'name'] },
+  staff: { table: 'staff', key: ['staff_number'], columns: ['name', 'agency_code', 'center_code', 'window_id'], search: ['staff_number', 'name'] },
+  matters: {
+    table: 'matter',
+    key: ['code'],
+    columns: ['name', 'kind', 'business_line_code', 'agency_code', 'time_limit_days'],
+    search: ['code', 'name'],
+  },
+};
+
+export const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+export interface CatalogueFilter {
+  status?: 'active' | 'retired' | 'all';
+  q?: string;
+  /** Region code: rows whose region lies in this subtree (or is exactly it, with regionScope 'this'). */
+  regionCode?: string;
+  regionScope?: 'subtree' | 'this';
+  businessLineCode?: string;
+  agencyCode?: string;
+  centerCode?: string;
+  parentCode?: string;
+  centralUnit?: boolean;
+  kind?: string;
+  centerKind?: 'center' | 'sub-center';
+}
+
+/** Which filters each kind understands; anything else is ignored by design of the API schemas. */
+function applyFilters<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, kind: EntityKind, f: CatalogueFilter, regionPath?: string): QB {
+  const t = TABLES[kind].table;
+  let q = qb;
+  const status = f.status ?? 'active';
+  if (status !== 'all') q = q.where(`${t}.status`, '=', status) as QB;
+  if (f.q) {
+    const like = `%${escapeLike(f.q)}%`;
+    q = q.where((eb) => eb.or(TABLES[kind].search.map((c) => eb(`${t}.${c}`, 'like', like)))) as QB;
+  }
+  for (const [name, value] of [
+    ['businessLineCode', f.businessLineCode],
+    ['agencyCode', f.agencyCode],
+    ['centerCode', f.centerCode],
+    ['parentCode', f.parentCode],
+    ['centralUnit', f.centralUnit],
+    ['kind', f.kind],
+  ] as const) {
+    if (value !== undefined) q = q.where(`${t}.${snake(name)}`, '=', value) as QB;
+  }
+  if (f.centerKind) q = q.where(`${t}.parent_code`, f.centerKind === 'center' ? 'is' : 'is not', null) as QB;
+  if (f.regionCode) {
+    // Staff belong to a region through their agency (R3).
+    const regionColumn = kind === 'staff' ? 'region_agency.region_code' : `${t}.region_code`;
+    if (kind === 'staff') q = q.innerJoin('agency as region_agency', 'region_agency.code', `${t}.agency_code`) as QB;
+    if (f.regionScope === 'this') {
+      q = q.where(regionColumn, '=', f.regionCode) as QB;
+    } else {
+      q = q
+        .innerJoin('region as filter_region', 'filter_region.code', regionColumn)
+        .where((eb) => eb.or([eb('filter_region.path', '=', regionPath!), eb('filter_region.path', 'like', `${escapeLike(regionPath!)}.%`)])) as QB;
+    }
+  }
+  return q;
+}
+
+/** The row query of a kind: its table, plus what presentation needs. */
+function baseQuery(db: AnyDb, kind: EntityKind): SelectQueryBuilder<any, any, Row> {
+  const t = TABLES[kind].table;
+  if (kind === 'staff') {
+    return db
+      .selectFrom('staff')
+      .leftJoin('service_window as sw', 'sw.id', 'staff.window_id')
+      .selectAll('staff')
+      .select('sw.number as window_number');
+  }
+  return db.selectFrom(t).selectAll(t);
+}
+
+async function regionPathOf(db: AnyDb, code: string | undefined): Promise<string | undefined> {
+  if (!code) return undefined;
+  const row = await db.selectFrom('region').select('path').where('code', '=', code).executeTakeFirst();
+  return row?.path ?? '-'; // an unknown region matches nothing
+}
+
+export async function listRows(db: AnyDb, kind: EntityKind, filter: CatalogueFilter, page: { offset: number; limit: number }) {
+  const t = TABLES[kind].table;
+  const path = await regionPathOf(db, filter.regionCode);
+  const rows = applyFilters(baseQuery(db, kind), kind, filter, path);
+  const count = applyFilters(db.selectFrom(t), kind, filter, path).select(sql<number>`count(*)::int`.as('n'));
+  let ordered = rows;
+  for (const k of TABLES[kind].key) ordered = ordered.orderBy(`${t}.${k}`);
+  const [items, total] = await Promise.all([ordered.offset(page.offset).limit(page.limit).execute(), count.executeTakeFirstOrThrow()]);
+  return { items: items as Row[], total: total.n };
+}
+
+/**
+ * Rows in key order after `after` (keyset paging): exports read a whole list
+ * this way in batches, holding no connection (or, on PGlite, the lock)
+ * between batches and no more than one batch in memory.
+ */
+export async function rowsAfter(db: AnyDb, kind: EntityKind, filter: CatalogueFilter, after: Row | null, limit: number): Promise<Row[]> {
+  const spec = TABLES[kind];
+  const path = await regionPathOf(db, filter.regionCode);
+  let q = applyFilters(baseQuery(db, kind), kind, filter, path);
+  if (after) {
+    const cols = spec.key.map((k) => sql.ref(`${spec.table}.${k}`));
+    const vals = spec.key.map((k) => after[k]);
+    q = q.where(sql<boolean>`(${sql.join(cols)}) > (${sql.join(vals)})`);
+  }
+  for (const k of spec.key) q = q.orderBy(`${spec.table}.${k}`);
+  return (await q.limit(limit).execute()) as Row[];
+}
+
+const keyWhere = (kind: EntityKind, key: Row) => {
+  const spec = TABLES[kind];
+  return (qb: any) => spec.key.reduce((q, k) => q.where(`${spec.table}.${k}`, '=', key[k]), qb);
+};
+
+export async function findRow(db: AnyDb, kind: EntityKind, key: Row): Promise<Row | undefined> {
+  return keyWhere(kind, key)(baseQuery(db, kind)).executeTakeFirst();
+}
+
+export async function insertRow(db: AnyDb, kind: EntityKind, values: Row): Promise<Row> {
+  return db.insertInto(TABLES[kind].table).values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateRow(db: AnyDb, kind: EntityKind, key: Row, changes: Row): Promise<void> {
+  await keyWhere(kind, key)(db.updateTable(TABLES[kind].table).set({ ...changes, updated_at: sql`now()` })).execute();
+}
+
+export async function setStatus(db: AnyDb, kind: EntityKind, key: Row, status: 'active' | 'retired', at: Date): Promise<boolean> {
+  const result = await keyWhere(kind, key)(
+    db
+      .updateTable(TABLES[kind].table)
+      .set({ status, retired_at: status === 'retired' ? at : null, updated_at: at })
+      .where('status', '<>', status),
+  ).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/**
+ * Inserts new rows and updates changed ones by natural key; a row equal to
+ * what is stored is left alone, so importing the same file twice changes
+ * nothing. Status is never touched here.
+ */
+export async function upsertRows(db: AnyDb, kind: EntityKind, rows: Row[]): Promise<{ inserted: number; updated: number }> {
+  if (!rows.length) return { inserted: 0, updated: 0 };
+  const spec = TABLES[kind];
+  const set: Row = { updated_at: sql`now()` };
+  for (const c of spec.columns) set[c] = sql.ref(`excluded.${c}`);
+  const mine = spec.columns.map((c) => sql.ref(`${spec.table}.${c}`));
+  const theirs = spec.columns.map((c) => sql.ref(`excluded.${c}`));
+  const result = await db
+    .insertInto(spec.table)
+    .values(rows)
+    .onConflict((oc) =>
+      oc
+        .columns(spec.key as any)
+        .doUpdateSet(set)
+        .where(sql<boolean>`(${sql.join(mine)}) is distinct from (${sql.join(theirs)})`),
+    )
+    // xmax is 0 for a row this statement inserted, set for one it updated.
+    .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
+    .execute();
+  const inserted = result.filter((r: Row) => r.inserted).length;
+  return { inserted, updated: result.length - inserted };
+}
+
+/** Status of each given code of a kind keyed by one column (absent = unknown). */
+export async function statusByCode(db: AnyDb, kind: EntityKind, codes: string[]): Promise<Map<string, { status: string; row: Row }>> {
+  const found = new Map<string, { status: string; row: Row }>();
+  if (!codes.length) return found;
+  const spec = TABLES[kind];
+  const column = spec.key[0]!;
+  const rows = await db.selectFrom(spec.table).selectAll().where(column, 'in', codes).execute();
+  for (const row of rows) found.set(row[column], { status: row.status, row });
+  return found;
+}
+
+/** Windows by (center, number) → id and status. */
+export async function windowsByCenterAndNumber(db: AnyDb, pairs: [string, string][]): Promise<Map<string, { id: number; status: string }>> {
+  const found = new Map<string, { id: number; status: string }>();
+  if (!pairs.length) return found;
+  const rows = await db
+    .selectFrom('service_window')
+    .select(['id', 'center_code', 'number', 'status'])
+    .where((eb) => eb.or(pairs.map(([c, n]) => eb.and([eb('center_code', '=', c), eb('number', '=', n)]))))
+    .execute();
+  for (const r of rows) found.set(`${r.center_code}/${r.number}`, { id: r.id, status: r.status });
+  return found;
+}
+
+export async function regionsExist(db: AnyDb, codes: string[]): Promise<Set<string>> {
+  if (!codes.length) return new Set();
+  const rows = await db.selectFrom('region').select('code').where('code', 'in', codes).execute();
+  return new Set(rows.map((r: Row) => r.code));
+}
+
+/**
+ * What still depends on an entity and keeps it from being retired: active
+ * rows that point at it. Returns a description per kind of dependant.
+ */
+export async function activeDependants(db: Kysely<DB>, kind: EntityKind, key: Row): Promise<string[]> {
+  const checks: { label: string; count: Promise<{ n: number } | undefined> }[] = [];
+  const count = (table: keyof DB, column: string, value: unknown, label: string) =>
+    checks.push({
+      label,
+      count: (db as AnyDb)
+        .selectFrom(table)
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where(column, '=', value)
+        .where('status', '=', 'active')
+        .executeTakeFirst(),
+    });
+  switch (kind) {
+    case 'business-lines':
+      count('agency', 'business_line_code', key.code, 'agencies');
+      count('matter', 'business_line_code', key.code, 'matters');
+      break;
+    case 'agencies':
+      count('staff', 'agency_code', key.code, 'staff');
+      count('service_window', 'agency_code', key.code, 'windows');
+      count('matter', 'agency_code', key.code, 'matters');
+      break;
+    case 'centers':
+      count('service_center', 'parent_code', key.code, 'sub-centers');
+      count('service_window', 'center_code', key.code, 'windows');
+      count('staff', 'center_code', key.code, 'staff');
+      break;
+    case 'windows': {
+      const row = await findRow(db as AnyDb, 'windows', key);
+      if (row) count('staff', 'window_id', row.id, 'staff');
+      break;
+    }
+    default:
+      break;
+  }
+  const results = await Promise.all(checks.map(async (c) => ({ label: c.label, n: (await c.count)?.n ?? 0 })));
+  return results.filter((r) => r.n > 0).map((r) => `${r.n} active ${r.label}`);
+}

@@ -1,0 +1,75 @@
+// Staff assignments (R3): where each staff member sat, and when. A rating is
+// attributed to the assignment in force when the rated service happened, so
+// periods are only ever closed and opened, never rewritten.
+import type { Kysely, Transaction } from 'kysely';
+import type { DB, StaffAssignmentTable, StaffTable } from './schema.ts';
+
+export type Place = { agency_code: string; center_code: string | null; window_id: number | null };
+
+export const samePlace = (a: Place, b: Place) =>
+  a.agency_code === b.agency_code && a.center_code === b.center_code && a.window_id === b.window_id;
+
+export async function lockStaff(trx: Transaction<DB>, staffNumber: string) {
+  return trx.selectFrom('staff').selectAll().where('staff_number', '=', staffNumber).forUpdate().executeTakeFirst();
+}
+
+export async function currentAssignment(db: Kysely<DB>, staffId: number) {
+  return db.selectFrom('staff_assignment').selectAll().where('staff_id', '=', staffId).where('valid_to', 'is', null).executeTakeFirst();
+}
+
+/** Opens the first period of new staff. */
+export async function openFirstAssignments(
+  db: Kysely<DB>,
+  rows: { staff_id: number; place: Place }[],
+  at: Date,
+  reason: StaffAssignmentTable['reason'],
+): Promise<void> {
+  if (!rows.length) return;
+  await db
+    .insertInto('staff_assignment')
+    .values(rows.map((r) => ({ staff_id: r.staff_id, ...r.place, valid_from: at, reason })))
+    .execute();
+}
+
+/** Closes the current period at `at` and opens the next one; updates the staff row. */
+export async function moveStaff(
+  trx: Kysely<DB>,
+  staffId: number,
+  to: Place,
+  at: Date,
+  reason: StaffAssignmentTable['reason'],
+): Promise<void> {
+  await trx.updateTable('staff_assignment').set({ valid_to: at }).where('staff_id', '=', staffId).where('valid_to', 'is', null).execute();
+  await trx.insertInto('staff_assignment').values({ staff_id: staffId, ...to, valid_from: at, reason }).execute();
+  await trx.updateTable('staff').set({ ...to, updated_at: at }).where('id', '=', staffId).execute();
+}
+
+export async function assignmentsOf(db: Kysely<DB>, staffId: number) {
+  return db
+    .selectFrom('staff_assignment as a')
+    .leftJoin('service_window as w', 'w.id', 'a.window_id')
+    .innerJoin('agency as ag', 'ag.code', 'a.agency_code')
+    .select(['a.agency_code', 'ag.name as agency_name', 'a.center_code', 'w.number as window_number', 'a.valid_from', 'a.valid_to', 'a.reason'])
+    .where('a.staff_id', '=', staffId)
+    .orderBy('a.valid_from')
+    .execute();
+}
+
+/** R3: where the staff member sat at an instant (what a rating of a service then counts for). */
+export async function assignmentAt(db: Kysely<DB>, staffId: number, at: Date) {
+  return db
+    .selectFrom('staff_assignment')
+    .selectAll()
+    .where('staff_id', '=', staffId)
+    .where('valid_from', '<=', at)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', at)]))
+    .executeTakeFirst();
+}
+
+export async function staffByNumbers(db: Kysely<DB>, numbers: string[]): Promise<Map<string, StaffRow>> {
+  if (!numbers.length) return new Map();
+  const rows = await db.selectFrom('staff').selectAll().where('staff_number', 'in', numbers).execute();
+  return new Map(rows.map((r) => [r.staff_number, r]));
+}
+
+export type StaffRow = { [K in keyof StaffTable]: StaffTable[K] extends { __select__: infer S } ? S : StaffTable[K] } & { id: number };
