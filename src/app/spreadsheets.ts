@@ -3,6 +3,7 @@
 // Both directions stream: a sheet is never held whole in memory.
 import { Readable, PassThrough } from 'node:stream';
 import { TextDecoder } from 'node:util';
+import './exceljsUtf8Fix.ts'; // must come before exceljs
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';

@@ -1,0 +1,181 @@
+// Bulk import: dry run reports every bad row and changes nothing; a commit
+// applies a whole valid file in one transaction or nothing; re-importing is a
+// no-op; exports import back unchanged.
+import { sql } from 'kysely';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../support/app.ts';
+import { buildAgency, buildBusinessLine, buildCenter, buildWindow, creditCode, residentId } from '../support/factories.ts';
+import { csvFile, xlsxFile } from '../support/sheets.ts';
+
+const { app, database, clock } = useTestApp();
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+async function upload(kind: string, file: Buffer, commit: boolean, contentType = XLSX) {
+  const res = await app().inject({ method: 'POST', url: `/api/v1/imports/${kind}?commit=${commit}`, payload: file, headers: { 'content-type': contentType } });
+  return { status: res.statusCode, body: res.json() };
+}
+const count = async (table: string) =>
+  (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(database().db)).rows[0]!.n;
+const post = async (url: string, payload: object) => {
+  const res = await app().inject({ method: 'POST', url, payload });
+  if (res.statusCode !== 201) throw new Error(`${url}: ${res.body}`);
+  return res.json();
+};
+
+const AGENCY_HEADER = ['统一社会信用代码', '机构名称', '所属地区代码', '业务条线代码', '是否中直驻桂单位'];
+const line = { code: 'SCJG' };
+
+beforeAll(async () => {
+  await post('/api/v1/business-lines', buildBusinessLine({ code: line.code }));
+});
+
+function agencyRows(n: number, start: number): string[][] {
+  return Array.from({ length: n }, (_, i) => [creditCode(start + i, '450103'), `青秀区第${i + 1}机构`, '450103', line.code, i % 50 === 0 ? '是' : '否']);
+}
+
+describe('importing 1,000 agencies with 3 bad rows', () => {
+  const rows = agencyRows(1000, 100_000);
+  const broken = rows.map((r) => [...r]);
+  broken[9]![0] = '91350100M000100Y44'; // bad check character → row 11
+  broken[499]![2] = '460100'; // a Hainan city → row 501
+  broken[999]![0] = broken[1]![0]!; // repeats row 3 → row 1001
+
+  it('dry run lists exactly those 3 and changes nothing', async () => {
+    const before = await count('agency');
+    const { status, body } = await upload('agencies', await xlsxFile([AGENCY_HEADER, ...broken]), false);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ mode: 'dry-run', committed: false, format: 'xlsx', rows: 1000, errorCount: 3, inserted: 997 });
+    expect(body.errors).toEqual([
+      { row: 11, column: '统一社会信用代码', reason: expect.stringContaining('not a valid unified social credit code') },
+      { row: 501, column: '所属地区代码', reason: 'no region has the code 460100000000' },
+      { row: 1001, column: '统一社会信用代码', reason: 'repeats row 3' },
+    ]);
+    expect(await count('agency')).toBe(before);
+  });
+
+  it('commit refuses the file whole (422) and changes nothing', async () => {
+    const before = await count('agency');
+    const { status, body } = await upload('agencies', await xlsxFile([AGENCY_HEADER, ...broken]), true);
+    expect(status).toBe(422);
+    expect(body.error.id).toBe('import_has_errors');
+    expect(body.report).toMatchObject({ committed: false, errorCount: 3 });
+    expect(await count('agency')).toBe(before);
+  });
+
+  it('the fixed file imports; importing it again changes nothing', async () => {
+    const before = await count('agency');
+    const file = await xlsxFile([AGENCY_HEADER, ...rows]);
+    const first = await upload('agencies', file, true);
+    expect(first.body).toMatchObject({ committed: true, rows: 1000, inserted: 1000, updated: 0, unchanged: 0, errorCount: 0 });
+    expect(await count('agency')).toBe(before + 1000);
+    const again = await upload('agencies', file, true);
+    expect(again.body).toMatchObject({ committed: true, inserted: 0, updated: 0, unchanged: 1000 });
+    const stamp = await sql<{ t: Date }>`select max(updated_at) as t from agency`.execute(database().db);
+    await upload('agencies', file, true);
+    const stampAfter = await sql<{ t: Date }>`select max(updated_at) as t from agency`.execute(database().db);
+    expect(stampAfter.rows[0]!.t).toEqual(stamp.rows[0]!.t);
+  });
+
+  it('a changed row is updated, the rest left alone', async () => {
+    const changed = rows.map((r) => [...r]);
+    changed[5]![1] = '青秀区行政审批局';
+    const { body } = await upload('agencies', await xlsxFile([AGENCY_HEADER, ...changed]), true);
+    expect(body).toMatchObject({ inserted: 0, updated: 1, unchanged: 999 });
+  });
+});
+
+describe('file formats and headers', () => {
+  let start = 200_000;
+  const rows = () => agencyRows(3, (start += 10));
+
+  it('reads CSV in UTF-8 (with or without BOM) and in GB18030, as Excel on Chinese Windows saves it', async () => {
+    for (const encoding of ['utf8', 'utf8-bom', 'gb18030'] as const) {
+      const data = rows();
+      const { body } = await upload('agencies', csvFile([AGENCY_HEADER, ...data], encoding), true, 'text/csv');
+      expect(body).toMatchObject({ format: 'csv', committed: true, inserted: 3 });
+      const stored = await sql<{ name: string }>`select name from agency where code = ${data[0]![0]}`.execute(database().db);
+      expect(stored.rows[0]!.name).toBe('青秀区第1机构');
+    }
+  });
+
+  it('accepts API field names as headers, and application/octet-stream', async () => {
+    const { body } = await upload('agencies', await xlsxFile([['code', 'name', 'regionCode', 'businessLineCode'], ...rows().map((r) => r.slice(0, 4))]), false, 'application/octet-stream');
+    expect(body).toMatchObject({ errorCount: 0, inserted: 3 });
+  });
+
+  it('reports unknown and missing columns on row 1 and reads no rows', async () => {
+    const { body } = await upload('agencies', await xlsxFile([['统一社会信用代码', '机构名', '颜色'], ['x', 'y', 'z']]), false);
+    expect(body.errors).toEqual([
+      { row: 1, column: '机构名', reason: expect.stringContaining('is not a column of 政务服务机构') },
+      { row: 1, column: '颜色', reason: expect.stringContaining('is not a column') },
+      { row: 1, column: '机构名称', reason: 'required column is missing' },
+      { row: 1, column: '所属地区代码', reason: 'required column is missing' },
+      { row: 1, column: '业务条线代码', reason: 'required column is missing' },
+    ]);
+  });
+
+  it('says when Excel turned an 18-digit number into a float', async () => {
+    const { body } = await upload('staff', await xlsxFile([['工号', '姓名', '所属机构统一社会信用代码', '身份证号'], ['A1', '王五', creditCode(1), 450102199001011234]]), false);
+    expect(body.errors).toEqual([{ row: 2, column: '身份证号', reason: expect.stringContaining('stored by Excel as a number') }]);
+  });
+
+  it('refuses an empty file, a header without rows, and a body that is not a file', async () => {
+    expect((await upload('agencies', Buffer.alloc(0), false, 'text/csv')).body.errors[0].reason).toContain('empty');
+    expect((await upload('agencies', csvFile([AGENCY_HEADER]), false, 'text/csv')).body.errors[0].reason).toContain('no rows');
+    const json = await app().inject({ method: 'POST', url: '/api/v1/imports/agencies', payload: { a: 1 } });
+    expect(json.statusCode).toBe(415);
+    const kind = await app().inject({ method: 'POST', url: '/api/v1/imports/cats', payload: csvFile([['x']]), headers: { 'content-type': 'text/csv' } });
+    expect(kind.json().error.id).toBe('validation_failed');
+  });
+});
+
+describe('importing every kind, in order, and exports that import back unchanged', () => {
+  it('centers may list a sub-center after its center in the same file', async () => {
+    const header = ['中心代码', '中心名称', '所属地区代码', '上级中心代码'];
+    const { body } = await upload('centers', await xlsxFile([header, ['QX-C', '青秀区政务服务中心', '450103', ''], ['QX-SUB', '青秀区不动产分中心', '450103', 'QX-C'], ['QX-BAD', '错误分中心', '450103', 'QX-LATER']]), true);
+    expect(body.report.errors).toEqual([{ row: 4, column: '上级中心代码', reason: 'no center has the code QX-LATER' }]);
+    const fixed = await upload('centers', await xlsxFile([header, ['QX-C', '青秀区政务服务中心', '450103', ''], ['QX-SUB', '青秀区不动产分中心', '450103', 'QX-C']]), true);
+    expect(fixed.body).toMatchObject({ committed: true, inserted: 2 });
+  });
+
+  it('staff: new numbers get a first assignment; a changed agency is a transfer (R3); ID numbers stay protected', async () => {
+    const a1 = await post('/api/v1/agencies', buildAgency({ businessLineCode: line.code }));
+    const a2 = await post('/api/v1/agencies', buildAgency({ businessLineCode: line.code }));
+    const center = await post('/api/v1/centers', buildCenter());
+    await post('/api/v1/windows', buildWindow({ centerCode: center.code, agencyCode: a1.code, number: '7' }));
+    const header = ['工号', '姓名', '所属机构统一社会信用代码', '所在中心代码', '窗口号', '身份证号', '手机号'];
+    const id = residentId(42);
+    const people = [
+      ['GX001', '黄一', a1.code, center.code, '7', id, '13900000001'],
+      ['GX002', '韦二', a1.code, '', '', '', ''],
+    ];
+    clock.set('2026-04-01T00:00:00Z');
+    expect((await upload('staff', await xlsxFile([header, ...people]), true)).body).toMatchObject({ inserted: 2, updated: 0 });
+    expect((await upload('staff', await xlsxFile([header, ...people]), true)).body).toMatchObject({ inserted: 0, updated: 0, unchanged: 2 });
+    clock.set('2026-05-01T00:00:00Z');
+    people[0]![2] = a2.code;
+    people[0]![3] = '';
+    people[0]![4] = '';
+    expect((await upload('staff', await xlsxFile([header, ...people]), true)).body).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
+    const history = (await app().inject('/api/v1/staff/GX001/assignments')).json();
+    expect(history.assignments.map((a: { agencyCode: string; windowNumber: string | null; validFrom: string; reason: string }) => [a.agencyCode, a.windowNumber, a.validFrom, a.reason])).toEqual([
+      [a1.code, '7', '2026-04-01T00:00:00.000Z', 'import'],
+      [a2.code, null, '2026-05-01T00:00:00.000Z', 'import'],
+    ]);
+    const raw = await sql`select * from staff where staff_number = 'GX001'`.execute(database().db);
+    expect(JSON.stringify(raw.rows)).not.toContain(id);
+    expect(JSON.stringify(raw.rows)).not.toContain('13900000001');
+  });
+
+  it.each(['business-lines', 'agencies', 'centers', 'windows', 'staff', 'matters'])('%s: the export imports back with nothing to change', async (kind) => {
+    if (kind === 'matters') {
+      const a = await post('/api/v1/agencies', buildAgency({ businessLineCode: line.code }));
+      await post('/api/v1/matters', { code: 'MAT-EXPORT-1', name: '食品经营许可', kind: 'promised', businessLineCode: line.code, agencyCode: a.code, timeLimitDays: 20 });
+    }
+    const exported = await app().inject(`/api/v1/${kind}/export.xlsx`);
+    const { body } = await upload(kind, exported.rawPayload, true);
+    expect(body.errorCount).toBe(0);
+    expect(body.rows).toBeGreaterThan(0);
+    expect(body).toMatchObject({ inserted: 0, updated: 0, unchanged: body.rows });
+  });
+});
