@@ -3,7 +3,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import fs from 'node:fs';
 import { seedRegions } from './app/seed.ts';
+import { createServices } from './app/context.ts';
+import { seedDemoIfEmpty } from './app/demo.ts';
+import { importSheet } from './app/imports.ts';
+import { ENTITY_KINDS, type EntityKind } from './domain/catalogue.ts';
 import { runJobsNow } from './jobs/scheduler.ts';
 import { SCHEDULE } from './jobs/schedule.ts';
 import { DatabaseUnavailableError, openDatabase, type Database } from './storage/db.ts';
@@ -55,13 +60,14 @@ const program = new Command('haochaping').description('政务服务“好差评�
 program
   .command('serve')
   .description('migrate, seed an empty database, and serve the API (and the job scheduler unless JOBS=false)')
-  .action(async () => {
+  .option('--demo', 'also load the demo organisations when the catalogue is empty (what npm start does)')
+  .action(async (options: { demo?: boolean }) => {
     const config = configOrExit();
     const log = pino({ level: config.logLevel });
     const lifecycle = new Lifecycle(log, config.shutdownTimeoutMs);
     lifecycle.handleSignals();
     try {
-      await serve(config, log, lifecycle);
+      await serve(config, log, lifecycle, options);
     } catch (error) {
       if (error instanceof StartupAborted) return; // a signal came during start-up; lifecycle exits
       await lifecycle.stop('start-up failed');
@@ -81,12 +87,38 @@ program
 
 program
   .command('seed')
-  .description('load or refresh reference data (the region tree of R1)')
-  .action(() =>
-    withDatabase(async ({ db }) => {
+  .description('load or refresh reference data (the region tree of R1); --demo adds demo organisations to an empty catalogue')
+  .option('--demo', 'load the demo organisations if the catalogue is empty')
+  .option('--seed <n>', 'random seed of the demo data', (v) => Number.parseInt(v, 10), 2019)
+  .action((options: { demo?: boolean; seed: number }) =>
+    withDatabase(async ({ db }, config) => {
       await migrate(db).catch(fail);
       const { changed, total } = await seedRegions(db);
       console.log(`regions: ${total} in the database, ${changed} inserted or renamed`);
+      if (options.demo) {
+        const demo = await seedDemoIfEmpty(createServices(db, config), { seed: options.seed });
+        console.log(demo ? `demo: ${JSON.stringify(demo)}` : 'demo: the catalogue is not empty; nothing loaded');
+      }
+    }),
+  );
+
+program
+  .command('import')
+  .description('import a catalogue spreadsheet (.xlsx or CSV): a dry run unless --commit')
+  .argument('<kind>', `one of ${ENTITY_KINDS.join(', ')}`)
+  .argument('<file>', 'the .xlsx or .csv file')
+  .option('--commit', 'apply the file (all or nothing)')
+  .action((kind: string, file: string, options: { commit?: boolean }) =>
+    withDatabase(async ({ db }, config) => {
+      if (!ENTITY_KINDS.includes(kind as EntityKind)) fail(new Error(`unknown kind ${kind}; use one of ${ENTITY_KINDS.join(', ')}`));
+      await migrate(db).catch(fail);
+      const report = await importSheet(createServices(db, config), kind as EntityKind, fs.createReadStream(file), { commit: !!options.commit });
+      for (const e of report.errors) console.log(`row ${e.row}\t${e.column}\t${e.reason}`);
+      console.log(
+        `${report.mode} of ${report.rows} ${kind} rows (${report.format}): ${report.inserted} new, ${report.updated} changed, ${report.unchanged} unchanged, ${report.errorCount} problem(s)` +
+          (report.committed ? ' — committed' : options.commit ? ' — NOTHING imported' : ' — nothing changed (dry run)'),
+      );
+      if (report.errorCount) process.exitCode = 2;
     }),
   );
 

@@ -10,6 +10,7 @@ import { redactUrl } from './config.ts';
 import { buildApp } from './api/server.ts';
 import { seedRegionsIfEmpty } from './app/seed.ts';
 import { createServices } from './app/context.ts';
+import { seedDemoIfEmpty } from './app/demo.ts';
 import { startScheduler } from './jobs/scheduler.ts';
 import { openDatabase } from './storage/db.ts';
 import { migrate } from './storage/migrate.ts';
@@ -69,7 +70,7 @@ export class Lifecycle {
 
 export class StartupAborted extends Error {}
 
-export async function serve(config: Config, log: Logger, lifecycle: Lifecycle): Promise<void> {
+export async function serve(config: Config, log: Logger, lifecycle: Lifecycle, options: { demo?: boolean } = {}): Promise<void> {
   const step = async <T>(fn: () => Promise<T>): Promise<T> => {
     if (lifecycle.stopping) throw new StartupAborted();
     const value = await fn();
@@ -88,6 +89,10 @@ export async function serve(config: Config, log: Logger, lifecycle: Lifecycle): 
   if (seeded) log.info(`loaded ${seeded.total} regions (first start)`);
 
   const services = createServices(database.db, config, log);
+  if (options.demo) {
+    const demo = await step(() => seedDemoIfEmpty(services));
+    if (demo) log.info(demo, 'loaded the demo organisations (empty database)');
+  }
   const app = await step(() => buildApp({ database, config, services }, { logger: log }));
   lifecycle.onStop('http server', () => app.close());
   const address = await step(() => app.listen({ host: config.host, port: config.port }));

@@ -30,13 +30,17 @@ const json = async (url: string) => {
 };
 
 describe(`serve on the ${engine} database`, () => {
-  it('starts on an empty database: migrated, regions loaded, ready', async () => {
-    const served = await startServe({ ...env, JOBS: 'true' });
+  it('starts on an empty database as npm start does: migrated, regions and demo organisations loaded, ready', async () => {
+    const served = await startServe({ ...env, JOBS: 'true' }, { args: ['--demo'] });
     try {
       expect(await json(`${served.url}/readyz`)).toMatchObject({ status: 200, body: { status: 'ready', database: engine } });
       const cities = await json(`${served.url}/api/v1/regions?parent=450000`);
       expect(cities.body.total).toBe(14);
       expect(served.output()).toContain('loaded 18091 regions (first start)');
+      expect(served.output()).toContain('loaded the demo organisations');
+      expect((await json(`${served.url}/api/v1/staff?pageSize=1`)).body.total).toBe(20_000);
+      const nanning = await json(`${served.url}/api/v1/agencies?regionCode=450100&pageSize=1`);
+      expect(nanning.body.total).toBeGreaterThan(100);
       expect(served.output()).toContain('job scheduler started');
     } finally {
       served.proc.kill('SIGTERM');

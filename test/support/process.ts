@@ -24,8 +24,8 @@ export interface Served {
 }
 
 /** Starts `serve`; resolves when the process says it is ready (or rejects when it exits first). */
-export function startServe(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<Served> {
-  const proc = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: childEnv({ PORT: '0', ...env }) });
+export function startServe(env: Record<string, string>, options: { readyTimeoutMs?: number; args?: string[] } = {}): Promise<Served> {
+  const proc = spawn(process.execPath, [BIN, 'serve', ...(options.args ?? [])], { cwd: ROOT, env: childEnv({ PORT: '0', ...env }) });
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.on('exit', (code, signal) => resolve({ code, signal })),

@@ -1,0 +1,282 @@
+// Demo organisations at realistic Guangxi sizes, deterministic for a seed:
+// ~40 business lines, 2,000+ agencies over all five levels with their
+// centers and sub-centers, windows with evaluation devices, 20,000 staff and
+// 1,000 matters (about 40% immediate, 60% promised). `npm start` loads it
+// into an empty database so a newcomer sees a populated platform; it is
+// made-up data on real division codes — never load it into production.
+import type { Kysely } from 'kysely';
+import { creditCodeCheckChar, residentIdCheckChar } from '../domain/identifiers.ts';
+import type { DB } from '../storage/schema.ts';
+import type { Services } from './context.ts';
+import { protectedColumns } from './catalogue.ts';
+
+/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// code, name, department (short form: 自治区 + it), central unit?, objects of its matters
+const LINES: [string, string, string, boolean, string[]][] = [
+  ['SCJG', '市场监管', '市场监督管理局', false, ['个体工商户', '食品经营', '企业名称', '特种设备使用']],
+  ['SW', '税务', '税务局', true, ['发票领用', '税务登记', '纳税申报', '完税证明']],
+  ['GA', '公安', '公安厅', false, ['户口迁移', '居民身份证', '出生登记', '居住证']],
+  ['CRJ', '出入境', '公安厅出入境管理局', false, ['普通护照', '往来港澳通行证', '往来台湾通行证']],
+  ['JJ', '公安交警', '公安厅交通警察总队', false, ['机动车登记', '驾驶证换证', '机动车检验标志']],
+  ['RS', '人力资源社会保障', '人力资源和社会保障厅', false, ['社会保障卡', '失业登记', '职业资格证书', '养老保险关系转移']],
+  ['YB', '医疗保障', '医疗保障局', false, ['医保参保登记', '异地就医备案', '医疗费用报销']],
+  ['BDC', '不动产登记', '自然资源厅', false, ['不动产首次登记', '不动产转移登记', '抵押权登记', '不动产权属证明']],
+  ['ZRZY', '自然资源', '自然资源厅', false, ['建设用地规划许可', '采矿许可', '测绘资质']],
+  ['ZJ', '住房城乡建设', '住房和城乡建设厅', false, ['建筑工程施工许可', '商品房预售许可', '建筑业企业资质']],
+  ['GJJ', '住房公积金', '住房公积金管理中心', false, ['公积金提取', '公积金贷款', '缴存登记']],
+  ['JT', '交通运输', '交通运输厅', false, ['道路运输经营许可', '从业资格证', '超限运输许可']],
+  ['MZ', '民政', '民政厅', false, ['婚姻登记', '社会团体登记', '最低生活保障', '殡葬服务']],
+  ['WJ', '卫生健康', '卫生健康委员会', false, ['医疗机构执业登记', '出生医学证明', '医师执业注册']],
+  ['JY', '教育', '教育厅', false, ['教师资格认定', '学历证明', '民办学校办学许可']],
+  ['STHJ', '生态环境', '生态环境厅', false, ['环境影响评价审批', '排污许可', '危险废物经营许可']],
+  ['NYNC', '农业农村', '农业农村厅', false, ['农药经营许可', '动物防疫条件合格证', '农机登记']],
+  ['SL', '水利', '水利厅', false, ['取水许可', '河道管理范围内建设项目审批', '水土保持方案审批']],
+  ['LY', '林业', '林业局', false, ['林木采伐许可', '林地使用审核', '野生动物驯养许可']],
+  ['SWU', '商务', '商务厅', false, ['对外贸易经营者备案', '拍卖企业许可', '成品油零售经营']],
+  ['WL', '文化和旅游', '文化和旅游厅', false, ['旅行社设立许可', '营业性演出许可', '娱乐场所经营许可']],
+  ['YJ', '应急管理', '应急管理厅', false, ['安全生产许可', '危险化学品经营许可', '烟花爆竹经营许可']],
+  ['SF', '司法行政', '司法厅', false, ['公证', '法律援助', '律师执业许可']],
+  ['CZ', '财政', '财政厅', false, ['会计代理记账许可', '政府采购备案', '非税收入缴款']],
+  ['FG', '发展改革', '发展和改革委员会', false, ['企业投资项目备案', '固定资产投资项目节能审查', '价格认定']],
+  ['GX', '工业和信息化', '工业和信息化厅', false, ['技术改造项目备案', '无线电台执照', '民爆物品生产许可']],
+  ['TY', '退役军人事务', '退役军人事务厅', false, ['优待证', '退役士兵安置', '抚恤金申领']],
+  ['CL', '残疾人服务', '残疾人联合会', false, ['残疾人证', '残疾人两项补贴', '辅助器具适配']],
+  ['HG', '海关', '南宁海关', true, ['报关单位备案', '进出口货物原产地证明', '加工贸易手册']],
+  ['QX', '气象', '气象局', true, ['防雷装置设计审核', '升放气球资质', '气象证明']],
+  ['YC', '烟草专卖', '烟草专卖局', true, ['烟草专卖零售许可', '烟草准运证']],
+  ['TJ', '统计', '统计局', false, ['统计调查项目审批', '统计登记']],
+  ['RF', '人民防空', '人民防空办公室', false, ['人防工程建设审批', '易地建设费缴纳']],
+  ['XF', '消防救援', '消防救援总队', true, ['公众聚集场所投入使用前消防安全检查', '消防设计审查']],
+  ['DA', '档案', '档案局', false, ['档案查阅', '档案证明']],
+  ['DL', '电力', '电网公司', false, ['低压用电报装', '高压用电报装', '电费缴纳']],
+  ['GS', '供水', '水务集团', false, ['用水报装', '水表迁移', '过户']],
+  ['RQ', '燃气', '燃气集团', false, ['燃气开户', '燃气报装', '燃气经营许可']],
+  ['TX', '通信', '通信管理局', false, ['电信业务经营许可', '通信建设工程备案']],
+  ['BMFW', '基层便民服务', '大数据发展局', false, ['居住证明', '临时救助', '高龄津贴', '生育登记']],
+];
+
+const SURNAMES = '黄李韦陈梁莫覃蒙农刘张王杨周吴蓝陆罗卢廖潘谢唐何苏邓蒋钟冯赵林'.split('');
+const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玲兰凤海燕文斌宁壮邕柳'.split('');
+
+export interface DemoSummary {
+  businessLines: number;
+  agencies: number;
+  centers: number;
+  subCenters: number;
+  windows: number;
+  staff: number;
+  matters: number;
+}
+
+type Region = { code: string; name: string; level: number; parent_code: string | null };
+
+const county6 = (code: string) => code.slice(0, 6);
+
+async function insertBatches<T>(db: Kysely<DB>, table: keyof DB, rows: T[], size = 1000): Promise<void> {
+  for (let i = 0; i < rows.length; i += size) await (db as Kysely<any>).insertInto(table).values(rows.slice(i, i + size)).execute();
+}
+
+/** Loads the demo organisations if the catalogue is empty; returns null otherwise. */
+export async function seedDemoIfEmpty(services: Services, options: { seed?: number; staff?: number } = {}): Promise<DemoSummary | null> {
+  const any = await services.db.selectFrom('business_line').select('code').limit(1).executeTakeFirst();
+  if (any) return null;
+  return seedDemo(services, options);
+}
+
+export async function seedDemo(services: Services, options: { seed?: number; staff?: number } = {}): Promise<DemoSummary> {
+  const random = seededRandom(options.seed ?? 2019);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const shuffled = <T>(list: readonly T[]): T[] => {
+    const out = [...list];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  };
+  const staffTarget = options.staff ?? 20_000;
+  const at = services.now();
+
+  return services.db.transaction().execute(async (trx) => {
+    const regions = (await trx.selectFrom('region').select(['code', 'name', 'level', 'parent_code']).where('level', '<=', 4).orderBy('code').execute()) as Region[];
+    const cities = regions.filter((r) => r.level === 2);
+    const counties = regions.filter((r) => r.level === 3);
+    const towns = regions.filter((r) => r.level === 4);
+    const byCode = new Map(regions.map((r) => [r.code, r]));
+    const root = regions.find((r) => r.level === 1)!;
+    const chosenTowns = shuffled(towns).slice(0, 300);
+    const villages = await trx
+      .selectFrom('region')
+      .select(['code', 'name', 'level', 'parent_code'])
+      .where('level', '=', 5)
+      .where(
+        'parent_code',
+        'in',
+        chosenTowns.slice(0, 100).map((t) => t.code),
+      )
+      .orderBy('code')
+      .execute();
+    const chosenVillages = shuffled(villages as Region[]).slice(0, 100);
+
+    // Business lines.
+    await insertBatches(
+      trx,
+      'business_line',
+      LINES.map(([code, name, dept]) => ({ code, name, department: `广西壮族自治区${dept}`, created_at: at, updated_at: at })),
+    );
+
+    // Agencies over the five levels.
+    type Agency = { code: string; name: string; region_code: string; business_line_code: string; central_unit: boolean; weight: number };
+    const agencies: Agency[] = [];
+    let serial = 0;
+    const agency = (region: Region, line: (typeof LINES)[number], name: string, weight: number) => {
+      const first17 = `11${county6(region.code)}${String(++serial).padStart(9, '0')}`;
+      agencies.push({ code: first17 + creditCodeCheckChar(first17), name, region_code: region.code, business_line_code: line[0], central_unit: line[3], weight });
+    };
+    const shortName = (region: Region) => (region.level === 1 ? '广西壮族自治区' : `${region.level === 3 ? byCode.get(region.parent_code!)!.name : ''}${region.name}`);
+    for (const line of LINES) agency(root, line, `${shortName(root)}${line[2]}`, 25);
+    for (const city of cities) for (const line of LINES.slice(0, 30)) agency(city, line, `${city.name}${line[2].replace(/厅|委员会/, '局')}`, 15);
+    for (const county of counties) for (const line of LINES.slice(0, 11).concat([LINES[LINES.length - 1]!])) agency(county, line, `${shortName(county)}${line[2].replace(/厅|委员会/, '局')}`, 8);
+    const bmfw = LINES[LINES.length - 1]!;
+    for (const town of chosenTowns) agency(town, bmfw, `${byCode.get(town.parent_code!)!.name}${town.name}${town.name.endsWith('街道') ? '办事处' : '人民政府'}`, 4);
+    for (const village of chosenVillages) agency(village, bmfw, `${village.name}`, 2);
+    await insertBatches(trx, 'agency', agencies.map(({ weight: _w, ...a }) => ({ ...a, created_at: at, updated_at: at })));
+
+    // Centers: one per region/city/county, chosen towns and villages; sub-centers at region, city, county.
+    type Center = { code: string; name: string; region_code: string; parent_code: string | null };
+    const centers: Center[] = [];
+    const mainCenter = new Map<string, string>();
+    for (const r of [root, ...cities, ...counties, ...chosenTowns, ...chosenVillages]) {
+      const code = `ZX${r.code}`;
+      const kind = r.level <= 3 ? '政务服务中心' : r.level === 4 ? '便民服务中心' : '便民服务站';
+      centers.push({ code, name: `${shortName(r)}${kind}`, region_code: r.code, parent_code: null });
+      mainCenter.set(r.code, code);
+    }
+    const subCenters: Center[] = [];
+    const estateCenter = new Map<string, string>();
+    for (const r of [root, ...cities, ...counties]) {
+      const estate = { code: `FZX${r.code}BDC`, name: `${shortName(r)}不动产登记分中心`, region_code: r.code, parent_code: mainCenter.get(r.code)! };
+      subCenters.push(estate);
+      estateCenter.set(r.code, estate.code);
+      if (r.level <= 2) subCenters.push({ code: `FZX${r.code}JJ`, name: `${shortName(r)}公安交警分中心`, region_code: r.code, parent_code: mainCenter.get(r.code)! });
+    }
+    await insertBatches(trx, 'service_center', [...centers, ...subCenters].map((c) => ({ ...c, created_at: at, updated_at: at })));
+
+    // Staff counts: weight by level, ±40%, scaled to the target exactly (largest remainder).
+    const raw = agencies.map((a) => a.weight * (0.6 + random() * 0.8));
+    const scale = staffTarget / raw.reduce((s, x) => s + x, 0);
+    const counts = raw.map((x) => Math.max(1, Math.floor(x * scale)));
+    let missing = staffTarget - counts.reduce((s, x) => s + x, 0);
+    for (let i = 0; missing > 0; i = (i + 1) % counts.length, missing--) counts[i]!++;
+    for (let i = counts.length - 1; missing < 0; i--) if (counts[i]! > 1) (counts[i]!--, missing++);
+
+    // Windows: one per two staff, at the agency's center (estate and traffic police at their sub-centers).
+    type Window = { center_code: string; number: string; name: string; agency_code: string; device_serial: string | null };
+    const windows: Window[] = [];
+    const windowOfAgency = new Map<string, Window[]>();
+    const nextNumber = new Map<string, number>();
+    let deviceSerial = 0;
+    agencies.forEach((a, i) => {
+      const center =
+        a.business_line_code === 'BDC' && estateCenter.has(a.region_code)
+          ? estateCenter.get(a.region_code)!
+          : a.business_line_code === 'JJ' && subCenters.some((c) => c.code === `FZX${a.region_code}JJ`)
+            ? `FZX${a.region_code}JJ`
+            : mainCenter.get(a.region_code)!;
+      const list: Window[] = [];
+      for (let w = 0; w < Math.ceil(counts[i]! / 2); w++) {
+        const n = (nextNumber.get(center) ?? 0) + 1;
+        nextNumber.set(center, n);
+        const window = {
+          center_code: center,
+          number: `${String(n).padStart(3, '0')}`,
+          name: `${LINES.find((l) => l[0] === a.business_line_code)![1]}窗口`,
+          agency_code: a.code,
+          device_serial: random() < 0.8 ? `PJQ${String(++deviceSerial).padStart(7, '0')}` : null,
+        };
+        windows.push(window);
+        list.push(window);
+      }
+      windowOfAgency.set(a.code, list);
+    });
+    await insertBatches(trx, 'service_window', windows.map((w) => ({ ...w, created_at: at, updated_at: at })));
+    const windowIds = new Map(
+      (await trx.selectFrom('service_window').select(['id', 'center_code', 'number']).execute()).map((w) => [`${w.center_code}/${w.number}`, w.id]),
+    );
+
+    // Staff, two to a window, with protected ID numbers and phones.
+    let staffSerial = 0;
+    const staffRows: Record<string, unknown>[] = [];
+    agencies.forEach((a, i) => {
+      const list = windowOfAgency.get(a.code)!;
+      for (let s = 0; s < counts[i]!; s++) {
+        const window = list[Math.floor(s / 2)]!;
+        const birth = `${1965 + Math.floor(random() * 36)}${String(1 + Math.floor(random() * 12)).padStart(2, '0')}${String(1 + Math.floor(random() * 28)).padStart(2, '0')}`;
+        const first17 = `${county6(a.region_code === root.code ? '450103000000' : a.region_code)}${birth}${String(Math.floor(random() * 1000)).padStart(3, '0')}`;
+        const idNumber = first17 + residentIdCheckChar(first17);
+        const phone = `1${pick(['3', '5', '7', '8', '9'])}${String(Math.floor(random() * 1e9)).padStart(9, '0')}`;
+        staffRows.push({
+          staff_number: `GX${String(++staffSerial).padStart(6, '0')}`,
+          name: pick(SURNAMES) + pick(GIVEN) + (random() < 0.6 ? pick(GIVEN) : ''),
+          agency_code: a.code,
+          center_code: window.center_code,
+          window_id: windowIds.get(`${window.center_code}/${window.number}`)!,
+          ...protectedColumns(services.protector, { idNumber, phone }),
+          created_at: at,
+          updated_at: at,
+        });
+      }
+    });
+    await insertBatches(trx, 'staff', staffRows, 500);
+    await trx
+      .insertInto('staff_assignment')
+      .columns(['staff_id', 'agency_code', 'center_code', 'window_id', 'valid_from', 'reason'])
+      .expression((eb) => eb.selectFrom('staff').select(['id', 'agency_code', 'center_code', 'window_id', eb.val(at).as('valid_from'), eb.val('created').as('reason')]))
+      .execute();
+
+    // Matters: owned by region- or city-level agencies of their line; 40% immediate.
+    const owners = agencies.filter((a) => {
+      const level = byCode.get(a.region_code)?.level ?? 5;
+      return level <= 2;
+    });
+    const matters: Record<string, unknown>[] = [];
+    const actions = ['办理', '变更', '注销', '补领', '延续', '备案'];
+    for (let m = 0; m < 1000; m++) {
+      const owner = pick(owners);
+      const line = LINES.find((l) => l[0] === owner.business_line_code)!;
+      const immediate = random() < 0.4;
+      matters.push({
+        code: `${owner.code}${immediate ? 'J' : 'C'}${String(m + 1).padStart(5, '0')}`,
+        name: `${pick(line[4])}${pick(actions)}`,
+        kind: immediate ? 'immediate' : 'promised',
+        business_line_code: line[0],
+        agency_code: owner.code,
+        time_limit_days: immediate ? 0 : pick([5, 7, 10, 15, 20, 30, 60]),
+        created_at: at,
+        updated_at: at,
+      });
+    }
+    await insertBatches(trx, 'matter', matters);
+
+    return {
+      businessLines: LINES.length,
+      agencies: agencies.length,
+      centers: centers.length,
+      subCenters: subCenters.length,
+      windows: windows.length,
+      staff: staffRows.length,
+      matters: matters.length,
+    };
+  });
+}

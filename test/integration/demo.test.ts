@@ -1,0 +1,42 @@
+// The demo organisations: realistic Guangxi sizes, deterministic for a seed.
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { seedDemoIfEmpty } from '../../src/app/demo.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { testServices } from '../support/services.ts';
+
+const database = useTestDatabase();
+const one = async <T>(query: ReturnType<typeof sql<T>>) => (await query.execute(database().db)).rows[0]!;
+
+describe('demo organisations', () => {
+  it('fill an empty catalogue at Guangxi sizes, once', async () => {
+    const services = testServices(database());
+    const summary = await seedDemoIfEmpty(services);
+    expect(summary).toMatchObject({ businessLines: 40, staff: 20_000, matters: 1000 });
+    expect(summary!.agencies).toBeGreaterThanOrEqual(2000);
+    expect(await seedDemoIfEmpty(services)).toBeNull();
+
+    const levels = await sql<{ level: number; n: number }>`
+      select r.level, count(*)::int as n from agency a join region r on r.code = a.region_code group by r.level order by r.level`.execute(database().db);
+    expect(levels.rows.map((r) => r.level)).toEqual([1, 2, 3, 4, 5]);
+    expect((await one(sql<{ n: number }>`select count(*)::int as n from agency where central_unit`)).n).toBeGreaterThan(100);
+    expect((await one(sql<{ n: number }>`select count(*)::int as n from service_center where parent_code is not null`)).n).toBeGreaterThan(100);
+
+    // Every staff member sits at a window of their own center, with one open assignment.
+    expect(
+      await one(sql<{ bad: number }>`
+        select count(*)::int as bad from staff s
+        left join service_window w on w.id = s.window_id
+        left join staff_assignment a on a.staff_id = s.id and a.valid_to is null
+        where w.center_code is distinct from s.center_code or a.id is null or a.agency_code <> s.agency_code`),
+    ).toEqual({ bad: 0 });
+    // Personal data is protected.
+    expect(await one(sql<{ n: number }>`select count(*)::int as n from staff where id_number_cipher like 'v1:%' and phone_hash is not null`)).toEqual({ n: 20_000 });
+
+    const kinds = await one(sql<{ immediate: number }>`select avg((kind = 'immediate')::int)::float8 as immediate from matter`);
+    expect(kinds.immediate).toBeGreaterThan(0.3);
+    expect(kinds.immediate).toBeLessThan(0.5);
+    // The same seed gives the same people.
+    expect(await one(sql<{ name: string }>`select name from staff where staff_number = 'GX000001'`)).toEqual({ name: '赵文勇' });
+  });
+});
