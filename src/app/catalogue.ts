@@ -106,14 +106,27 @@ export function toColumns(spec: EntitySpec, record: ParsedRecord): Row {
   return row;
 }
 
-export function protectedColumns(protector: Protector, record: ParsedRecord): Row {
-  const row: Row = {};
-  for (const [field, column] of [
-    ['idNumber', 'id_number'],
-    ['phone', 'phone'],
-  ] as const) {
+const PROTECTED = [
+  ['idNumber', 'id_number'],
+  ['phone', 'phone'],
+] as const;
+
+/** Keyed hashes of the protected fields given (cheap: compare before encrypting). */
+export function protectedHashes(protector: Protector, record: ParsedRecord): { id_number_hash?: string; phone_hash?: string } {
+  const out: Record<string, string> = {};
+  for (const [field, column] of PROTECTED) {
     const value = record[field];
-    if (typeof value === 'string') {
+    if (typeof value === 'string') out[`${column}_hash`] = protector.hash(value);
+  }
+  return out;
+}
+
+/** Ciphertext and hash of each protected field given. */
+export function protectedColumns(protector: Protector, record: ParsedRecord, only?: readonly ('idNumber' | 'phone')[]): Row {
+  const row: Row = {};
+  for (const [field, column] of PROTECTED) {
+    const value = record[field];
+    if (typeof value === 'string' && (!only || only.includes(field))) {
       row[`${column}_cipher`] = protector.encrypt(value);
       row[`${column}_hash`] = protector.hash(value);
     }

@@ -9,6 +9,7 @@ import { creditCodeCheckChar, residentIdCheckChar } from '../domain/identifiers.
 import type { DB } from '../storage/schema.ts';
 import type { Services } from './context.ts';
 import { protectedColumns } from './catalogue.ts';
+import * as staffRepo from '../storage/staff.ts';
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
 export function seededRandom(seed: number): () => number {
@@ -217,7 +218,7 @@ export async function seedDemo(services: Services, options: { seed?: number; sta
 
     // Staff, two to a window, with protected ID numbers and phones.
     let staffSerial = 0;
-    const staffRows: Record<string, unknown>[] = [];
+    const staffRows: staffRepo.NewStaff[] = [];
     agencies.forEach((a, i) => {
       const list = windowOfAgency.get(a.code)!;
       for (let s = 0; s < counts[i]!; s++) {
@@ -232,18 +233,11 @@ export async function seedDemo(services: Services, options: { seed?: number; sta
           agency_code: a.code,
           center_code: window.center_code,
           window_id: windowIds.get(`${window.center_code}/${window.number}`)!,
-          ...protectedColumns(services.protector, { idNumber, phone }),
-          created_at: at,
-          updated_at: at,
+          ...(protectedColumns(services.protector, { idNumber, phone }) as Pick<staffRepo.NewStaff, 'id_number_cipher' | 'id_number_hash' | 'phone_cipher' | 'phone_hash'>),
         });
       }
     });
-    await insertBatches(trx, 'staff', staffRows, 500);
-    await trx
-      .insertInto('staff_assignment')
-      .columns(['staff_id', 'agency_code', 'center_code', 'window_id', 'valid_from', 'reason'])
-      .expression((eb) => eb.selectFrom('staff').select(['id', 'agency_code', 'center_code', 'window_id', eb.val(at).as('valid_from'), eb.val('created').as('reason')]))
-      .execute();
+    for (let i = 0; i < staffRows.length; i += 5000) await staffRepo.insertStaffWithAssignments(trx, staffRows.slice(i, i + 5000), at, 'created');
 
     // Matters: owned by region- or city-level agencies of their line; 40% immediate.
     const owners = agencies.filter((a) => {

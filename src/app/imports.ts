@@ -12,7 +12,7 @@ import { ENTITIES, keyFields, parseRecord, STATUS_ZH, type EntityKind, type Enti
 import * as repo from '../storage/catalogue.ts';
 import type { DB } from '../storage/schema.ts';
 import * as staffRepo from '../storage/staff.ts';
-import { checkReferences, protectedColumns, toColumns } from './catalogue.ts';
+import { checkReferences, protectedColumns, protectedHashes, toColumns } from './catalogue.ts';
 import type { Services } from './context.ts';
 import { readSheet, type SheetFormat } from './spreadsheets.ts';
 
@@ -190,28 +190,23 @@ async function writeStaffBatch(services: Services, trx: Kysely<DB>, good: { reco
   const at = services.now();
   const existing = await staffRepo.staffByNumbers(trx, good.map((g) => String(g.record.staffNumber)));
   const fresh = good.filter((g) => !existing.has(String(g.record.staffNumber)));
-  if (fresh.length) {
-    const inserted = await trx
-      .insertInto('staff')
-      .values(
-        fresh.map((g) => ({
-          ...(toColumns(ENTITIES.staff, g.record) as { staff_number: string; name: string; agency_code: string; center_code: string | null }),
-          ...protectedColumns(services.protector, g.record),
-          window_id: g.windowId,
-          created_at: at,
-          updated_at: at,
-        })),
-      )
-      .returning(['id', 'agency_code', 'center_code', 'window_id'])
-      .execute();
-    await staffRepo.openFirstAssignments(
-      trx,
-      inserted.map((r) => ({ staff_id: r.id, place: { agency_code: r.agency_code, center_code: r.center_code, window_id: r.window_id } })),
-      at,
-      'import',
-    );
-    report.inserted += inserted.length;
-  }
+  report.inserted += await staffRepo.insertStaffWithAssignments(
+    trx,
+    fresh.map((g) => ({
+      staff_number: String(g.record.staffNumber),
+      name: String(g.record.name),
+      agency_code: String(g.record.agencyCode),
+      center_code: (g.record.centerCode as string | null) ?? null,
+      window_id: g.windowId,
+      id_number_cipher: null,
+      id_number_hash: null,
+      phone_cipher: null,
+      phone_hash: null,
+      ...protectedColumns(services.protector, g.record),
+    })),
+    at,
+    'import',
+  );
   for (const g of good) {
     const current = existing.get(String(g.record.staffNumber));
     if (!current) continue;
@@ -219,13 +214,13 @@ async function writeStaffBatch(services: Services, trx: Kysely<DB>, good: { reco
     const moved = !staffRepo.samePlace(to, current);
     const changes: Record<string, unknown> = {};
     if (g.record.name !== current.name) changes.name = g.record.name;
-    const protectedNow = protectedColumns(services.protector, g.record);
-    if (protectedNow.id_number_hash && protectedNow.id_number_hash !== current.id_number_hash) {
-      Object.assign(changes, { id_number_cipher: protectedNow.id_number_cipher, id_number_hash: protectedNow.id_number_hash });
-    }
-    if (protectedNow.phone_hash && protectedNow.phone_hash !== current.phone_hash) {
-      Object.assign(changes, { phone_cipher: protectedNow.phone_cipher, phone_hash: protectedNow.phone_hash });
-    }
+    // Encrypt only what differs from what is stored (compared by keyed hash).
+    const hashes = protectedHashes(services.protector, g.record);
+    const differs = [
+      ...(hashes.id_number_hash && hashes.id_number_hash !== current.id_number_hash ? (['idNumber'] as const) : []),
+      ...(hashes.phone_hash && hashes.phone_hash !== current.phone_hash ? (['phone'] as const) : []),
+    ];
+    if (differs.length) Object.assign(changes, protectedColumns(services.protector, g.record, differs));
     if (moved) await staffRepo.moveStaff(trx, current.id, to, at, 'import');
     if (Object.keys(changes).length) await trx.updateTable('staff').set({ ...changes, updated_at: at }).where('id', '=', current.id).execute();
     if (moved || Object.keys(changes).length) report.updated++;

@@ -20,17 +20,27 @@ const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
 /** Reads the first bytes to tell an .xlsx (a zip) from CSV; returns the stream intact. */
 export async function sniffFormat(input: Readable): Promise<{ format: SheetFormat; stream: Readable; head: Buffer }> {
-  const chunks: Buffer[] = [];
+  // One iterator for the whole stream: leaving a for-await loop early would
+  // destroy the stream, so the head is read with next() and the rest follows.
+  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const first: Buffer[] = [];
   let size = 0;
-  for await (const chunk of input) {
-    chunks.push(Buffer.from(chunk));
+  let ended = false;
+  while (size < 64 * 1024) {
+    const next = await chunks.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    const chunk = Buffer.from(next.value);
+    first.push(chunk);
     size += chunk.length;
-    if (size >= 64 * 1024) break;
   }
-  const head = Buffer.concat(chunks);
+  const head = Buffer.concat(first);
   const rest = (async function* () {
-    yield head;
-    for await (const chunk of input) yield chunk;
+    if (head.length) yield head;
+    if (ended) return;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield Buffer.from(next.value);
   })();
   const format = head.subarray(0, 4).equals(ZIP_MAGIC) ? 'xlsx' : 'csv';
   return { format, stream: Readable.from(rest, { objectMode: false }), head };

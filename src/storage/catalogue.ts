@@ -210,11 +210,11 @@ export async function statusByCode(db: AnyDb, kind: EntityKind, codes: string[])
 export async function windowsByCenterAndNumber(db: AnyDb, pairs: [string, string][]): Promise<Map<string, { id: number; status: string }>> {
   const found = new Map<string, { id: number; status: string }>();
   if (!pairs.length) return found;
-  const rows = await db
-    .selectFrom('service_window')
-    .select(['id', 'center_code', 'number', 'status'])
-    .where((eb) => eb.or(pairs.map(([c, n]) => eb.and([eb('center_code', '=', c), eb('number', '=', n)]))))
-    .execute();
+  const { rows } = await sql<{ id: number; center_code: string; number: string; status: string }>`
+    select w.id, w.center_code, w.number, w.status
+    from service_window w
+    join unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]) as p(center_code, number)
+      on w.center_code = p.center_code and w.number = p.number`.execute(db);
   for (const r of rows) found.set(`${r.center_code}/${r.number}`, { id: r.id, status: r.status });
   return found;
 }

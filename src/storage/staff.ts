@@ -1,7 +1,7 @@
 // Staff assignments (R3): where each staff member sat, and when. A rating is
 // attributed to the assignment in force when the rated service happened, so
 // periods are only ever closed and opened, never rewritten.
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, StaffAssignmentTable, StaffTable } from './schema.ts';
 
 export type Place = { agency_code: string; center_code: string | null; window_id: number | null };
@@ -29,6 +29,37 @@ export async function openFirstAssignments(
     .insertInto('staff_assignment')
     .values(rows.map((r) => ({ staff_id: r.staff_id, ...r.place, valid_from: at, reason })))
     .execute();
+}
+
+export interface NewStaff extends Place {
+  staff_number: string;
+  name: string;
+  id_number_cipher: string | null;
+  id_number_hash: string | null;
+  phone_cipher: string | null;
+  phone_hash: string | null;
+}
+
+/**
+ * Inserts staff with their first assignment in one statement: arrays in,
+ * unnest, so a batch of thousands is one round trip with ten parameters.
+ */
+export async function insertStaffWithAssignments(db: Kysely<DB>, rows: NewStaff[], at: Date, reason: StaffAssignmentTable['reason']): Promise<number> {
+  if (!rows.length) return 0;
+  const col = <K extends keyof NewStaff>(k: K) => rows.map((r) => r[k]);
+  const result = await sql`
+    with new_staff as (
+      insert into staff (staff_number, name, agency_code, center_code, window_id,
+                         id_number_cipher, id_number_hash, phone_cipher, phone_hash, created_at, updated_at)
+      select s.*, ${at}::timestamptz, ${at}::timestamptz
+      from unnest(${col('staff_number')}::text[], ${col('name')}::text[], ${col('agency_code')}::text[],
+                  ${col('center_code')}::text[], ${col('window_id')}::int[], ${col('id_number_cipher')}::text[],
+                  ${col('id_number_hash')}::text[], ${col('phone_cipher')}::text[], ${col('phone_hash')}::text[]) as s
+      returning id, agency_code, center_code, window_id
+    )
+    insert into staff_assignment (staff_id, agency_code, center_code, window_id, valid_from, reason)
+    select id, agency_code, center_code, window_id, ${at}::timestamptz, ${reason} from new_staff`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }
 
 /** Closes the current period at `at` and opens the next one; updates the staff row. */

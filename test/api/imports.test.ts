@@ -98,6 +98,16 @@ describe('file formats and headers', () => {
     }
   });
 
+  it('reads a file far larger than the first chunk the format is told from', async () => {
+    const data = agencyRows(3000, 300_000);
+    const file = csvFile([AGENCY_HEADER, ...data], 'gb18030');
+    expect(file.length).toBeGreaterThan(150_000);
+    const { body } = await upload('agencies', file, false, 'text/csv');
+    expect(body).toMatchObject({ rows: 3000, inserted: 3000, errorCount: 0 });
+    const big = await upload('agencies', await xlsxFile([AGENCY_HEADER, ...data]), false);
+    expect(big.body).toMatchObject({ rows: 3000, inserted: 3000, errorCount: 0 });
+  });
+
   it('accepts API field names as headers, and application/octet-stream', async () => {
     const { body } = await upload('agencies', await xlsxFile([['code', 'name', 'regionCode', 'businessLineCode'], ...rows().map((r) => r.slice(0, 4))]), false, 'application/octet-stream');
     expect(body).toMatchObject({ errorCount: 0, inserted: 3 });
