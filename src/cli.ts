@@ -8,6 +8,8 @@ import { seedRegions } from './app/seed.ts';
 import { createServices } from './app/context.ts';
 import { seedDemoIfEmpty } from './app/demo.ts';
 import { importSheet } from './app/imports.ts';
+import { createClient, type ClientKind } from './app/clients.ts';
+import { RATER_CHANNELS } from './domain/ratings.ts';
 import { ENTITY_KINDS, type EntityKind } from './domain/catalogue.ts';
 import { runJobsNow } from './jobs/scheduler.ts';
 import { SCHEDULE } from './jobs/schedule.ts';
@@ -119,6 +121,25 @@ program
           (report.committed ? ' — committed' : options.commit ? ' — NOTHING imported' : ' — nothing changed (dry run)'),
       );
       if (report.errorCount) process.exitCode = 2;
+    }),
+  );
+
+const clients = program.command('clients').description('API keys of business systems and channel clients');
+clients
+  .command('add')
+  .description('create a client and print its API key (shown once)')
+  .requiredOption('--name <name>', 'who it is, e.g. "南宁市一体化政务服务平台"')
+  .requiredOption('--kind <kind>', 'business_system or channel')
+  .option('--channel <channel>', `for a channel client: ${RATER_CHANNELS.join(', ')}`)
+  .action((options: { name: string; kind: string; channel?: string }) =>
+    withDatabase(async ({ db }) => {
+      await migrate(db).catch(fail);
+      if (options.kind !== 'business_system' && options.kind !== 'channel') fail(new Error('--kind must be business_system or channel'));
+      if ((options.kind === 'channel') !== !!options.channel) fail(new Error('--channel is required for a channel client, and only for one'));
+      if (options.channel && !(RATER_CHANNELS as string[]).includes(options.channel)) fail(new Error(`--channel must be one of ${RATER_CHANNELS.join(', ')}`));
+      const { client, key } = await createClient(db, { name: options.name, kind: options.kind as ClientKind, channel: options.channel });
+      console.log(`client ${client.id} ${client.name} (${client.kind}${client.channel ? `, ${client.channel}` : ''})`);
+      console.log(`API key (shown once, keep it secret): ${key}`);
     }),
   );
 

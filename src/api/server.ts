@@ -14,6 +14,8 @@ import healthRoutes from './routes/health/index.ts';
 import regionRoutes from './routes/regions/index.ts';
 import catalogueRoutes from './routes/catalogue/index.ts';
 import importRoutes from './routes/imports/index.ts';
+import caseRoutes from './routes/cases/index.ts';
+import ratingRoutes from './routes/ratings/index.ts';
 import type { Services } from '../app/context.ts';
 import testRoutes from './routes/test/index.ts';
 
@@ -82,7 +84,11 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
         { name: 'staff', description: 'R2, R3: 窗口工作人员 and their dated assignments' },
         { name: 'matters', description: 'R7: 政务服务事项' },
         { name: 'imports', description: 'Bulk import from .xlsx or CSV' },
+        { name: 'cases', description: 'R7: case intake from business systems (API key)' },
+        { name: 'packages', description: 'R8: package services, 一件事 (API key)' },
+        { name: 'ratings', description: 'R4-R9: rating submission from every channel' },
       ],
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key of a business system or channel client (haochaping clients add)' } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -91,6 +97,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   await app.register(regionRoutes, { prefix: '/api/v1' });
   await app.register(catalogueRoutes, { prefix: '/api/v1' });
   await app.register(importRoutes, { prefix: '/api/v1' });
+  await app.register(caseRoutes, { prefix: '/api/v1' });
+  await app.register(ratingRoutes, { prefix: '/api/v1' });
   if (deps.config.testRoutes) await app.register(testRoutes, { prefix: '/api/v1/_test' });
   return app;
 }

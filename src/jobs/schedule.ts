@@ -26,5 +26,7 @@ export interface JobDefinition {
   run(ctx: JobContext): Promise<string>;
 }
 
-// Later issues add jobs here (default ratings R6, review deadlines, …).
-export const SCHEDULE: readonly JobDefinition[] = [];
+// Imported last (the jobs import the types above).
+import { defaultRatingsJob } from './defaultRatings.ts';
+
+export const SCHEDULE: readonly JobDefinition[] = [defaultRatingsJob];

@@ -3,7 +3,7 @@
 // (HMAC-SHA-256) to find equal values without decrypting. Both keys are
 // derived from one master key (HKDF), given as PROTECTION_KEY or kept in a
 // key file that the first start creates.
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -27,11 +27,13 @@ function nextIv(): Buffer {
 export class Protector {
   readonly #encryptionKey: Buffer;
   readonly #hashKey: Buffer;
+  readonly #signingKey: Buffer;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new Error('the protection key must be 32 bytes');
     this.#encryptionKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'haochaping/encrypt/v1', 32));
     this.#hashKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'haochaping/hash/v1', 32));
+    this.#signingKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'haochaping/sign/v1', 32));
   }
 
   encrypt(plaintext: string): string {
@@ -48,6 +50,26 @@ export class Protector {
     const decipher = createDecipheriv('aes-256-gcm', this.#encryptionKey, raw.subarray(0, IV_BYTES));
     decipher.setAuthTag(raw.subarray(raw.length - 16));
     return Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - 16)), decipher.final()]).toString('utf8');
+  }
+
+  /** A URL-safe signed token carrying `payload` (readable, not secret; tamper-evident). */
+  sign(payload: object): string {
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return `${body}.${createHmac('sha256', this.#signingKey).update(body).digest('base64url')}`;
+  }
+
+  /** The payload of a token this key signed, or null for anything else. */
+  verify<T>(token: string): T | null {
+    const [body, mac, extra] = token.split('.');
+    if (!body || !mac || extra !== undefined) return null;
+    const expected = createHmac('sha256', this.#signingKey).update(body).digest();
+    const given = Buffer.from(mac, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    try {
+      return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as T;
+    } catch {
+      return null;
+    }
   }
 
   /** Equal inputs (after trimming and upper-casing) give equal hashes. */

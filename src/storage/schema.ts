@@ -87,7 +87,104 @@ export interface MatterTable extends Timestamps {
   time_limit_days: number;
 }
 
+export interface ApiClientTable {
+  id: Generated<number>;
+  name: string;
+  kind: 'business_system' | 'channel';
+  channel: string | null;
+  key_prefix: string;
+  key_hash: string;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+interface Applicant {
+  applicant_name_cipher: string | null;
+  applicant_id_type: string | null;
+  applicant_id_cipher: string | null;
+  applicant_id_hash: string | null;
+  applicant_phone_cipher: string | null;
+  applicant_phone_hash: string | null;
+}
+
+export interface ServicePackageTable extends Applicant {
+  id: Generated<number>;
+  package_number: string;
+  name: string;
+  client_id: number | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface ServiceCaseTable extends Applicant {
+  id: Generated<number>;
+  case_number: string;
+  matter_code: string;
+  kind: 'immediate' | 'promised';
+  agency_code: string;
+  package_id: number | null;
+  accepted_at: Date;
+  accepted_by: number | null;
+  completed_at: Date | null;
+  completed_by: number | null;
+  withdrawn_at: Date | null;
+  withdraw_reason: string | null;
+  client_id: number | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface OccasionTable {
+  id: Generated<number>;
+  case_id: number | null;
+  package_id: number | null;
+  kind: 'acceptance' | 'completion' | 'approval' | 'delivery' | 'composite';
+  occurred_at: Date;
+  deadline: Date;
+  staff_id: number | null;
+  agency_code: string | null;
+  business_line_code: string | null;
+  region_code: string | null;
+  center_code: string | null;
+  window_id: number | null;
+  closed_at: Date | null;
+  cancelled_at: Date | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface OccasionPartyTable {
+  occasion_id: number;
+  agency_code: string;
+  business_line_code: string;
+  region_code: string;
+}
+
+export interface RatingTable {
+  id: Generated<number>;
+  occasion_id: number;
+  level: string;
+  score: number;
+  attitude_level: string | null;
+  quality_level: string | null;
+  efficiency_level: string | null;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  comment: string | null;
+  channel: string;
+  is_default: ColumnType<boolean, boolean | undefined, boolean>;
+  given_at: Date;
+  rater_id_hash: string | null;
+  client_id: number | null;
+  idempotency_key: string | null;
+  token_id: string | null;
+  fingerprint: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
 export interface DB {
+  api_client: ApiClientTable;
+  service_package: ServicePackageTable;
+  service_case: ServiceCaseTable;
+  occasion: OccasionTable;
+  occasion_party: OccasionPartyTable;
+  rating: RatingTable;
   region: RegionTable;
   schema_migration: SchemaMigrationTable;
   business_line: BusinessLineTable;

@@ -60,3 +60,31 @@ describe('mobile numbers and masks', () => {
     expect(maskPhone('13812345678')).toBe('138****5678');
   });
 });
+
+describe('R9 applicants', async () => {
+  const { checkApplicant, maskName, maskApplicant } = await import('../../src/domain/applicants.ts');
+  it.each([
+    ['张三', '张*'],
+    ['欧阳娜娜', '欧***'],
+    ['李', '*'],
+    ['广西某某有限公司', '广*******'],
+  ])('masks the name %s as %s', (name, masked) => expect(maskName(name)).toBe(masked));
+
+  it('masks every part', () => {
+    expect(maskApplicant({ name: '张三', idType: 'resident_id', idNumber: '450102199001011234', phone: '13812345678' })).toEqual({
+      name: '张*',
+      idType: 'resident_id',
+      idNumber: '4501**********1234',
+      phone: '138****5678',
+    });
+  });
+
+  it.each([
+    [{ name: '张三', idType: 'resident_id', idNumber: '11010519491231002X' }, []],
+    [{ name: '张三', idType: 'resident_id', idNumber: '110105194912310021' }, ['/a/idNumber']],
+    [{ name: '某公司', idType: 'uscc', idNumber: '91350100M000100Y43' }, []],
+    [{ name: '', idType: 'passport', idNumber: 'E12345678', phone: '123' }, ['/a/name', '/a/phone']],
+  ] as const)('%j → problems at %j', (input, fields) => {
+    expect(checkApplicant(input, '/a').problems.map((p) => p.field)).toEqual(fields);
+  });
+});

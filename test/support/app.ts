@@ -4,7 +4,7 @@ import { buildApp, type AppInstance } from '../../src/api/server.ts';
 import { useTestDatabase, type TestDatabase } from './db.ts';
 import { TestClock, testServices } from './services.ts';
 
-export function useTestApp(): { app: () => AppInstance; database: () => TestDatabase; clock: TestClock } {
+export function useTestApp(): { app: () => AppInstance; database: () => TestDatabase; clock: TestClock; services: () => AppInstance['deps']['services'] } {
   const database = useTestDatabase();
   const clock = new TestClock();
   let app: AppInstance | undefined;
@@ -22,5 +22,6 @@ export function useTestApp(): { app: () => AppInstance; database: () => TestData
     },
     database,
     clock,
+    services: () => app!.deps.services,
   };
 }

@@ -1,0 +1,109 @@
+// POST /api/v1/ratings — the one way ratings come in, from every channel (R5):
+// with an invitation token, or as a channel client (API key) naming the case
+// and the rater. An `Idempotency-Key` header makes retries safe.
+import { Type } from 'typebox';
+import type { AppInstance } from '../../server.ts';
+import { ID_TYPE_NAMES } from '../../../domain/applicants.ts';
+import { OCCASION_KINDS, type OccasionKind } from '../../../domain/occasions.ts';
+import type { Applicant } from '../../../domain/applicants.ts';
+import { LEVEL_NAMES, RATER_CHANNELS, TAG_NAMES } from '../../../domain/ratings.ts';
+import { getRating, submitRating, type Submission } from '../../../app/submitRating.ts';
+import { authenticateClient } from '../../../app/clients.ts';
+import { API_KEY_SECURITY, apiKeyOf, requireClient } from '../../plugins/auth.ts';
+import { ErrorBody } from '../../schemas.ts';
+
+const Level = Type.String({ enum: LEVEL_NAMES, description: 'very_satisfied 10, satisfied 8, basically_satisfied 6, dissatisfied 3, very_dissatisfied 0 (R6)' });
+
+const RatingOut = Type.Object({
+  id: Type.Integer(),
+  occasionId: Type.Integer(),
+  level: Type.String(),
+  score: Type.Integer(),
+  negative: Type.Boolean(),
+  aspects: Type.Object({
+    attitude: Type.Union([Type.String(), Type.Null()]),
+    quality: Type.Union([Type.String(), Type.Null()]),
+    efficiency: Type.Union([Type.String(), Type.Null()]),
+  }),
+  tags: Type.Array(Type.String()),
+  comment: Type.Union([Type.String(), Type.Null()]),
+  channel: Type.String(),
+  isDefault: Type.Boolean(),
+  givenAt: Type.String({ format: 'date-time' }),
+});
+
+const Body = Type.Object(
+  {
+    token: Type.Optional(Type.String({ maxLength: 1000, description: 'Invitation token (SMS/H5/device). Or leave out and use an API key:' })),
+    caseNumber: Type.Optional(Type.String({ maxLength: 64 })),
+    packageNumber: Type.Optional(Type.String({ maxLength: 64 })),
+    occasion: Type.Optional(Type.String({ enum: [...OCCASION_KINDS] })),
+    rater: Type.Optional(
+      Type.Object(
+        { name: Type.String({ maxLength: 100 }), idType: Type.String({ enum: ID_TYPE_NAMES }), idNumber: Type.String({ maxLength: 30 }) },
+        { additionalProperties: false, description: 'R9: must be the applicant of the case' },
+      ),
+    ),
+    level: Level,
+    aspects: Type.Optional(
+      Type.Object({ attitude: Type.Optional(Level), quality: Type.Optional(Level), efficiency: Type.Optional(Level) }, { additionalProperties: false }),
+    ),
+    tags: Type.Optional(Type.Array(Type.String({ enum: TAG_NAMES }), { maxItems: 9 })),
+    comment: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+    channel: Type.String({ enum: RATER_CHANNELS }),
+  },
+  { additionalProperties: false },
+);
+
+export default async function ratingRoutes(app: AppInstance) {
+  const services = () => app.deps.services;
+
+  app.post(
+    '/ratings',
+    {
+      schema: {
+        tags: ['ratings'],
+        security: [{}, ...API_KEY_SECURITY],
+        summary: 'Rate an occasion (201 stored; 200 the same rating again; 409 already rated)',
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 100 })) }),
+        body: Body,
+        response: { 201: RatingOut, 200: RatingOut, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 410: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { token, caseNumber, packageNumber, occasion, rater, ...rest } = request.body;
+      const idempotencyKey = request.headers['idempotency-key'];
+      const content = { ...rest, aspects: rest.aspects ?? {}, tags: rest.tags ?? [] };
+      let submission: Submission;
+      if (token) {
+        submission = { via: 'token', token, content, idempotencyKey };
+      } else {
+        const client = await authenticateClient(services().db, apiKeyOf(request));
+        if (!occasion || !rater) {
+          const fields = [...(!occasion ? ['/body/occasion'] : []), ...(!rater ? ['/body/rater'] : [])].map((field) => ({ field, message: 'is required without a token' }));
+          return reply.status(400).send({ error: { id: 'validation_failed', message: fields.map((f) => `${f.field} ${f.message}`).join('; '), fields } });
+        }
+        submission = { via: 'channel', client, caseNumber, packageNumber, occasion: occasion as OccasionKind, rater: rater as Applicant, content, idempotencyKey };
+      }
+      const result = await submitRating(services(), submission);
+      return reply.status(result.created ? 201 : 200).send(result.rating);
+    },
+  );
+
+  app.get(
+    '/ratings/:id',
+    {
+      schema: {
+        tags: ['ratings'],
+        security: API_KEY_SECURITY,
+        summary: 'One rating (no rater identity)',
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: { 200: RatingOut, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      await requireClient(app, request, 'business_system');
+      return getRating(services().db, request.params.id);
+    },
+  );
+}

@@ -1,0 +1,444 @@
+// Case intake from business systems (办件, R7) and package services (一件事,
+// R8): each event that makes a case ratable opens an occasion, attributed to
+// the staff member who handled it and where they sat then (R3 snapshot).
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { checkApplicant, identityKey, maskApplicant, type Applicant, type IdType } from '../domain/applicants.ts';
+import { AppError, conflict, invalid, notFound, type FieldProblem } from '../domain/errors.ts';
+import { caseOccasions, nextPackageStage, occasionState, PACKAGE_STAGES, ratingDeadline, type OccasionKind, type PackageStage } from '../domain/occasions.ts';
+import * as cases from '../storage/cases.ts';
+import type { DB } from '../storage/schema.ts';
+import type { Protector } from '../storage/protect.ts';
+import type { ApiClient } from './clients.ts';
+import type { Services } from './context.ts';
+
+type Db = Kysely<DB>;
+
+/** Clocks of business systems drift; a few minutes ahead is still "now". */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+function fail(problems: FieldProblem[], id = 'validation_failed'): void {
+  if (problems.length) throw invalid(id, problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+}
+
+function instant(value: string, field: string, now: Date, problems: FieldProblem[]): Date {
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) problems.push({ field, message: 'is not an ISO 8601 instant' });
+  else if (at.getTime() > now.getTime() + CLOCK_SKEW_MS) problems.push({ field, message: 'is in the future' });
+  return at;
+}
+
+export function protectApplicant(protector: Protector, applicant: Applicant) {
+  return {
+    applicant_name_cipher: protector.encrypt(applicant.name),
+    applicant_id_type: applicant.idType,
+    applicant_id_cipher: protector.encrypt(applicant.idNumber),
+    applicant_id_hash: protector.hash(identityKey(applicant.idType, applicant.idNumber)),
+    applicant_phone_cipher: applicant.phone ? protector.encrypt(applicant.phone) : null,
+    applicant_phone_hash: applicant.phone ? protector.hash(applicant.phone) : null,
+  };
+}
+
+export function revealApplicant(
+  protector: Protector,
+  row: { applicant_name_cipher: string | null; applicant_id_type: string | null; applicant_id_cipher: string | null; applicant_phone_cipher: string | null },
+): Applicant | null {
+  if (!row.applicant_name_cipher || !row.applicant_id_cipher) return null;
+  return {
+    name: protector.decrypt(row.applicant_name_cipher),
+    idType: row.applicant_id_type as IdType,
+    idNumber: protector.decrypt(row.applicant_id_cipher),
+    phone: row.applicant_phone_cipher ? protector.decrypt(row.applicant_phone_cipher) : null,
+  };
+}
+
+async function activeStaff(db: Db, staffNumber: string, field: string, problems: FieldProblem[]) {
+  const staff = await db.selectFrom('staff').select(['id', 'status']).where('staff_number', '=', staffNumber.trim()).executeTakeFirst();
+  if (!staff) problems.push({ field, message: `no staff member has the number ${staffNumber}` });
+  else if (staff.status !== 'active') problems.push({ field, message: `staff member ${staffNumber} is retired` });
+  return staff;
+}
+
+async function activeMatter(db: Db, code: string, field: string, problems: FieldProblem[]) {
+  const matter = await db.selectFrom('matter').selectAll().where('code', '=', code.trim().toUpperCase()).executeTakeFirst();
+  if (!matter) problems.push({ field, message: `no matter has the implementation code ${code}` });
+  else if (matter.status !== 'active') problems.push({ field, message: `matter ${code} is retired` });
+  return matter;
+}
+
+async function activeAgency(db: Db, code: string, field: string, problems: FieldProblem[]) {
+  const agency = await db.selectFrom('agency').selectAll().where('code', '=', code.trim().toUpperCase()).executeTakeFirst();
+  if (!agency) problems.push({ field, message: `no agency has the code ${code}` });
+  else if (agency.status !== 'active') problems.push({ field, message: `agency ${code} is retired` });
+  return agency;
+}
+
+/** Opens an occasion handled by a staff member, with the R3 snapshot of where they sat. */
+async function openStaffOccasion(db: Db, owner: { caseId?: number; packageId?: number }, kind: OccasionKind, staffId: number, at: Date) {
+  const place = await cases.placeAt(db, staffId, at);
+  if (!place) throw new AppError('staff_not_assigned', 'conflict', 'The staff member has no assignment to attribute the service to');
+  return cases.insertOccasion(db, {
+    case_id: owner.caseId ?? null,
+    package_id: owner.packageId ?? null,
+    kind,
+    occurred_at: at,
+    deadline: ratingDeadline(at),
+    staff_id: staffId,
+    ...place,
+  });
+}
+
+// ——— cases ———
+
+export interface CaseInput {
+  caseNumber: string;
+  matterCode: string;
+  agencyCode?: string;
+  applicant: Applicant;
+  staffNumber: string;
+  acceptedAt: string;
+  completedAt?: string;
+}
+
+/**
+ * Records a case at acceptance (受理). An immediate case is completed at the
+ * same moment by the same staff member (one occasion, R7); a promised case
+ * opens its acceptance occasion now and its completion occasion later.
+ * Sending the same case again is answered with the stored one.
+ */
+export async function acceptCase(services: Services, client: ApiClient, input: CaseInput) {
+  const now = services.now();
+  const problems: FieldProblem[] = [];
+  const { applicant, problems: applicantProblems } = checkApplicant(input.applicant, '/body/applicant');
+  problems.push(...applicantProblems);
+  const acceptedAt = instant(input.acceptedAt, '/body/acceptedAt', now, problems);
+  const completedAt = input.completedAt ? instant(input.completedAt, '/body/completedAt', now, problems) : null;
+  fail(problems);
+
+  return services.db.transaction().execute(async (trx) => {
+    const matter = await activeMatter(trx, input.matterCode, '/body/matterCode', problems);
+    const agency = await activeAgency(trx, input.agencyCode ?? matter?.agency_code ?? '', '/body/agencyCode', problems);
+    const staff = await activeStaff(trx, input.staffNumber, '/body/staffNumber', problems);
+    fail(problems, 'invalid_reference');
+    if (matter!.kind === 'immediate' && completedAt && completedAt.getTime() !== acceptedAt.getTime()) {
+      fail([{ field: '/body/completedAt', message: 'an immediate case (即办件) is completed when it is accepted; leave it out' }]);
+    }
+    if (matter!.kind === 'promised' && completedAt && completedAt < acceptedAt) fail([{ field: '/body/completedAt', message: 'is before acceptedAt' }]);
+
+    const protectedApplicant = protectApplicant(services.protector, applicant);
+    const existing = await cases.findCaseByNumber(trx, input.caseNumber.trim());
+    if (existing) {
+      const same =
+        existing.matter_code === matter!.code &&
+        existing.accepted_at.getTime() === acceptedAt.getTime() &&
+        existing.accepted_by === staff!.id &&
+        existing.applicant_id_hash === protectedApplicant.applicant_id_hash;
+      if (!same) throw conflict('case_already_exists', `Case ${input.caseNumber} exists already with other details`);
+      return { created: false, case: await presentCase(trx, services.protector, existing.case_number, services.now()) };
+    }
+    const immediate = matter!.kind === 'immediate';
+    const done = immediate ? acceptedAt : completedAt;
+    const row = await trx
+      .insertInto('service_case')
+      .values({
+        case_number: input.caseNumber.trim(),
+        matter_code: matter!.code,
+        kind: matter!.kind,
+        agency_code: agency!.code,
+        ...protectedApplicant,
+        accepted_at: acceptedAt,
+        accepted_by: staff!.id,
+        completed_at: done,
+        completed_by: done ? staff!.id : null,
+        client_id: client.id,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    for (const kind of caseOccasions(matter!.kind, { accepted: true, completed: !!done })) {
+      await openStaffOccasion(trx, { caseId: row.id }, kind, staff!.id, kind === 'acceptance' ? acceptedAt : done!);
+    }
+    return { created: true, case: await presentCase(trx, services.protector, row.id, services.now()) };
+  });
+}
+
+/** 办结: completes a promised case and opens its completion occasion. Idempotent for the same completion. */
+export async function completeCase(services: Services, caseNumber: string, input: { completedAt: string; staffNumber: string }) {
+  const problems: FieldProblem[] = [];
+  const completedAt = instant(input.completedAt, '/body/completedAt', services.now(), problems);
+  fail(problems);
+  return services.db.transaction().execute(async (trx) => {
+    const row = await requireCase(trx, caseNumber, true);
+    const staff = await activeStaff(trx, input.staffNumber, '/body/staffNumber', problems);
+    fail(problems, 'invalid_reference');
+    if (row.withdrawn_at) throw conflict('case_withdrawn', `Case ${caseNumber} was withdrawn`);
+    if (row.package_id) throw conflict('case_in_package', `Case ${caseNumber} is part of a package; its stages are recorded on the package`);
+    if (row.completed_at) {
+      if (row.completed_at.getTime() === completedAt.getTime() && row.completed_by === staff!.id) return presentCase(trx, services.protector, row.id, services.now());
+      throw conflict('case_already_completed', `Case ${caseNumber} was completed at ${row.completed_at.toISOString()}`);
+    }
+    if (completedAt < row.accepted_at) fail([{ field: '/body/completedAt', message: 'is before the case was accepted' }]);
+    await trx.updateTable('service_case').set({ completed_at: completedAt, completed_by: staff!.id }).where('id', '=', row.id).execute();
+    await openStaffOccasion(trx, { caseId: row.id }, 'completion', staff!.id, completedAt);
+    return presentCase(trx, services.protector, row.id, services.now());
+  });
+}
+
+/** 撤件: the applicant withdrew or the case was cancelled; open occasions are cancelled (no default). */
+export async function withdrawCase(services: Services, caseNumber: string, input: { at?: string; reason: string }) {
+  const problems: FieldProblem[] = [];
+  const at = input.at ? instant(input.at, '/body/at', services.now(), problems) : services.now();
+  if (!input.reason.trim()) problems.push({ field: '/body/reason', message: 'is required' });
+  fail(problems);
+  return services.db.transaction().execute(async (trx) => {
+    const row = await requireCase(trx, caseNumber, true);
+    if (row.withdrawn_at) throw conflict('case_withdrawn', `Case ${caseNumber} was withdrawn already`);
+    if (row.completed_at) throw conflict('case_already_completed', `Case ${caseNumber} is completed and cannot be withdrawn`);
+    await trx.updateTable('service_case').set({ withdrawn_at: at, withdraw_reason: input.reason.trim() }).where('id', '=', row.id).execute();
+    await cases.cancelOpenOccasions(trx, row.id, at);
+    return presentCase(trx, services.protector, row.id, services.now());
+  });
+}
+
+async function requireCase(db: Db, caseNumber: string, lock = false) {
+  const row = await cases.findCaseByNumber(db, caseNumber.trim(), { lock });
+  if (!row) throw notFound('case_not_found', `No case has the number ${caseNumber}`);
+  return row;
+}
+
+export type OccasionStatus = 'open' | 'rated' | 'defaulted' | 'cancelled' | 'expired';
+
+function occasionView(o: Awaited<ReturnType<typeof cases.occasionsOf>>[number], now: Date) {
+  const status: OccasionStatus = o.cancelled_at
+    ? 'cancelled'
+    : o.rating_id
+      ? o.is_default
+        ? 'defaulted'
+        : 'rated'
+      : occasionState(o.occurred_at, o.deadline, now) === 'closed'
+        ? 'expired' // the deadline passed; the default comes with the next sweep
+        : 'open';
+  return {
+    id: o.id,
+    kind: o.kind,
+    occurredAt: o.occurred_at.toISOString(),
+    deadline: o.deadline.toISOString(),
+    status,
+    staffNumber: o.staff_number,
+    staffName: o.staff_name,
+    agencyCode: o.agency_code,
+    regionCode: o.region_code,
+    centerCode: o.center_code,
+    rating: o.rating_id ? { id: o.rating_id, level: o.level!, channel: o.channel!, isDefault: o.is_default!, givenAt: o.given_at!.toISOString() } : null,
+  };
+}
+
+/** A case as business systems see it: the applicant masked (R9), its occasions and their state. */
+export async function presentCase(db: Db, protector: Protector, key: number | string, now: Date) {
+  const row = await db
+    .selectFrom('service_case as c')
+    .leftJoin('service_package as p', 'p.id', 'c.package_id')
+    .selectAll('c')
+    .select('p.package_number')
+    .where(typeof key === 'number' ? 'c.id' : 'c.case_number', '=', key)
+    .executeTakeFirst();
+  if (!row) throw notFound('case_not_found', `No case has the number ${key}`);
+  const applicant = revealApplicant(protector, row);
+  return {
+    caseNumber: row.case_number,
+    matterCode: row.matter_code,
+    kind: row.kind,
+    agencyCode: row.agency_code,
+    packageNumber: row.package_number,
+    applicant: applicant ? maskApplicant(applicant) : null,
+    acceptedAt: row.accepted_at.toISOString(),
+    completedAt: row.completed_at?.toISOString() ?? null,
+    withdrawnAt: row.withdrawn_at?.toISOString() ?? null,
+    occasions: (await cases.occasionsOf(db, { caseId: row.id })).map((o) => occasionView(o, now)),
+  };
+}
+
+export async function getCase(services: Services, caseNumber: string) {
+  return presentCase(services.db, services.protector, caseNumber.trim(), services.now());
+}
+
+// ——— packages (R8) ———
+
+export interface PackageInput {
+  packageNumber: string;
+  name: string;
+  applicant: Applicant;
+  members: { caseNumber: string; matterCode: string; agencyCode?: string }[];
+  acceptance: { staffNumber: string; at: string };
+}
+
+/** Accepts a package: its member cases (possibly of several agencies and regions) and the acceptance occasion. */
+export async function acceptPackage(services: Services, client: ApiClient, input: PackageInput) {
+  const now = services.now();
+  const problems: FieldProblem[] = [];
+  const { applicant, problems: applicantProblems } = checkApplicant(input.applicant, '/body/applicant');
+  problems.push(...applicantProblems);
+  const at = instant(input.acceptance.at, '/body/acceptance/at', now, problems);
+  if (input.members.length < 2) problems.push({ field: '/body/members', message: 'a package joins at least two matters' });
+  const numbers = input.members.map((m) => m.caseNumber.trim());
+  numbers.forEach((n, i) => {
+    if (numbers.indexOf(n) !== i) problems.push({ field: `/body/members/${i}/caseNumber`, message: `repeats member ${numbers.indexOf(n)}` });
+  });
+  fail(problems);
+  return services.db.transaction().execute(async (trx) => {
+    if (await cases.findPackageByNumber(trx, input.packageNumber.trim())) {
+      throw conflict('package_already_exists', `Package ${input.packageNumber} exists already`);
+    }
+    const staff = await activeStaff(trx, input.acceptance.staffNumber, '/body/acceptance/staffNumber', problems);
+    const members = [];
+    for (const [i, m] of input.members.entries()) {
+      const matter = await activeMatter(trx, m.matterCode, `/body/members/${i}/matterCode`, problems);
+      const agency = await activeAgency(trx, m.agencyCode ?? matter?.agency_code ?? '', `/body/members/${i}/agencyCode`, problems);
+      if (await cases.findCaseByNumber(trx, m.caseNumber.trim())) problems.push({ field: `/body/members/${i}/caseNumber`, message: `case ${m.caseNumber} exists already` });
+      members.push({ caseNumber: m.caseNumber.trim(), matter, agency });
+    }
+    fail(problems, 'invalid_reference');
+    const protectedApplicant = protectApplicant(services.protector, applicant);
+    const pkg = await trx
+      .insertInto('service_package')
+      .values({ package_number: input.packageNumber.trim(), name: input.name.trim(), ...protectedApplicant, client_id: client.id } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('service_case')
+      .values(
+        members.map((m) => ({
+          case_number: m.caseNumber,
+          matter_code: m.matter!.code,
+          kind: m.matter!.kind,
+          agency_code: m.agency!.code,
+          package_id: pkg.id,
+          accepted_at: at,
+          accepted_by: staff!.id,
+          client_id: client.id,
+        })),
+      )
+      .execute();
+    await openStaffOccasion(trx, { packageId: pkg.id }, 'acceptance', staff!.id, at);
+    return presentPackage(trx, services.protector, input.packageNumber.trim(), now);
+  });
+}
+
+/**
+ * Records the next stage of a package — approval (审批), then delivery (出件).
+ * Delivery completes the member cases and opens the composite occasion,
+ * which counts for every agency and region of the members (R8).
+ */
+export async function advancePackage(services: Services, packageNumber: string, stage: Exclude<PackageStage, 'acceptance'>, input: { staffNumber: string; at: string }) {
+  const now = services.now();
+  const problems: FieldProblem[] = [];
+  const at = instant(input.at, '/body/at', now, problems);
+  fail(problems);
+  return services.db.transaction().execute(async (trx) => {
+    const pkg = await cases.findPackageByNumber(trx, packageNumber.trim(), { lock: true });
+    if (!pkg) throw notFound('package_not_found', `No package has the number ${packageNumber}`);
+    const done = await trx.selectFrom('occasion').select(['kind', 'occurred_at']).where('package_id', '=', pkg.id).orderBy('occurred_at').execute();
+    const stagesDone = done.map((o) => o.kind).filter((k): k is PackageStage => (PACKAGE_STAGES as readonly string[]).includes(k));
+    const next = nextPackageStage(stagesDone);
+    if (next !== stage) {
+      throw conflict('package_stage_out_of_order', next ? `The next stage of package ${packageNumber} is ${next}, not ${stage}` : `Package ${packageNumber} is delivered already`);
+    }
+    const last = done[done.length - 1]!;
+    if (at < last.occurred_at) fail([{ field: '/body/at', message: `is before the ${last.kind} stage (${last.occurred_at.toISOString()})` }]);
+    const staff = await activeStaff(trx, input.staffNumber, '/body/staffNumber', problems);
+    fail(problems, 'invalid_reference');
+    await openStaffOccasion(trx, { packageId: pkg.id }, stage, staff!.id, at);
+    if (stage === 'delivery') {
+      await trx.updateTable('service_case').set({ completed_at: at, completed_by: staff!.id }).where('package_id', '=', pkg.id).execute();
+      const composite = await cases.insertOccasion(trx, {
+        case_id: null,
+        package_id: pkg.id,
+        kind: 'composite',
+        occurred_at: at,
+        deadline: ratingDeadline(at),
+        staff_id: null,
+        agency_code: null,
+        business_line_code: null,
+        region_code: null,
+        center_code: null,
+        window_id: null,
+      });
+      await trx
+        .insertInto('occasion_party')
+        .columns(['occasion_id', 'agency_code', 'business_line_code', 'region_code'])
+        .expression((eb) =>
+          eb
+            .selectFrom('service_case as c')
+            .innerJoin('agency as a', 'a.code', 'c.agency_code')
+            .where('c.package_id', '=', pkg.id)
+            .select([sql<number>`${composite}::int`.as('occasion_id'), 'a.code', 'a.business_line_code', 'a.region_code'])
+            .distinct(),
+        )
+        .execute();
+    }
+    return presentPackage(trx, services.protector, pkg.package_number, now);
+  });
+}
+
+export async function presentPackage(db: Db, protector: Protector, packageNumber: string, now: Date) {
+  const pkg = await cases.findPackageByNumber(db, packageNumber);
+  if (!pkg) throw notFound('package_not_found', `No package has the number ${packageNumber}`);
+  const members = await db.selectFrom('service_case').select(['case_number', 'matter_code', 'agency_code']).where('package_id', '=', pkg.id).orderBy('case_number').execute();
+  const parties = await db
+    .selectFrom('occasion_party as p')
+    .innerJoin('occasion as o', 'o.id', 'p.occasion_id')
+    .select(['p.agency_code', 'p.region_code'])
+    .where('o.package_id', '=', pkg.id)
+    .orderBy('p.agency_code')
+    .execute();
+  return {
+    packageNumber: pkg.package_number,
+    name: pkg.name,
+    applicant: maskApplicant(revealApplicant(protector, pkg)!),
+    members: members.map((m) => ({ caseNumber: m.case_number, matterCode: m.matter_code, agencyCode: m.agency_code })),
+    compositeParties: parties.map((p) => ({ agencyCode: p.agency_code, regionCode: p.region_code })),
+    occasions: (await cases.occasionsOf(db, { packageId: pkg.id })).map((o) => occasionView(o, now)),
+  };
+}
+
+export async function getPackage(services: Services, packageNumber: string) {
+  return presentPackage(services.db, services.protector, packageNumber.trim(), services.now());
+}
+
+// ——— invitations ———
+
+export interface InvitationToken {
+  v: 1;
+  /** occasion, case, package, staff: what the token is bound to */
+  o: number;
+  c: number | null;
+  p: number | null;
+  s: number | null;
+  /** expiry, epoch milliseconds: the occasion's deadline */
+  e: number;
+  /** a random nonce, so two invitations for one occasion differ */
+  n: string;
+}
+
+/**
+ * A signed, single-use rating token for one occasion — what an SMS link, an
+ * H5 page or a window device carries. It expires at the occasion's deadline.
+ */
+export async function issueInvitation(services: Services, occasionId: number) {
+  const occasion = await services.db.selectFrom('occasion').selectAll().where('id', '=', occasionId).executeTakeFirst();
+  if (!occasion) throw notFound('occasion_not_found', `No occasion has the id ${occasionId}`);
+  if (occasion.cancelled_at) throw conflict('occasion_cancelled', 'The case was withdrawn; this occasion cannot be rated');
+  if (occasion.closed_at) throw conflict('occasion_closed', 'This occasion has its rating already');
+  if (occasionState(occasion.occurred_at, occasion.deadline, services.now()) === 'closed') {
+    throw conflict('occasion_defaulted', 'The rating period is over; the default rating applies (R6)');
+  }
+  const payload: InvitationToken = {
+    v: 1,
+    o: occasion.id,
+    c: occasion.case_id,
+    p: occasion.package_id,
+    s: occasion.staff_id,
+    e: occasion.deadline.getTime(),
+    n: randomUUID().slice(0, 8),
+  };
+  return { occasionId: occasion.id, token: services.protector.sign(payload), expiresAt: occasion.deadline.toISOString() };
+}

@@ -1,0 +1,210 @@
+// R4-R7, R9: a rater rates one occasion, once. Two ways in:
+//   1. an invitation token (SMS link, H5 page, window device): the token is
+//      the credential and names the occasion;
+//   2. a channel client with its API key, naming the case (or package) and
+//      the occasion, and the rater's identity — which must be the applicant's.
+// The database keeps one rating per occasion; the occasion row is locked
+// while deciding, so concurrent submissions are answered one after another:
+// the first is stored (201), the same rating again gets the first back (200),
+// a different one is refused (409).
+import type { Kysely } from 'kysely';
+import { checkApplicant, identityKey, type Applicant } from '../domain/applicants.ts';
+import { AppError, conflict, invalid, notFound, type FieldProblem } from '../domain/errors.ts';
+import { occasionState, type OccasionKind } from '../domain/occasions.ts';
+import { ASPECTS, isNegative, LEVELS, ratingFingerprint, scoreOf, TAGS, type Aspect, type Channel, type Level, type RatingContent, type Tag } from '../domain/ratings.ts';
+import * as cases from '../storage/cases.ts';
+import type { DB } from '../storage/schema.ts';
+import type { InvitationToken } from './cases.ts';
+import { revealApplicant } from './cases.ts';
+import type { ApiClient } from './clients.ts';
+import type { Services } from './context.ts';
+
+export interface RatingInput {
+  level: string;
+  aspects?: Partial<Record<Aspect, string>>;
+  tags?: string[];
+  comment?: string | null;
+  channel: string;
+}
+
+export type Submission =
+  | { via: 'token'; token: string; content: RatingInput; idempotencyKey?: string }
+  | {
+      via: 'channel';
+      client: ApiClient;
+      caseNumber?: string;
+      packageNumber?: string;
+      occasion: OccasionKind;
+      rater: Applicant;
+      content: RatingInput;
+      idempotencyKey?: string;
+    };
+
+/** R4-R6: reads what the rater said; every problem names its field. */
+export function checkContent(input: RatingInput): { content: RatingContent; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  const isLevel = (v: unknown): v is Level => typeof v === 'string' && v in LEVELS;
+  if (!isLevel(input.level)) problems.push({ field: '/body/level', message: `must be one of ${Object.keys(LEVELS).join(', ')}` });
+  const aspects: Partial<Record<Aspect, Level>> = {};
+  for (const [aspect, level] of Object.entries(input.aspects ?? {})) {
+    if (!(aspect in ASPECTS)) problems.push({ field: `/body/aspects/${aspect}`, message: 'is not an aspect (attitude, quality, efficiency)' });
+    else if (!isLevel(level)) problems.push({ field: `/body/aspects/${aspect}`, message: 'is not a level' });
+    else aspects[aspect as Aspect] = level;
+  }
+  const tags = [...new Set(input.tags ?? [])];
+  tags.forEach((tag, i) => {
+    if (!(tag in TAGS)) problems.push({ field: `/body/tags/${i}`, message: `is not a known tag (${tag})` });
+  });
+  const comment = input.comment?.trim() || null;
+  if (comment && comment.length > 500) problems.push({ field: '/body/comment', message: 'must be at most 500 characters' });
+  if (input.channel === 'system') problems.push({ field: '/body/channel', message: 'system is for default ratings only (R6)' });
+  return { content: { level: input.level as Level, aspects, tags: tags as Tag[], comment, channel: input.channel as Channel }, problems };
+}
+
+function reject(problems: FieldProblem[], id = 'validation_failed'): void {
+  if (problems.length) throw invalid(id, problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+}
+
+interface Target {
+  occasionId: number;
+  raterIdHash: string;
+  tokenId: string | null;
+}
+
+async function targetFromToken(services: Services, token: string): Promise<Target> {
+  const payload = services.protector.verify<InvitationToken>(token);
+  if (!payload || payload.v !== 1) throw new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
+  if (services.now().getTime() >= payload.e) throw new AppError('token_expired', 'gone', 'The rating link has expired: the rating period is over (R6)');
+  const occasion = await services.db.selectFrom('occasion').selectAll().where('id', '=', payload.o).executeTakeFirst();
+  // Bound to case + occasion + staff: a token for other ones is not this occasion's.
+  if (!occasion || occasion.case_id !== payload.c || occasion.package_id !== payload.p || occasion.staff_id !== payload.s) {
+    throw new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
+  }
+  const owner = occasion.case_id
+    ? await services.db.selectFrom('service_case').select('applicant_id_hash').where('id', '=', occasion.case_id).executeTakeFirstOrThrow()
+    : await services.db.selectFrom('service_package').select('applicant_id_hash').where('id', '=', occasion.package_id!).executeTakeFirstOrThrow();
+  return { occasionId: occasion.id, raterIdHash: owner.applicant_id_hash!, tokenId: `${payload.o}:${payload.n}` };
+}
+
+async function targetFromChannel(services: Services, s: Extract<Submission, { via: 'channel' }>, content: RatingContent): Promise<Target> {
+  if (s.client.kind !== 'channel') throw new AppError('client_not_allowed', 'forbidden', 'Ratings are submitted by channel clients');
+  if (s.client.channel !== content.channel) {
+    throw new AppError('channel_not_allowed', 'forbidden', `This API key is for the ${s.client.channel} channel, not ${content.channel}`);
+  }
+  const { applicant: rater, problems } = checkApplicant(s.rater, '/body/rater');
+  if (!!s.caseNumber === !!s.packageNumber) problems.push({ field: '/body/caseNumber', message: 'give a caseNumber or a packageNumber' });
+  reject(problems);
+  const db = services.db;
+  let owner: { caseId?: number; packageId?: number };
+  let applicantRow;
+  let kinds: OccasionKind[];
+  if (s.caseNumber) {
+    const row = await cases.findCaseByNumber(db, s.caseNumber.trim());
+    if (!row) throw notFound('case_not_found', `No case has the number ${s.caseNumber}`);
+    if (row.package_id) throw conflict('case_in_package', 'This case is part of a package: rate the package (packageNumber)');
+    owner = { caseId: row.id };
+    applicantRow = row;
+    kinds = row.kind === 'immediate' ? ['completion'] : ['acceptance', 'completion'];
+  } else {
+    const row = await cases.findPackageByNumber(db, s.packageNumber!.trim());
+    if (!row) throw notFound('package_not_found', `No package has the number ${s.packageNumber}`);
+    owner = { packageId: row.id };
+    applicantRow = row;
+    kinds = ['acceptance', 'approval', 'delivery', 'composite'];
+  }
+  if (!kinds.includes(s.occasion)) {
+    throw notFound('occasion_not_found', `This ${s.caseNumber ? 'case' : 'package'} has no ${s.occasion} occasion; it has ${kinds.join(', ')} (R7, R8)`);
+  }
+  // R9: the rater must be the applicant — same identity document and name.
+  const applicant = revealApplicant(services.protector, applicantRow)!;
+  const raterHash = services.protector.hash(identityKey(rater.idType, rater.idNumber));
+  if (raterHash !== applicantRow.applicant_id_hash || rater.name !== applicant.name) {
+    throw new AppError('rater_not_applicant', 'forbidden', 'Only the applicant of the case may rate it (R9)');
+  }
+  const occasion = await cases.findOccasion(db, owner, s.occasion);
+  if (!occasion) throw conflict('occasion_not_open', `The ${s.occasion} has not happened yet; it can be rated once it has (R7)`);
+  return { occasionId: occasion.id, raterIdHash: raterHash, tokenId: null };
+}
+
+export interface SubmittedRating {
+  created: boolean;
+  rating: ReturnType<typeof presentRating>;
+}
+
+export async function submitRating(services: Services, submission: Submission): Promise<SubmittedRating> {
+  const { content, problems } = checkContent(submission.content);
+  reject(problems);
+  const target = submission.via === 'token' ? await targetFromToken(services, submission.token) : await targetFromChannel(services, submission, content);
+  const fingerprint = ratingFingerprint(content);
+  const now = services.now();
+
+  return services.db.transaction().execute(async (trx) => {
+    const occasion = (await cases.lockOccasion(trx, target.occasionId))!;
+    const existing = await cases.ratingOfOccasion(trx, occasion.id);
+    if (existing) {
+      // R7: the same rating sent again is answered with the first one.
+      const retry = (submission.idempotencyKey && existing.idempotency_key === submission.idempotencyKey) || existing.fingerprint === fingerprint;
+      if (retry && !existing.is_default) return { created: false, rating: presentRating(existing) };
+      if (existing.is_default) throw conflict('occasion_defaulted', 'The rating period is over and the default rating was given (R6)');
+      if (target.tokenId && existing.token_id === target.tokenId) throw conflict('token_already_used', 'This rating link was used already');
+      throw conflict('rating_already_given', 'This occasion has been rated already; a second rating is refused (R7)');
+    }
+    if (occasion.cancelled_at) throw conflict('occasion_cancelled', 'The case was withdrawn; there is nothing to rate');
+    const state = occasionState(occasion.occurred_at, occasion.deadline, now);
+    if (state === 'not_open') throw conflict('occasion_not_open', 'This occasion has not happened yet (R7)');
+    if (state === 'closed') throw conflict('occasion_defaulted', 'The rating period is over; the default rating applies (R6)');
+    const row = await trx
+      .insertInto('rating')
+      .values({
+        occasion_id: occasion.id,
+        level: content.level,
+        score: scoreOf(content.level),
+        attitude_level: content.aspects.attitude ?? null,
+        quality_level: content.aspects.quality ?? null,
+        efficiency_level: content.aspects.efficiency ?? null,
+        tags: content.tags,
+        comment: content.comment,
+        channel: content.channel,
+        is_default: false,
+        given_at: now,
+        rater_id_hash: target.raterIdHash,
+        client_id: submission.via === 'channel' ? submission.client.id : null,
+        idempotency_key: submission.idempotencyKey ?? null,
+        token_id: target.tokenId,
+        fingerprint,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx.updateTable('occasion').set({ closed_at: now }).where('id', '=', occasion.id).execute();
+    return { created: true, rating: presentRating(row) };
+  });
+}
+
+type RatingRow = Awaited<ReturnType<typeof cases.ratingOfOccasion>> & {};
+
+/** A rating as the rater and business systems see it: no identity at all. */
+export function presentRating(row: RatingRow) {
+  return {
+    id: row.id,
+    occasionId: row.occasion_id,
+    level: row.level as Level,
+    score: row.score,
+    negative: isNegative(row.level as Level),
+    aspects: {
+      attitude: (row.attitude_level as Level | null) ?? null,
+      quality: (row.quality_level as Level | null) ?? null,
+      efficiency: (row.efficiency_level as Level | null) ?? null,
+    },
+    tags: row.tags,
+    comment: row.comment,
+    channel: row.channel as Channel,
+    isDefault: row.is_default,
+    givenAt: row.given_at.toISOString(),
+  };
+}
+
+export async function getRating(db: Kysely<DB>, id: number) {
+  const row = await db.selectFrom('rating').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('rating_not_found', `No rating has the id ${id}`);
+  return presentRating(row);
+}

@@ -1,0 +1,15 @@
+// The Guangxi numbers of the national scheme, in one versioned object
+// (RULES.md: "Where a rule says configurable, the value given is the Guangxi
+// default and lives in one versioned policy object").
+export const POLICY = {
+  version: 'guangxi-2019',
+  /** All deadlines are reckoned in China Standard Time. */
+  timeZone: 'Asia/Shanghai',
+  utcOffsetHours: 8,
+  /** R6: an occasion not rated within this many natural days gets a default rating. */
+  defaultRatingAfterDays: 7,
+  /** R6: the default rating's level. */
+  defaultRatingLevel: 'very_satisfied',
+} as const;
+
+export type Policy = typeof POLICY;
