@@ -100,7 +100,7 @@ describe(`serve on the ${engine} database`, () => {
     expect(migrated.stdout).toContain('database is up to date');
     const jobs = runCli(['jobs', 'run', '--now', '2026-03-08T00:00:00+08:00'], env);
     expect(jobs.status).toBe(0);
-    expect(jobs.stdout).toContain('no jobs to run (as of 2026-03-07T16:00:00.000Z)');
+    expect(jobs.stdout).toContain('default-ratings: 0 default rating(s) given as of 2026-03-07T16:00:00.000Z');
     const badNow = runCli(['jobs', 'run', '--now', 'yesterday'], env);
     expect(badNow.status).not.toBe(0);
     expect(badNow.stderr).toContain('expected an ISO 8601 instant');

@@ -5,6 +5,7 @@ import { createEntity } from '../../src/app/catalogue.ts';
 import { createClient } from '../../src/app/clients.ts';
 import type { Services } from '../../src/app/context.ts';
 import { RATER_CHANNELS } from '../../src/domain/ratings.ts';
+import type { Applicant } from '../../src/domain/applicants.ts';
 import { buildAgency, buildBusinessLine, buildCenter, buildMatter, buildStaff, residentId } from './factories.ts';
 
 export async function buildWorld(services: Services, tag = 'W') {
@@ -38,6 +39,6 @@ export async function buildWorld(services: Services, tag = 'W') {
 }
 
 let applicantSeq = 0;
-export function buildApplicant(o: Record<string, unknown> = {}) {
+export function buildApplicant(o: Partial<Applicant> = {}): Applicant {
   return { name: '张三', idType: 'resident_id', idNumber: residentId(++applicantSeq, '450103', '19850612'), phone: '13877001234', ...o };
 }
