@@ -92,13 +92,14 @@ program
   .description('load or refresh reference data (the region tree of R1); --demo adds demo organisations to an empty catalogue')
   .option('--demo', 'load the demo organisations if the catalogue is empty')
   .option('--seed <n>', 'random seed of the demo data', (v) => Number.parseInt(v, 10), 2019)
-  .action((options: { demo?: boolean; seed: number }) =>
+  .option('--cases <n>', 'how many demo cases over the past year (millions are fine on a PostgreSQL server)', (v) => Number.parseInt(v, 10), 10_000)
+  .action((options: { demo?: boolean; seed: number; cases: number }) =>
     withDatabase(async ({ db }, config) => {
       await migrate(db).catch(fail);
       const { changed, total } = await seedRegions(db);
       console.log(`regions: ${total} in the database, ${changed} inserted or renamed`);
       if (options.demo) {
-        const demo = await seedDemoIfEmpty(createServices(db, config), { seed: options.seed });
+        const demo = await seedDemoIfEmpty(createServices(db, config), { seed: options.seed, cases: options.cases });
         console.log(demo ? `demo: ${JSON.stringify(demo)}` : 'demo: the catalogue is not empty; nothing loaded');
       }
     }),

@@ -4,11 +4,14 @@
 // 1,000 matters (about 40% immediate, 60% promised). `npm start` loads it
 // into an empty database so a newcomer sees a populated platform; it is
 // made-up data on real division codes — never load it into production.
-import type { Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { creditCodeCheckChar, residentIdCheckChar } from '../domain/identifiers.ts';
 import type { DB } from '../storage/schema.ts';
 import type { Services } from './context.ts';
 import { protectedColumns } from './catalogue.ts';
+import { protectApplicant } from './cases.ts';
+import { ratingDeadline } from '../domain/occasions.ts';
+import { isNegative, ratingFingerprint, scoreOf, type Level, type Tag } from '../domain/ratings.ts';
 import * as staffRepo from '../storage/staff.ts';
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
@@ -88,11 +91,18 @@ async function insertBatches<T>(db: Kysely<DB>, table: keyof DB, rows: T[], size
   for (let i = 0; i < rows.length; i += size) await (db as Kysely<any>).insertInto(table).values(rows.slice(i, i + size)).execute();
 }
 
-/** Loads the demo organisations if the catalogue is empty; returns null otherwise. */
-export async function seedDemoIfEmpty(services: Services, options: { seed?: number; staff?: number } = {}): Promise<DemoSummary | null> {
+/**
+ * Loads the demo organisations and a year of cases and ratings if the
+ * catalogue is empty; returns null otherwise.
+ */
+export async function seedDemoIfEmpty(
+  services: Services,
+  options: { seed?: number; staff?: number; cases?: number } = {},
+): Promise<(DemoSummary & { activity: DemoActivitySummary }) | null> {
   const any = await services.db.selectFrom('business_line').select('code').limit(1).executeTakeFirst();
   if (any) return null;
-  return seedDemo(services, options);
+  const organisations = await seedDemo(services, options);
+  return { ...organisations, activity: await seedDemoActivity(services, options) };
 }
 
 export async function seedDemo(services: Services, options: { seed?: number; staff?: number } = {}): Promise<DemoSummary> {
@@ -273,4 +283,133 @@ export async function seedDemo(services: Services, options: { seed?: number; sta
       matters: matters.length,
     };
   });
+}
+
+export interface DemoActivitySummary {
+  cases: number;
+  occasions: number;
+  ratings: number;
+  defaults: number;
+  negatives: number;
+}
+
+const COMMENTS = ['排队时间太长了', '材料一次没讲清楚，跑了三趟', '窗口人员态度冷淡', '系统老是卡顿，等了很久', '办理结果有错误，需要重新办'];
+const NEGATIVE_TAGS = ['attitude.indifferent', 'attitude.impolite', 'quality.unclear_guidance', 'quality.extra_documents', 'efficiency.long_wait', 'efficiency.overdue', 'efficiency.repeat_visits'];
+
+/**
+ * A year of cases and ratings up to `services.now()`, over the demo
+ * organisations: most ratings very satisfied, defaults common, a few
+ * negatives with tags and text. Written in chunks of set-based inserts.
+ */
+export async function seedDemoActivity(services: Services, options: { cases?: number; seed?: number } = {}): Promise<DemoActivitySummary> {
+  const total = options.cases ?? 10_000;
+  const random = seededRandom((options.seed ?? 2019) + 1);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const now = services.now().getTime();
+  const YEAR = 365 * 24 * 3_600_000;
+  const db = services.db;
+  const staff = await db
+    .selectFrom('staff as s')
+    .innerJoin('staff_assignment as a', (j) => j.onRef('a.staff_id', '=', 's.id').on('a.valid_to', 'is', null))
+    .innerJoin('agency as ag', 'ag.code', 'a.agency_code')
+    .select(['s.id', 'a.agency_code', 'ag.business_line_code', 'ag.region_code', 'a.center_code', 'a.window_id'])
+    .where('s.status', '=', 'active')
+    .orderBy('s.id')
+    .execute();
+  const matters = await db.selectFrom('matter').select(['code', 'kind', 'agency_code', 'time_limit_days']).where('status', '=', 'active').orderBy('code').execute();
+  if (!staff.length || !matters.length) throw new Error('load the demo organisations first');
+  const existing = (await db.selectFrom('service_case').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
+  const summary: DemoActivitySummary = { cases: 0, occasions: 0, ratings: 0, defaults: 0, negatives: 0 };
+
+  for (let offset = 0; offset < total; offset += 5000) {
+    const size = Math.min(5000, total - offset);
+    const caseRows: Insertable<DB["service_case"]>[] = [];
+    const events: { caseNumber: string; staff: (typeof staff)[number]; kind: 'acceptance' | 'completion'; at: number }[] = [];
+    for (let i = 0; i < size; i++) {
+      const who = pick(staff);
+      const matter = pick(matters);
+      const accepted = now - Math.floor(random() * YEAR);
+      const days = matter.kind === 'immediate' ? 0 : 1 + Math.floor(random() * Math.max(1, matter.time_limit_days));
+      const completed = matter.kind === 'immediate' ? accepted : accepted + days * 86_400_000 + Math.floor(random() * 8 * 3_600_000);
+      const done = completed <= now ? completed : null;
+      const first17 = `4501${pick(['02', '03', '05', '07', '08', '09'])}${1950 + Math.floor(random() * 55)}0${1 + Math.floor(random() * 9)}1${Math.floor(random() * 9)}${String(Math.floor(random() * 1000)).padStart(3, '0')}`;
+      const caseNumber = `DEMO${String(existing + offset + i + 1).padStart(9, '0')}`;
+      caseRows.push({
+        case_number: caseNumber,
+        matter_code: matter.code,
+        kind: matter.kind,
+        agency_code: who.agency_code,
+        ...protectApplicantForDemo(services, pick(SURNAMES) + pick(GIVEN) + (random() < 0.5 ? pick(GIVEN) : ''), first17 + residentIdCheckChar(first17), `1${pick(['3', '5', '8'])}${String(Math.floor(random() * 1e9)).padStart(9, '0')}`),
+        accepted_at: new Date(accepted),
+        accepted_by: who.id,
+        completed_at: done ? new Date(done) : null,
+        completed_by: done ? who.id : null,
+      });
+      if (matter.kind === 'promised') events.push({ caseNumber, staff: who, kind: 'acceptance', at: accepted });
+      if (done) events.push({ caseNumber, staff: who, kind: 'completion', at: done });
+    }
+    await db.transaction().execute(async (trx) => {
+      const ids = new Map<string, number>();
+      for (let i = 0; i < caseRows.length; i += 1000) {
+        const inserted = await trx.insertInto('service_case').values(caseRows.slice(i, i + 1000)).returning(['id', 'case_number']).execute();
+        for (const r of inserted) ids.set(r.case_number, r.id);
+      }
+      const occasionRows = events.map((e) => ({
+        case_id: ids.get(e.caseNumber)!,
+        package_id: null,
+        kind: e.kind,
+        occurred_at: new Date(e.at),
+        deadline: ratingDeadline(new Date(e.at)),
+        staff_id: e.staff.id,
+        agency_code: e.staff.agency_code,
+        business_line_code: e.staff.business_line_code,
+        region_code: e.staff.region_code,
+        center_code: e.staff.center_code,
+        window_id: e.staff.window_id,
+      }));
+      const ratingRows = [];
+      for (let i = 0; i < occasionRows.length; i += 1000) {
+        const inserted = await trx.insertInto('occasion').values(occasionRows.slice(i, i + 1000)).returning(['id', 'occurred_at', 'deadline']).execute();
+        for (const o of inserted) {
+          const due = o.deadline.getTime() <= now;
+          if (random() < (due ? 0.62 : 0.45)) {
+            const givenAt = new Date(Math.min(now, o.occurred_at.getTime() + Math.floor(random() * Math.min(o.deadline.getTime() - o.occurred_at.getTime() - 1, 3 * 86_400_000))));
+            const r = random();
+            const level: Level = r < 0.86 ? 'very_satisfied' : r < 0.95 ? 'satisfied' : r < 0.98 ? 'basically_satisfied' : r < 0.995 ? 'dissatisfied' : 'very_dissatisfied';
+            const negative = isNegative(level);
+            const tags = negative && random() < 0.8 ? [pick(NEGATIVE_TAGS)] : [];
+            const comment = negative && random() < 0.7 ? pick(COMMENTS) : null;
+            const channel = pick(['web', 'sms', 'sms', 'app', 'miniprogram', 'hotline', 'device', 'device', 'device'] as const);
+            ratingRows.push({
+              occasion_id: o.id,
+              level,
+              score: scoreOf(level),
+              tags,
+              comment,
+              channel,
+              is_default: false,
+              given_at: givenAt,
+              rater_id_hash: 'demo',
+              fingerprint: ratingFingerprint({ level, aspects: {}, tags: tags as Tag[], comment, channel }),
+            });
+            if (negative) summary.negatives++;
+          } else if (due) {
+            ratingRows.push({ occasion_id: o.id, level: 'very_satisfied', score: 10, tags: [], comment: null, channel: 'system', is_default: true, given_at: o.deadline, rater_id_hash: null, fingerprint: 'default' });
+            summary.defaults++;
+          }
+        }
+      }
+      for (let i = 0; i < ratingRows.length; i += 1000) await trx.insertInto('rating').values(ratingRows.slice(i, i + 1000)).execute();
+      // Rated and defaulted occasions are closed.
+      await sql`update occasion o set closed_at = r.given_at from rating r where r.occasion_id = o.id and o.closed_at is null`.execute(trx);
+      summary.cases += caseRows.length;
+      summary.occasions += occasionRows.length;
+      summary.ratings += ratingRows.length;
+    });
+  }
+  return summary;
+}
+
+function protectApplicantForDemo(services: Services, name: string, idNumber: string, phone: string) {
+  return protectApplicant(services.protector, { name, idType: 'resident_id', idNumber, phone });
 }

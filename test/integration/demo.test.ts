@@ -11,7 +11,8 @@ const one = async <T>(query: ReturnType<typeof sql<T>>) => (await query.execute(
 describe('demo organisations', () => {
   it('fill an empty catalogue at Guangxi sizes, once', async () => {
     const services = testServices(database());
-    const summary = await seedDemoIfEmpty(services);
+    services.clock.set('2026-11-01T00:00:00Z');
+    const summary = await seedDemoIfEmpty(services, { cases: 2000 });
     expect(summary).toMatchObject({ businessLines: 40, staff: 20_000, matters: 1000 });
     expect(summary!.agencies).toBeGreaterThanOrEqual(2000);
     expect(await seedDemoIfEmpty(services)).toBeNull();
@@ -36,6 +37,23 @@ describe('demo organisations', () => {
     const kinds = await one(sql<{ immediate: number }>`select avg((kind = 'immediate')::int)::float8 as immediate from matter`);
     expect(kinds.immediate).toBeGreaterThan(0.3);
     expect(kinds.immediate).toBeLessThan(0.5);
+    // A year of cases and ratings: mostly very satisfied, defaults common, a few negatives.
+    const activity = summary!.activity;
+    expect(activity.cases).toBe(2000);
+    expect(activity.occasions).toBeGreaterThan(2000);
+    const mix = await one(sql<{ very: number; defaults: number; negatives: number; span: number; open_unrated: number }>`
+      select avg((level = 'very_satisfied')::int)::float8 as very, avg(is_default::int)::float8 as defaults,
+             avg((score <= 3)::int)::float8 as negatives,
+             extract(day from max(given_at) - min(given_at))::int as span,
+             (select count(*)::int from occasion o where o.closed_at is null and o.deadline <= ${services.now()}) as open_unrated
+      from rating`);
+    expect(mix.very).toBeGreaterThan(0.8);
+    expect(mix.defaults).toBeGreaterThan(0.2);
+    expect(mix.defaults).toBeLessThan(0.5);
+    expect(mix.negatives).toBeGreaterThan(0);
+    expect(mix.negatives).toBeLessThan(0.05);
+    expect(mix.span).toBeGreaterThan(300);
+    expect(mix.open_unrated).toBe(0); // every occasion past its deadline has its rating
     // The same seed gives the same people.
     expect(await one(sql<{ name: string }>`select name from staff where staff_number = 'GX000001'`)).toEqual({ name: '赵文勇' });
   });
