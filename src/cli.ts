@@ -100,7 +100,12 @@ program
       console.log(`regions: ${total} in the database, ${changed} inserted or renamed`);
       if (options.demo) {
         const demo = await seedDemoIfEmpty(createServices(db, config), { seed: options.seed, cases: options.cases });
-        console.log(demo ? `demo: ${JSON.stringify(demo)}` : 'demo: the catalogue is not empty; nothing loaded');
+        if (!demo) console.log('demo: the catalogue is not empty; nothing loaded');
+        else {
+          const { apiKeys, ...summary } = demo;
+          console.log(`demo: ${JSON.stringify(summary)}`);
+          for (const [who, key] of Object.entries(apiKeys)) console.log(`demo API key\t${who}\t${key}`);
+        }
       }
     }),
   );

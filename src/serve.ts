@@ -4,6 +4,8 @@
 // scheduler, close the database cleanly. A signal during start-up stops it
 // after the step in progress (each step is a transaction or idempotent, so a
 // kill -9 at any point leaves a database that starts again).
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { redactUrl } from './config.ts';
@@ -91,7 +93,14 @@ export async function serve(config: Config, log: Logger, lifecycle: Lifecycle, o
   const services = createServices(database.db, config, log);
   if (options.demo) {
     const demo = await step(() => seedDemoIfEmpty(services));
-    if (demo) log.info(demo, 'loaded the demo organisations (empty database)');
+    if (demo) {
+      const { apiKeys, ...summary } = demo;
+      // Demo keys go to a file only its owner can read, never to the log.
+      const file = path.join(config.dataDir, 'demo-api-keys.txt');
+      fs.mkdirSync(config.dataDir, { recursive: true });
+      fs.writeFileSync(file, Object.entries(apiKeys).map(([who, key]) => `${who}\t${key}`).join('\n') + '\n', { mode: 0o600 });
+      log.info(summary, `loaded the demo organisations, cases and ratings (empty database); demo API keys are in ${file}`);
+    }
   }
   const app = await step(() => buildApp({ database, config, services }, { logger: log }));
   lifecycle.onStop('http server', () => app.close());

@@ -11,7 +11,8 @@ import type { Services } from './context.ts';
 import { protectedColumns } from './catalogue.ts';
 import { protectApplicant } from './cases.ts';
 import { ratingDeadline } from '../domain/occasions.ts';
-import { isNegative, ratingFingerprint, scoreOf, type Level, type Tag } from '../domain/ratings.ts';
+import { isNegative, RATER_CHANNELS, ratingFingerprint, scoreOf, type Level, type Tag } from '../domain/ratings.ts';
+import { createClient } from './clients.ts';
 import * as staffRepo from '../storage/staff.ts';
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
@@ -98,11 +99,19 @@ async function insertBatches<T>(db: Kysely<DB>, table: keyof DB, rows: T[], size
 export async function seedDemoIfEmpty(
   services: Services,
   options: { seed?: number; staff?: number; cases?: number } = {},
-): Promise<(DemoSummary & { activity: DemoActivitySummary }) | null> {
+): Promise<(DemoSummary & { activity: DemoActivitySummary; apiKeys: Record<string, string> }) | null> {
   const any = await services.db.selectFrom('business_line').select('code').limit(1).executeTakeFirst();
   if (any) return null;
   const organisations = await seedDemo(services, options);
-  return { ...organisations, activity: await seedDemoActivity(services, options) };
+  return { ...organisations, activity: await seedDemoActivity(services, options), apiKeys: await createDemoClients(services) };
+}
+
+/** API keys for trying the platform: one business system and one client per channel. */
+export async function createDemoClients(services: Services): Promise<Record<string, string>> {
+  const keys: Record<string, string> = {};
+  keys.business_system = (await createClient(services.db, { name: '演示一体化政务服务平台', kind: 'business_system' })).key;
+  for (const channel of RATER_CHANNELS) keys[channel] = (await createClient(services.db, { name: `演示${channel}渠道`, kind: 'channel', channel })).key;
+  return keys;
 }
 
 export async function seedDemo(services: Services, options: { seed?: number; staff?: number } = {}): Promise<DemoSummary> {
