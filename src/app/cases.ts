@@ -17,6 +17,11 @@ type Db = Kysely<DB>;
 /** Clocks of business systems drift; a few minutes ahead is still "now". */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
+/** A transaction-scoped lock on a name (released at commit or rollback). */
+async function lockName(trx: Db, name: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
+}
+
 function fail(problems: FieldProblem[], id = 'validation_failed'): void {
   if (problems.length) throw invalid(id, problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
 }
@@ -116,6 +121,8 @@ export async function acceptCase(services: Services, client: ApiClient, input: C
   fail(problems);
 
   return services.db.transaction().execute(async (trx) => {
+    // Two copies of one case sent at once (a client retry) meet here one after the other.
+    await lockName(trx, `case:${input.caseNumber.trim()}`);
     const matter = await activeMatter(trx, input.matterCode, '/body/matterCode', problems);
     const agency = await activeAgency(trx, input.agencyCode ?? matter?.agency_code ?? '', '/body/agencyCode', problems);
     const staff = await activeStaff(trx, input.staffNumber, '/body/staffNumber', problems);
@@ -191,7 +198,9 @@ export async function withdrawCase(services: Services, caseNumber: string, input
   fail(problems);
   return services.db.transaction().execute(async (trx) => {
     const row = await requireCase(trx, caseNumber, true);
+    if (row.package_id) throw conflict('case_in_package', `Case ${caseNumber} is part of a package`);
     if (row.withdrawn_at) throw conflict('case_withdrawn', `Case ${caseNumber} was withdrawn already`);
+    if (at < row.accepted_at) fail([{ field: '/body/at', message: 'is before the case was accepted' }]);
     if (row.completed_at) throw conflict('case_already_completed', `Case ${caseNumber} is completed and cannot be withdrawn`);
     await trx.updateTable('service_case').set({ withdrawn_at: at, withdraw_reason: input.reason.trim() }).where('id', '=', row.id).execute();
     await cases.cancelOpenOccasions(trx, row.id, at);
@@ -285,6 +294,8 @@ export async function acceptPackage(services: Services, client: ApiClient, input
   });
   fail(problems);
   return services.db.transaction().execute(async (trx) => {
+    await lockName(trx, `package:${input.packageNumber.trim()}`);
+    for (const m of input.members) await lockName(trx, `case:${m.caseNumber.trim()}`);
     if (await cases.findPackageByNumber(trx, input.packageNumber.trim())) {
       throw conflict('package_already_exists', `Package ${input.packageNumber} exists already`);
     }
@@ -423,14 +434,26 @@ export interface InvitationToken {
  * A signed, single-use rating token for one occasion — what an SMS link, an
  * H5 page or a window device carries. It expires at the occasion's deadline.
  */
-export async function issueInvitation(services: Services, occasionId: number) {
-  const occasion = await services.db.selectFrom('occasion').selectAll().where('id', '=', occasionId).executeTakeFirst();
-  if (!occasion) throw notFound('occasion_not_found', `No occasion has the id ${occasionId}`);
+export async function issueInvitation(services: Services, client: ApiClient, occasionId: number) {
+  const occasion = await services.db
+    .selectFrom('occasion as o')
+    .leftJoin('service_case as c', 'c.id', 'o.case_id')
+    .leftJoin('service_package as p', 'p.id', 'o.package_id')
+    .leftJoin('rating as r', 'r.occasion_id', 'o.id')
+    .selectAll('o')
+    .select(['c.client_id as case_client', 'p.client_id as package_client', 'r.is_default'])
+    .where('o.id', '=', occasionId)
+    .executeTakeFirst();
+  // Only the system that sent the case may invite its applicant to rate it;
+  // to any other the occasion does not exist.
+  if (!occasion || (occasion.case_client ?? occasion.package_client) !== client.id) {
+    throw notFound('occasion_not_found', `No occasion has the id ${occasionId}`);
+  }
   if (occasion.cancelled_at) throw conflict('occasion_cancelled', 'The case was withdrawn; this occasion cannot be rated');
-  if (occasion.closed_at) throw conflict('occasion_closed', 'This occasion has its rating already');
-  if (occasionState(occasion.occurred_at, occasion.deadline, services.now()) === 'closed') {
+  if (occasion.is_default || (!occasion.closed_at && occasionState(occasion.occurred_at, occasion.deadline, services.now()) === 'closed')) {
     throw conflict('occasion_defaulted', 'The rating period is over; the default rating applies (R6)');
   }
+  if (occasion.closed_at) throw conflict('rating_already_given', 'This occasion has been rated already (R7)');
   const payload: InvitationToken = {
     v: 1,
     o: occasion.id,

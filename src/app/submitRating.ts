@@ -43,17 +43,17 @@ export type Submission =
 /** R4-R6: reads what the rater said; every problem names its field. */
 export function checkContent(input: RatingInput): { content: RatingContent; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
-  const isLevel = (v: unknown): v is Level => typeof v === 'string' && v in LEVELS;
+  const isLevel = (v: unknown): v is Level => typeof v === 'string' && Object.hasOwn(LEVELS, v);
   if (!isLevel(input.level)) problems.push({ field: '/body/level', message: `must be one of ${Object.keys(LEVELS).join(', ')}` });
   const aspects: Partial<Record<Aspect, Level>> = {};
   for (const [aspect, level] of Object.entries(input.aspects ?? {})) {
-    if (!(aspect in ASPECTS)) problems.push({ field: `/body/aspects/${aspect}`, message: 'is not an aspect (attitude, quality, efficiency)' });
+    if (!Object.hasOwn(ASPECTS, aspect)) problems.push({ field: `/body/aspects/${aspect}`, message: 'is not an aspect (attitude, quality, efficiency)' });
     else if (!isLevel(level)) problems.push({ field: `/body/aspects/${aspect}`, message: 'is not a level' });
     else aspects[aspect as Aspect] = level;
   }
   const tags = [...new Set(input.tags ?? [])];
   tags.forEach((tag, i) => {
-    if (!(tag in TAGS)) problems.push({ field: `/body/tags/${i}`, message: `is not a known tag (${tag})` });
+    if (!Object.hasOwn(TAGS, tag)) problems.push({ field: `/body/tags/${i}`, message: `is not a known tag (${tag})` });
   });
   const comment = input.comment?.trim() || null;
   if (comment && comment.length > 500) problems.push({ field: '/body/comment', message: 'must be at most 500 characters' });
@@ -69,12 +69,16 @@ interface Target {
   occasionId: number;
   raterIdHash: string;
   tokenId: string | null;
+  /** Token path: when the token stops being valid (checked after a retry is recognised). */
+  expiresAt?: number;
 }
+
+/** Business systems' clocks may run a little ahead (see cases.ts); an occasion that far ahead is open. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 async function targetFromToken(services: Services, token: string): Promise<Target> {
   const payload = services.protector.verify<InvitationToken>(token);
   if (!payload || payload.v !== 1) throw new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
-  if (services.now().getTime() >= payload.e) throw new AppError('token_expired', 'gone', 'The rating link has expired: the rating period is over (R6)');
   const occasion = await services.db.selectFrom('occasion').selectAll().where('id', '=', payload.o).executeTakeFirst();
   // Bound to case + occasion + staff: a token for other ones is not this occasion's.
   if (!occasion || occasion.case_id !== payload.c || occasion.package_id !== payload.p || occasion.staff_id !== payload.s) {
@@ -83,7 +87,7 @@ async function targetFromToken(services: Services, token: string): Promise<Targe
   const owner = occasion.case_id
     ? await services.db.selectFrom('service_case').select('applicant_id_hash').where('id', '=', occasion.case_id).executeTakeFirstOrThrow()
     : await services.db.selectFrom('service_package').select('applicant_id_hash').where('id', '=', occasion.package_id!).executeTakeFirstOrThrow();
-  return { occasionId: occasion.id, raterIdHash: owner.applicant_id_hash!, tokenId: `${payload.o}:${payload.n}` };
+  return { occasionId: occasion.id, raterIdHash: owner.applicant_id_hash!, tokenId: `${payload.o}:${payload.n}`, expiresAt: payload.e };
 }
 
 async function targetFromChannel(services: Services, s: Extract<Submission, { via: 'channel' }>, content: RatingContent): Promise<Target> {
@@ -115,14 +119,18 @@ async function targetFromChannel(services: Services, s: Extract<Submission, { vi
   if (!kinds.includes(s.occasion)) {
     throw notFound('occasion_not_found', `This ${s.caseNumber ? 'case' : 'package'} has no ${s.occasion} occasion; it has ${kinds.join(', ')} (R7, R8)`);
   }
+  const occasion = await cases.findOccasion(db, owner, s.occasion);
+  if (!occasion) {
+    // A withdrawn case will never reach this occasion.
+    if ('withdrawn_at' in applicantRow && applicantRow.withdrawn_at) throw conflict('occasion_cancelled', 'The case was withdrawn; there is nothing to rate');
+    throw conflict('occasion_not_open', `The ${s.occasion} has not happened yet; it can be rated once it has (R7)`);
+  }
   // R9: the rater must be the applicant — same identity document and name.
   const applicant = revealApplicant(services.protector, applicantRow)!;
   const raterHash = services.protector.hash(identityKey(rater.idType, rater.idNumber));
   if (raterHash !== applicantRow.applicant_id_hash || rater.name !== applicant.name) {
     throw new AppError('rater_not_applicant', 'forbidden', 'Only the applicant of the case may rate it (R9)');
   }
-  const occasion = await cases.findOccasion(db, owner, s.occasion);
-  if (!occasion) throw conflict('occasion_not_open', `The ${s.occasion} has not happened yet; it can be rated once it has (R7)`);
   return { occasionId: occasion.id, raterIdHash: raterHash, tokenId: null };
 }
 
@@ -150,7 +158,11 @@ export async function submitRating(services: Services, submission: Submission): 
       throw conflict('rating_already_given', 'This occasion has been rated already; a second rating is refused (R7)');
     }
     if (occasion.cancelled_at) throw conflict('occasion_cancelled', 'The case was withdrawn; there is nothing to rate');
-    const state = occasionState(occasion.occurred_at, occasion.deadline, now);
+    // Checked only now, so that a retry of a rating stored just before the deadline still gets it back (R7).
+    if (target.expiresAt !== undefined && now.getTime() >= target.expiresAt) {
+      throw new AppError('token_expired', 'gone', 'The rating link has expired: the rating period is over (R6)');
+    }
+    const state = occasionState(new Date(occasion.occurred_at.getTime() - CLOCK_SKEW_MS), occasion.deadline, now);
     if (state === 'not_open') throw conflict('occasion_not_open', 'This occasion has not happened yet (R7)');
     if (state === 'closed') throw conflict('occasion_defaulted', 'The rating period is over; the default rating applies (R6)');
     const row = await trx

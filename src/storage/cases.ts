@@ -70,13 +70,18 @@ export async function occasionsOf(db: Db, owner: { caseId?: number; packageId?: 
     .execute();
 }
 
-/** Cancels the open occasions of a withdrawn case (no default will be given). */
+/**
+ * Cancels the open occasions of a withdrawn case (no default will be given).
+ * One whose deadline had passed by then is owed its default (R6) and is left
+ * to the sweep.
+ */
 export async function cancelOpenOccasions(db: Db, caseId: number, at: Date): Promise<number> {
   const result = await db
     .updateTable('occasion')
     .set({ cancelled_at: at, closed_at: at })
     .where('case_id', '=', caseId)
     .where('closed_at', 'is', null)
+    .where('deadline', '>', at)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

@@ -326,3 +326,47 @@ describe('R8 package services', () => {
     expect(member.body.error.id).toBe('case_in_package');
   });
 });
+
+describe('edges found in review', () => {
+  it('a token retry that arrives after the deadline still gets the stored rating (R7)', async () => {
+    const c = await newCase('immediate');
+    const { token } = (await business('POST', `/api/v1/occasions/${c.occasions[0].id}/invitations`)).body;
+    clock.set('2026-03-09T15:59:59Z');
+    const body = { token, level: 'satisfied', channel: 'sms' };
+    const first = await call('POST', '/api/v1/ratings', body);
+    clock.set('2026-03-09T16:00:01Z');
+    expect(await call('POST', '/api/v1/ratings', body)).toEqual({ status: 200, body: first.body });
+    expect((await call('POST', '/api/v1/ratings', { ...body, level: 'dissatisfied' })).body.error.id).toBe('token_already_used');
+  });
+
+  it('only the business system that sent a case may invite its applicant', async () => {
+    const c = await newCase('immediate');
+    const { createClient } = await import('../../src/app/clients.ts');
+    const other = await createClient(services().db, { name: `other-${caseSeq}`, kind: 'business_system' });
+    const res = await call('POST', `/api/v1/occasions/${c.occasions[0].id}/invitations`, undefined, other.key);
+    expect(res).toMatchObject({ status: 404, body: { error: { id: 'occasion_not_found' } } });
+  });
+
+  it('withdrawing after a deadline passed leaves the owed default to the sweep; package members cannot be withdrawn alone', async () => {
+    const c = await newCase('promised');
+    clock.set('2026-03-12T00:00:00Z'); // past the acceptance occasion's deadline, before any sweep
+    const w = await business('POST', `/api/v1/cases/${c.caseNumber}/withdraw`, { reason: '撤回' });
+    expect(w.status).toBe(200);
+    await runJobsNow({ ...database(), db: services().db }, clock.now(), { info() {}, warn() {}, error() {} }, ['default-ratings']);
+    expect((await business('GET', `/api/v1/cases/${c.caseNumber}`)).body.occasions[0]).toMatchObject({ status: 'defaulted' });
+    const before = await business('POST', `/api/v1/cases/${c.caseNumber}/withdraw`, { reason: 'again' });
+    expect(before.body.error.id).toBe('case_withdrawn');
+    expect((await business('POST', '/api/v1/cases/PKG-1-A/withdraw', { reason: 'x' })).body.error.id).toBe('case_in_package');
+  });
+
+  it('two copies of one case sent at once: one stored (201), the other answered with it (200)', async () => {
+    const body = { caseNumber: `TWIN-${++caseSeq}`, matterCode: world.promised.code, applicant: buildApplicant(), staffNumber: world.staffA.staffNumber, acceptedAt: clock.now().toISOString() };
+    const results = await Promise.all([business('POST', '/api/v1/cases', body), business('POST', '/api/v1/cases', body)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 201]);
+  });
+
+  it('refuses a malformed case number with 400, not a database error', async () => {
+    const res = await business('POST', '/api/v1/cases', { caseNumber: 'has space', matterCode: world.promised.code, applicant: buildApplicant(), staffNumber: world.staffA.staffNumber, acceptedAt: clock.now().toISOString() });
+    expect(res).toMatchObject({ status: 400, body: { error: { id: 'validation_failed', fields: [{ field: '/body/caseNumber' }] } } });
+  });
+});

@@ -7,6 +7,7 @@ import { acceptCase, acceptPackage, advancePackage, completeCase, getCase, getPa
 import { API_KEY_SECURITY, requireClient } from '../../plugins/auth.ts';
 import { ErrorBody } from '../../schemas.ts';
 
+const CaseNumber = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Letters, digits, - or _; at most 64' });
 const Instant = (description: string) => Type.String({ format: 'date-time', description });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -78,7 +79,7 @@ export default async function caseRoutes(app: AppInstance) {
         summary: 'Record a case at acceptance (受理); an immediate case (即办件) is completed at once',
         body: Type.Object(
           {
-            caseNumber: Type.String({ maxLength: 64 }),
+            caseNumber: CaseNumber,
             matterCode: Type.String({ maxLength: 64 }),
             agencyCode: Type.Optional(Type.String({ maxLength: 18, description: "Default: the matter's agency" })),
             applicant: ApplicantIn,
@@ -154,12 +155,12 @@ export default async function caseRoutes(app: AppInstance) {
         summary: 'Accept a package service (一件事): member cases and the acceptance occasion (R8)',
         body: Type.Object(
           {
-            packageNumber: Type.String({ maxLength: 64 }),
-            name: Type.String({ maxLength: 200 }),
+            packageNumber: CaseNumber,
+            name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
             applicant: ApplicantIn,
             members: Type.Array(
               Type.Object(
-                { caseNumber: Type.String({ maxLength: 64 }), matterCode: Type.String({ maxLength: 64 }), agencyCode: Type.Optional(Type.String({ maxLength: 18 })) },
+                { caseNumber: CaseNumber, matterCode: Type.String({ maxLength: 64 }), agencyCode: Type.Optional(Type.String({ maxLength: 18 })) },
                 { additionalProperties: false },
               ),
               { minItems: 1, maxItems: 50 },
@@ -216,8 +217,8 @@ export default async function caseRoutes(app: AppInstance) {
       },
     },
     async (request, reply) => {
-      await requireClient(app, request, 'business_system');
-      return reply.status(201).send(await issueInvitation(services(), request.params.occasionId));
+      const client = await requireClient(app, request, 'business_system');
+      return reply.status(201).send(await issueInvitation(services(), client, request.params.occasionId));
     },
   );
 }

@@ -2,7 +2,11 @@
 // (.xlsx or CSV; the content is sniffed, so application/octet-stream works).
 // A dry run reports every bad row and changes nothing; a commit applies the
 // whole file in one transaction, or — if any row is bad — nothing (422).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Type } from 'typebox';
 import type { AppInstance } from '../../server.ts';
 import { ENTITY_KINDS, type EntityKind } from '../../../domain/catalogue.ts';
@@ -69,9 +73,18 @@ export default async function importRoutes(app: AppInstance) {
       if (!body || typeof (body as { pipe?: unknown }).pipe !== 'function') {
         return reply.status(415).send(errorBody('unsupported_media_type', `Send the file as the body with one of: ${FILE_TYPES.join(', ')}`));
       }
-      const report = await importSheet(app.deps.services, request.params.kind as EntityKind, body.pipe(limitBytes(MAX_IMPORT_BYTES)), {
-        commit: request.query.commit,
-      });
+      // The upload is spooled to a temporary file first, so that the import's
+      // transaction (on PGlite: the one database lock) lasts as long as the
+      // work, not as long as a slow client takes to send the file.
+      const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'hcp-import-'));
+      const file = path.join(dir, 'upload');
+      let report;
+      try {
+        await pipeline(body, limitBytes(MAX_IMPORT_BYTES), fs.createWriteStream(file));
+        report = await importSheet(app.deps.services, request.params.kind as EntityKind, fs.createReadStream(file), { commit: request.query.commit });
+      } finally {
+        await fs.promises.rm(dir, { recursive: true, force: true });
+      }
       if (request.query.commit && !report.committed) {
         return reply.status(422).send({
           ...errorBody('import_has_errors', `${report.errorCount} problem(s) in the file; nothing was imported`),
