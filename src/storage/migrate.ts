@@ -24,7 +24,16 @@ export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
+// The platform's own migrations do not change while it runs: read them once
+// (readyz asks for them on every probe).
+let shipped: Migration[] | undefined;
+
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  if (dir === MIGRATIONS_DIR) return (shipped ??= readMigrationFolder(dir));
+  return readMigrationFolder(dir);
+}
+
+function readMigrationFolder(dir: string): Migration[] {
   const migrations = fs
     .readdirSync(dir)
     .filter((file) => file.endsWith('.sql'))
