@@ -123,6 +123,20 @@ export async function acceptCase(services: Services, client: ApiClient, input: C
   return services.db.transaction().execute(async (trx) => {
     // Two copies of one case sent at once (a client retry) meet here one after the other.
     await lockName(trx, `case:${input.caseNumber.trim()}`);
+    // A retry is recognised before anything else is checked: what was valid
+    // when the case was stored (a staff member since retired…) stays valid.
+    const protectedApplicant = protectApplicant(services.protector, applicant);
+    const existing = await cases.findCaseByNumber(trx, input.caseNumber.trim());
+    if (existing) {
+      const staffId = (await trx.selectFrom('staff').select('id').where('staff_number', '=', input.staffNumber.trim()).executeTakeFirst())?.id;
+      const same =
+        existing.matter_code === input.matterCode.trim().toUpperCase() &&
+        existing.accepted_at.getTime() === acceptedAt.getTime() &&
+        existing.accepted_by === staffId &&
+        existing.applicant_id_hash === protectedApplicant.applicant_id_hash;
+      if (!same) throw conflict('case_already_exists', `Case ${input.caseNumber} exists already with other details`);
+      return { created: false, case: await presentCase(trx, services.protector, existing.case_number, services.now()) };
+    }
     const matter = await activeMatter(trx, input.matterCode, '/body/matterCode', problems);
     const agency = await activeAgency(trx, input.agencyCode ?? matter?.agency_code ?? '', '/body/agencyCode', problems);
     const staff = await activeStaff(trx, input.staffNumber, '/body/staffNumber', problems);
@@ -131,18 +145,6 @@ export async function acceptCase(services: Services, client: ApiClient, input: C
       fail([{ field: '/body/completedAt', message: 'an immediate case (即办件) is completed when it is accepted; leave it out' }]);
     }
     if (matter!.kind === 'promised' && completedAt && completedAt < acceptedAt) fail([{ field: '/body/completedAt', message: 'is before acceptedAt' }]);
-
-    const protectedApplicant = protectApplicant(services.protector, applicant);
-    const existing = await cases.findCaseByNumber(trx, input.caseNumber.trim());
-    if (existing) {
-      const same =
-        existing.matter_code === matter!.code &&
-        existing.accepted_at.getTime() === acceptedAt.getTime() &&
-        existing.accepted_by === staff!.id &&
-        existing.applicant_id_hash === protectedApplicant.applicant_id_hash;
-      if (!same) throw conflict('case_already_exists', `Case ${input.caseNumber} exists already with other details`);
-      return { created: false, case: await presentCase(trx, services.protector, existing.case_number, services.now()) };
-    }
     const immediate = matter!.kind === 'immediate';
     const done = immediate ? acceptedAt : completedAt;
     const row = await trx

@@ -365,6 +365,17 @@ describe('edges found in review', () => {
     expect(results.map((r) => r.status).sort()).toEqual([200, 201]);
   });
 
+  it('a retry is recognised even after the accepting staff member retired', async () => {
+    const { createEntity, setEntityStatus } = await import('../../src/app/catalogue.ts');
+    const temp = await createEntity(services(), 'staff', { staffNumber: `TEMP-${++caseSeq}`, name: '临时', agencyCode: world.agencyA.code });
+    const body = { caseNumber: `RETIRED-${caseSeq}`, matterCode: world.promised.code, applicant: buildApplicant(), staffNumber: temp.staffNumber, acceptedAt: clock.now().toISOString() };
+    expect((await business('POST', '/api/v1/cases', body)).status).toBe(201);
+    await setEntityStatus(services(), 'staff', { staffNumber: String(temp.staffNumber) }, 'retired');
+    expect((await business('POST', '/api/v1/cases', body)).status).toBe(200);
+    const fresh = await business('POST', '/api/v1/cases', { ...body, caseNumber: `RETIRED-NEW-${caseSeq}` });
+    expect(fresh.body.error).toMatchObject({ id: 'invalid_reference', fields: [{ field: '/body/staffNumber' }] });
+  });
+
   it('refuses a malformed case number with 400, not a database error', async () => {
     const res = await business('POST', '/api/v1/cases', { caseNumber: 'has space', matterCode: world.promised.code, applicant: buildApplicant(), staffNumber: world.staffA.staffNumber, acceptedAt: clock.now().toISOString() });
     expect(res).toMatchObject({ status: 400, body: { error: { id: 'validation_failed', fields: [{ field: '/body/caseNumber' }] } } });
