@@ -2,11 +2,13 @@
 // R8): each event that makes a case ratable opens an occasion, attributed to
 // the staff member who handled it and where they sat then (R3 snapshot).
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { checkApplicant, identityKey, maskApplicant, type Applicant, type IdType } from '../domain/applicants.ts';
 import { AppError, conflict, invalid, notFound, type FieldProblem } from '../domain/errors.ts';
 import { caseOccasions, nextPackageStage, occasionState, PACKAGE_STAGES, ratingDeadline, type OccasionKind, type PackageStage } from '../domain/occasions.ts';
 import * as cases from '../storage/cases.ts';
+import * as catalogue from '../storage/catalogue.ts';
+import * as staffRepo from '../storage/staff.ts';
 import type { DB } from '../storage/schema.ts';
 import type { Protector } from '../storage/protect.ts';
 import type { ApiClient } from './clients.ts';
@@ -16,11 +18,6 @@ type Db = Kysely<DB>;
 
 /** Clocks of business systems drift; a few minutes ahead is still "now". */
 const CLOCK_SKEW_MS = 5 * 60_000;
-
-/** A transaction-scoped lock on a name (released at commit or rollback). */
-async function lockName(trx: Db, name: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
-}
 
 function fail(problems: FieldProblem[], id = 'validation_failed'): void {
   if (problems.length) throw invalid(id, problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
@@ -58,21 +55,21 @@ export function revealApplicant(
 }
 
 async function activeStaff(db: Db, staffNumber: string, field: string, problems: FieldProblem[]) {
-  const staff = await db.selectFrom('staff').select(['id', 'status']).where('staff_number', '=', staffNumber.trim()).executeTakeFirst();
+  const staff = await staffRepo.findStaffByNumber(db, staffNumber.trim());
   if (!staff) problems.push({ field, message: `no staff member has the number ${staffNumber}` });
   else if (staff.status !== 'active') problems.push({ field, message: `staff member ${staffNumber} is retired` });
   return staff;
 }
 
 async function activeMatter(db: Db, code: string, field: string, problems: FieldProblem[]) {
-  const matter = await db.selectFrom('matter').selectAll().where('code', '=', code.trim().toUpperCase()).executeTakeFirst();
+  const matter = (await catalogue.findRow(db, 'matters', { code: code.trim().toUpperCase() })) as Selectable<DB['matter']> | undefined;
   if (!matter) problems.push({ field, message: `no matter has the implementation code ${code}` });
   else if (matter.status !== 'active') problems.push({ field, message: `matter ${code} is retired` });
   return matter;
 }
 
 async function activeAgency(db: Db, code: string, field: string, problems: FieldProblem[]) {
-  const agency = await db.selectFrom('agency').selectAll().where('code', '=', code.trim().toUpperCase()).executeTakeFirst();
+  const agency = (await catalogue.findRow(db, 'agencies', { code: code.trim().toUpperCase() })) as Selectable<DB['agency']> | undefined;
   if (!agency) problems.push({ field, message: `no agency has the code ${code}` });
   else if (agency.status !== 'active') problems.push({ field, message: `agency ${code} is retired` });
   return agency;
@@ -122,13 +119,13 @@ export async function acceptCase(services: Services, client: ApiClient, input: C
 
   return services.db.transaction().execute(async (trx) => {
     // Two copies of one case sent at once (a client retry) meet here one after the other.
-    await lockName(trx, `case:${input.caseNumber.trim()}`);
+    await cases.lockName(trx, `case:${input.caseNumber.trim()}`);
     // A retry is recognised before anything else is checked: what was valid
     // when the case was stored (a staff member since retired…) stays valid.
     const protectedApplicant = protectApplicant(services.protector, applicant);
     const existing = await cases.findCaseByNumber(trx, input.caseNumber.trim());
     if (existing) {
-      const staffId = (await trx.selectFrom('staff').select('id').where('staff_number', '=', input.staffNumber.trim()).executeTakeFirst())?.id;
+      const staffId = (await staffRepo.findStaffByNumber(trx, input.staffNumber.trim()))?.id;
       const same =
         existing.matter_code === input.matterCode.trim().toUpperCase() &&
         existing.accepted_at.getTime() === acceptedAt.getTime() &&
@@ -147,26 +144,22 @@ export async function acceptCase(services: Services, client: ApiClient, input: C
     if (matter!.kind === 'promised' && completedAt && completedAt < acceptedAt) fail([{ field: '/body/completedAt', message: 'is before acceptedAt' }]);
     const immediate = matter!.kind === 'immediate';
     const done = immediate ? acceptedAt : completedAt;
-    const row = await trx
-      .insertInto('service_case')
-      .values({
-        case_number: input.caseNumber.trim(),
-        matter_code: matter!.code,
-        kind: matter!.kind,
-        agency_code: agency!.code,
-        ...protectedApplicant,
-        accepted_at: acceptedAt,
-        accepted_by: staff!.id,
-        completed_at: done,
-        completed_by: done ? staff!.id : null,
-        client_id: client.id,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const caseId = await cases.insertCase(trx, {
+      case_number: input.caseNumber.trim(),
+      matter_code: matter!.code,
+      kind: matter!.kind,
+      agency_code: agency!.code,
+      ...protectedApplicant,
+      accepted_at: acceptedAt,
+      accepted_by: staff!.id,
+      completed_at: done,
+      completed_by: done ? staff!.id : null,
+      client_id: client.id,
+    });
     for (const kind of caseOccasions(matter!.kind, { accepted: true, completed: !!done })) {
-      await openStaffOccasion(trx, { caseId: row.id }, kind, staff!.id, kind === 'acceptance' ? acceptedAt : done!);
+      await openStaffOccasion(trx, { caseId }, kind, staff!.id, kind === 'acceptance' ? acceptedAt : done!);
     }
-    return { created: true, case: await presentCase(trx, services.protector, row.id, services.now()) };
+    return { created: true, case: await presentCase(trx, services.protector, caseId, services.now()) };
   });
 }
 
@@ -186,7 +179,7 @@ export async function completeCase(services: Services, caseNumber: string, input
       throw conflict('case_already_completed', `Case ${caseNumber} was completed at ${row.completed_at.toISOString()}`);
     }
     if (completedAt < row.accepted_at) fail([{ field: '/body/completedAt', message: 'is before the case was accepted' }]);
-    await trx.updateTable('service_case').set({ completed_at: completedAt, completed_by: staff!.id }).where('id', '=', row.id).execute();
+    await cases.markCaseCompleted(trx, { caseId: row.id }, completedAt, staff!.id);
     await openStaffOccasion(trx, { caseId: row.id }, 'completion', staff!.id, completedAt);
     return presentCase(trx, services.protector, row.id, services.now());
   });
@@ -204,7 +197,7 @@ export async function withdrawCase(services: Services, caseNumber: string, input
     if (row.withdrawn_at) throw conflict('case_withdrawn', `Case ${caseNumber} was withdrawn already`);
     if (at < row.accepted_at) fail([{ field: '/body/at', message: 'is before the case was accepted' }]);
     if (row.completed_at) throw conflict('case_already_completed', `Case ${caseNumber} is completed and cannot be withdrawn`);
-    await trx.updateTable('service_case').set({ withdrawn_at: at, withdraw_reason: input.reason.trim() }).where('id', '=', row.id).execute();
+    await cases.markCaseWithdrawn(trx, row.id, at, input.reason.trim());
     await cases.cancelOpenOccasions(trx, row.id, at);
     return presentCase(trx, services.protector, row.id, services.now());
   });
@@ -245,13 +238,7 @@ function occasionView(o: Awaited<ReturnType<typeof cases.occasionsOf>>[number], 
 
 /** A case as business systems see it: the applicant masked (R9), its occasions and their state. */
 export async function presentCase(db: Db, protector: Protector, key: number | string, now: Date) {
-  const row = await db
-    .selectFrom('service_case as c')
-    .leftJoin('service_package as p', 'p.id', 'c.package_id')
-    .selectAll('c')
-    .select('p.package_number')
-    .where(typeof key === 'number' ? 'c.id' : 'c.case_number', '=', key)
-    .executeTakeFirst();
+  const row = await cases.caseWithPackage(db, key);
   if (!row) throw notFound('case_not_found', `No case has the number ${key}`);
   const applicant = revealApplicant(protector, row);
   return {
@@ -296,8 +283,8 @@ export async function acceptPackage(services: Services, client: ApiClient, input
   });
   fail(problems);
   return services.db.transaction().execute(async (trx) => {
-    await lockName(trx, `package:${input.packageNumber.trim()}`);
-    for (const m of input.members) await lockName(trx, `case:${m.caseNumber.trim()}`);
+    await cases.lockName(trx, `package:${input.packageNumber.trim()}`);
+    for (const m of input.members) await cases.lockName(trx, `case:${m.caseNumber.trim()}`);
     if (await cases.findPackageByNumber(trx, input.packageNumber.trim())) {
       throw conflict('package_already_exists', `Package ${input.packageNumber} exists already`);
     }
@@ -311,27 +298,26 @@ export async function acceptPackage(services: Services, client: ApiClient, input
     }
     fail(problems, 'invalid_reference');
     const protectedApplicant = protectApplicant(services.protector, applicant);
-    const pkg = await trx
-      .insertInto('service_package')
-      .values({ package_number: input.packageNumber.trim(), name: input.name.trim(), ...protectedApplicant, client_id: client.id } as never)
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('service_case')
-      .values(
-        members.map((m) => ({
-          case_number: m.caseNumber,
-          matter_code: m.matter!.code,
-          kind: m.matter!.kind,
-          agency_code: m.agency!.code,
-          package_id: pkg.id,
-          accepted_at: at,
-          accepted_by: staff!.id,
-          client_id: client.id,
-        })),
-      )
-      .execute();
-    await openStaffOccasion(trx, { packageId: pkg.id }, 'acceptance', staff!.id, at);
+    const packageId = await cases.insertPackage(trx, {
+      package_number: input.packageNumber.trim(),
+      name: input.name.trim(),
+      ...(protectedApplicant as typeof protectedApplicant & { applicant_name_cipher: string; applicant_id_type: string; applicant_id_cipher: string; applicant_id_hash: string }),
+      client_id: client.id,
+    });
+    await cases.insertCases(
+      trx,
+      members.map((m) => ({
+        case_number: m.caseNumber,
+        matter_code: m.matter!.code,
+        kind: m.matter!.kind,
+        agency_code: m.agency!.code,
+        package_id: packageId,
+        accepted_at: at,
+        accepted_by: staff!.id,
+        client_id: client.id,
+      })),
+    );
+    await openStaffOccasion(trx, { packageId }, 'acceptance', staff!.id, at);
     return presentPackage(trx, services.protector, input.packageNumber.trim(), now);
   });
 }
@@ -349,7 +335,7 @@ export async function advancePackage(services: Services, packageNumber: string, 
   return services.db.transaction().execute(async (trx) => {
     const pkg = await cases.findPackageByNumber(trx, packageNumber.trim(), { lock: true });
     if (!pkg) throw notFound('package_not_found', `No package has the number ${packageNumber}`);
-    const done = await trx.selectFrom('occasion').select(['kind', 'occurred_at']).where('package_id', '=', pkg.id).orderBy('occurred_at').execute();
+    const done = await cases.packageOccasionKinds(trx, pkg.id);
     const stagesDone = done.map((o) => o.kind).filter((k): k is PackageStage => (PACKAGE_STAGES as readonly string[]).includes(k));
     const next = nextPackageStage(stagesDone);
     if (next !== stage) {
@@ -361,7 +347,7 @@ export async function advancePackage(services: Services, packageNumber: string, 
     fail(problems, 'invalid_reference');
     await openStaffOccasion(trx, { packageId: pkg.id }, stage, staff!.id, at);
     if (stage === 'delivery') {
-      await trx.updateTable('service_case').set({ completed_at: at, completed_by: staff!.id }).where('package_id', '=', pkg.id).execute();
+      await cases.markCaseCompleted(trx, { packageId: pkg.id }, at, staff!.id);
       const composite = await cases.insertOccasion(trx, {
         case_id: null,
         package_id: pkg.id,
@@ -375,18 +361,7 @@ export async function advancePackage(services: Services, packageNumber: string, 
         center_code: null,
         window_id: null,
       });
-      await trx
-        .insertInto('occasion_party')
-        .columns(['occasion_id', 'agency_code', 'business_line_code', 'region_code'])
-        .expression((eb) =>
-          eb
-            .selectFrom('service_case as c')
-            .innerJoin('agency as a', 'a.code', 'c.agency_code')
-            .where('c.package_id', '=', pkg.id)
-            .select([sql<number>`${composite}::int`.as('occasion_id'), 'a.code', 'a.business_line_code', 'a.region_code'])
-            .distinct(),
-        )
-        .execute();
+      await cases.insertCompositeParties(trx, composite, pkg.id);
     }
     return presentPackage(trx, services.protector, pkg.package_number, now);
   });
@@ -395,14 +370,8 @@ export async function advancePackage(services: Services, packageNumber: string, 
 export async function presentPackage(db: Db, protector: Protector, packageNumber: string, now: Date) {
   const pkg = await cases.findPackageByNumber(db, packageNumber);
   if (!pkg) throw notFound('package_not_found', `No package has the number ${packageNumber}`);
-  const members = await db.selectFrom('service_case').select(['case_number', 'matter_code', 'agency_code']).where('package_id', '=', pkg.id).orderBy('case_number').execute();
-  const parties = await db
-    .selectFrom('occasion_party as p')
-    .innerJoin('occasion as o', 'o.id', 'p.occasion_id')
-    .select(['p.agency_code', 'p.region_code'])
-    .where('o.package_id', '=', pkg.id)
-    .orderBy('p.agency_code')
-    .execute();
+  const members = await cases.packageMembers(db, pkg.id);
+  const parties = await cases.packageParties(db, pkg.id);
   return {
     packageNumber: pkg.package_number,
     name: pkg.name,
@@ -437,15 +406,7 @@ export interface InvitationToken {
  * H5 page or a window device carries. It expires at the occasion's deadline.
  */
 export async function issueInvitation(services: Services, client: ApiClient, occasionId: number) {
-  const occasion = await services.db
-    .selectFrom('occasion as o')
-    .leftJoin('service_case as c', 'c.id', 'o.case_id')
-    .leftJoin('service_package as p', 'p.id', 'o.package_id')
-    .leftJoin('rating as r', 'r.occasion_id', 'o.id')
-    .selectAll('o')
-    .select(['c.client_id as case_client', 'p.client_id as package_client', 'r.is_default'])
-    .where('o.id', '=', occasionId)
-    .executeTakeFirst();
+  const occasion = await cases.occasionWithSender(services.db, occasionId);
   // Only the system that sent the case may invite its applicant to rate it;
   // to any other the occasion does not exist.
   if (!occasion || (occasion.case_client ?? occasion.package_client) !== client.id) {

@@ -83,8 +83,7 @@ export async function checkReferences(
   if (spec.kind === 'windows') {
     const serials = distinct(records.map((r) => r.deviceSerial));
     if (serials.length) {
-      const taken = await db.selectFrom('service_window').select(['device_serial', 'center_code', 'number']).where('device_serial', 'in', serials).execute();
-      const owner = new Map(taken.map((t) => [t.device_serial!, `${t.center_code}/${t.number}`]));
+      const owner = await repo.windowsByDeviceSerial(db, serials);
       records.forEach((r, i) => {
         const holder = typeof r.deviceSerial === 'string' ? owner.get(r.deviceSerial) : undefined;
         if (holder && holder !== `${r.centerCode}/${r.number}`) add(i, fieldOf('deviceSerial'), `device ${r.deviceSerial} is at window ${holder}`);
@@ -290,7 +289,7 @@ export async function transferStaff(services: Services, staffNumber: string, inp
 }
 
 export async function staffHistory(db: Kysely<DB>, staffNumber: string) {
-  const staff = await db.selectFrom('staff').select(['id', 'staff_number', 'name']).where('staff_number', '=', staffNumber).executeTakeFirst();
+  const staff = await staffRepo.findStaffByNumber(db, staffNumber);
   if (!staff) throw notFound('staff_not_found', `No staff member has the number ${staffNumber}`);
   const periods = await staffRepo.assignmentsOf(db, staff.id);
   return {

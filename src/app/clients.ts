@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { AppError, conflict } from '../domain/errors.ts';
 import type { Channel } from '../domain/ratings.ts';
 import type { DB } from '../storage/schema.ts';
+import * as clients from '../storage/clients.ts';
 
 export type ClientKind = 'business_system' | 'channel';
 export interface ApiClient {
@@ -20,25 +21,15 @@ const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export async function createClient(db: Kysely<DB>, input: { name: string; kind: ClientKind; channel?: string | null }) {
   const key = `hcp_${randomBytes(24).toString('base64url')}`;
-  const exists = await db.selectFrom('api_client').select('id').where('name', '=', input.name).executeTakeFirst();
-  if (exists) throw conflict('client_already_exists', `A client named ${input.name} exists already`);
-  const row = await db
-    .insertInto('api_client')
-    .values({ name: input.name, kind: input.kind, channel: input.channel ?? null, key_prefix: key.slice(0, 10), key_hash: hashKey(key) })
-    .returning(['id', 'name', 'kind', 'channel'])
-    .executeTakeFirstOrThrow();
+  if (await clients.clientNameTaken(db, input.name)) throw conflict('client_already_exists', `A client named ${input.name} exists already`);
+  const row = await clients.insertClient(db, { name: input.name, kind: input.kind, channel: input.channel ?? null, key_prefix: key.slice(0, 10), key_hash: hashKey(key) });
   return { client: row as ApiClient, key };
 }
 
 /** The active client holding this key, or a 401 `invalid_api_key`. */
 export async function authenticateClient(db: Kysely<DB>, key: string | undefined): Promise<ApiClient> {
   if (!key) throw new AppError('api_key_required', 'unauthorized', 'Send the API key as `Authorization: Bearer <key>`');
-  const row = await db
-    .selectFrom('api_client')
-    .select(['id', 'name', 'kind', 'channel'])
-    .where('key_hash', '=', hashKey(key))
-    .where('active', '=', true)
-    .executeTakeFirst();
+  const row = await clients.activeClientByKeyHash(db, hashKey(key));
   if (!row) throw new AppError('invalid_api_key', 'unauthorized', 'The API key is not valid or has been revoked');
   return row as ApiClient;
 }

@@ -222,7 +222,7 @@ async function writeStaffBatch(services: Services, trx: Kysely<DB>, good: { reco
     ];
     if (differs.length) Object.assign(changes, protectedColumns(services.protector, g.record, differs));
     if (moved) await staffRepo.moveStaff(trx, current.id, to, at, 'import');
-    if (Object.keys(changes).length) await trx.updateTable('staff').set({ ...changes, updated_at: at }).where('id', '=', current.id).execute();
+    if (Object.keys(changes).length) await staffRepo.updateStaff(trx, current.id, changes, at);
     if (moved || Object.keys(changes).length) report.updated++;
   }
 }

@@ -79,15 +79,12 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 async function targetFromToken(services: Services, token: string): Promise<Target> {
   const payload = services.protector.verify<InvitationToken>(token);
   if (!payload || payload.v !== 1) throw new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
-  const occasion = await services.db.selectFrom('occasion').selectAll().where('id', '=', payload.o).executeTakeFirst();
+  const occasion = await cases.findOccasionById(services.db, payload.o);
   // Bound to case + occasion + staff: a token for other ones is not this occasion's.
   if (!occasion || occasion.case_id !== payload.c || occasion.package_id !== payload.p || occasion.staff_id !== payload.s) {
     throw new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
   }
-  const owner = occasion.case_id
-    ? await services.db.selectFrom('service_case').select('applicant_id_hash').where('id', '=', occasion.case_id).executeTakeFirstOrThrow()
-    : await services.db.selectFrom('service_package').select('applicant_id_hash').where('id', '=', occasion.package_id!).executeTakeFirstOrThrow();
-  return { occasionId: occasion.id, raterIdHash: owner.applicant_id_hash!, tokenId: `${payload.o}:${payload.n}`, expiresAt: payload.e };
+  return { occasionId: occasion.id, raterIdHash: await cases.applicantHashOf(services.db, occasion), tokenId: `${payload.o}:${payload.n}`, expiresAt: payload.e };
 }
 
 async function targetFromChannel(services: Services, s: Extract<Submission, { via: 'channel' }>, content: RatingContent): Promise<Target> {
@@ -165,9 +162,9 @@ export async function submitRating(services: Services, submission: Submission): 
     const state = occasionState(new Date(occasion.occurred_at.getTime() - CLOCK_SKEW_MS), occasion.deadline, now);
     if (state === 'not_open') throw conflict('occasion_not_open', 'This occasion has not happened yet (R7)');
     if (state === 'closed') throw conflict('occasion_defaulted', 'The rating period is over; the default rating applies (R6)');
-    const row = await trx
-      .insertInto('rating')
-      .values({
+    const row = await cases.insertRatingAndClose(
+      trx,
+      {
         occasion_id: occasion.id,
         level: content.level,
         score: scoreOf(content.level),
@@ -184,10 +181,9 @@ export async function submitRating(services: Services, submission: Submission): 
         idempotency_key: submission.idempotencyKey ?? null,
         token_id: target.tokenId,
         fingerprint,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx.updateTable('occasion').set({ closed_at: now }).where('id', '=', occasion.id).execute();
+      },
+      now,
+    );
     return { created: true, rating: presentRating(row) };
   });
 }
@@ -216,7 +212,7 @@ export function presentRating(row: RatingRow) {
 }
 
 export async function getRating(db: Kysely<DB>, id: number) {
-  const row = await db.selectFrom('rating').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await cases.findRating(db, id);
   if (!row) throw notFound('rating_not_found', `No rating has the id ${id}`);
   return presentRating(row);
 }

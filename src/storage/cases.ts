@@ -1,5 +1,6 @@
 // Repository of cases, packages, occasions and ratings (R4-R9).
 import { sql, type Kysely } from 'kysely';
+import type { Insertable } from 'kysely';
 import type { DB, OccasionTable } from './schema.ts';
 
 type Db = Kysely<DB>;
@@ -135,4 +136,112 @@ export async function giveDefaultRatings(db: Db, now: Date, batchSize = 20_000):
     total += given;
     if (closed < batchSize) return total;
   }
+}
+
+// ——— cases and packages ———
+
+/** A transaction-scoped lock on a name (released at commit or rollback). */
+export async function lockName(trx: Db, name: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
+}
+
+export async function insertCase(db: Db, values: Insertable<DB['service_case']>): Promise<number> {
+  return (await db.insertInto('service_case').values(values).returning('id').executeTakeFirstOrThrow()).id;
+}
+
+export async function insertCases(db: Db, values: Insertable<DB['service_case']>[]): Promise<void> {
+  if (values.length) await db.insertInto('service_case').values(values).execute();
+}
+
+export async function markCaseCompleted(db: Db, where: { caseId?: number; packageId?: number }, at: Date, staffId: number): Promise<void> {
+  await db
+    .updateTable('service_case')
+    .set({ completed_at: at, completed_by: staffId })
+    .where(where.caseId ? 'id' : 'package_id', '=', (where.caseId ?? where.packageId)!)
+    .execute();
+}
+
+export async function markCaseWithdrawn(db: Db, caseId: number, at: Date, reason: string): Promise<void> {
+  await db.updateTable('service_case').set({ withdrawn_at: at, withdraw_reason: reason }).where('id', '=', caseId).execute();
+}
+
+/** A case (by id or number) with the number of the package it belongs to. */
+export async function caseWithPackage(db: Db, key: number | string) {
+  return db
+    .selectFrom('service_case as c')
+    .leftJoin('service_package as p', 'p.id', 'c.package_id')
+    .selectAll('c')
+    .select('p.package_number')
+    .where(typeof key === 'number' ? 'c.id' : 'c.case_number', '=', key)
+    .executeTakeFirst();
+}
+
+export async function insertPackage(db: Db, values: Insertable<DB['service_package']>): Promise<number> {
+  return (await db.insertInto('service_package').values(values).returning('id').executeTakeFirstOrThrow()).id;
+}
+
+/** The stage occasions a package has so far, in order. */
+export async function packageOccasionKinds(db: Db, packageId: number) {
+  return db.selectFrom('occasion').select(['kind', 'occurred_at']).where('package_id', '=', packageId).orderBy('occurred_at').orderBy('id').execute();
+}
+
+/** R8: the composite occasion counts for every distinct agency of the members, with its line and region. */
+export async function insertCompositeParties(db: Db, occasionId: number, packageId: number): Promise<void> {
+  await sql`
+    insert into occasion_party (occasion_id, agency_code, business_line_code, region_code)
+    select distinct ${occasionId}::int, a.code, a.business_line_code, a.region_code
+    from service_case c join agency a on a.code = c.agency_code
+    where c.package_id = ${packageId}`.execute(db);
+}
+
+export async function packageMembers(db: Db, packageId: number) {
+  return db.selectFrom('service_case').select(['case_number', 'matter_code', 'agency_code']).where('package_id', '=', packageId).orderBy('case_number').execute();
+}
+
+export async function packageParties(db: Db, packageId: number) {
+  return db
+    .selectFrom('occasion_party as p')
+    .innerJoin('occasion as o', 'o.id', 'p.occasion_id')
+    .select(['p.agency_code', 'p.region_code'])
+    .where('o.package_id', '=', packageId)
+    .orderBy('p.agency_code')
+    .execute();
+}
+
+// ——— occasions and ratings ———
+
+export async function findOccasionById(db: Db, occasionId: number) {
+  return db.selectFrom('occasion').selectAll().where('id', '=', occasionId).executeTakeFirst();
+}
+
+/** An occasion with who sent its case or package, and whether its rating is a default. */
+export async function occasionWithSender(db: Db, occasionId: number) {
+  return db
+    .selectFrom('occasion as o')
+    .leftJoin('service_case as c', 'c.id', 'o.case_id')
+    .leftJoin('service_package as p', 'p.id', 'o.package_id')
+    .leftJoin('rating as r', 'r.occasion_id', 'o.id')
+    .selectAll('o')
+    .select(['c.client_id as case_client', 'p.client_id as package_client', 'r.is_default'])
+    .where('o.id', '=', occasionId)
+    .executeTakeFirst();
+}
+
+/** The keyed hash of the applicant of an occasion's case or package (R9). */
+export async function applicantHashOf(db: Db, occasion: { case_id: number | null; package_id: number | null }): Promise<string> {
+  const row = occasion.case_id
+    ? await db.selectFrom('service_case').select('applicant_id_hash').where('id', '=', occasion.case_id).executeTakeFirstOrThrow()
+    : await db.selectFrom('service_package').select('applicant_id_hash').where('id', '=', occasion.package_id!).executeTakeFirstOrThrow();
+  return row.applicant_id_hash!;
+}
+
+/** Stores a rating and closes its occasion (call with the occasion row locked). */
+export async function insertRatingAndClose(db: Db, values: Insertable<DB['rating']>, at: Date) {
+  const row = await db.insertInto('rating').values(values).returningAll().executeTakeFirstOrThrow();
+  await db.updateTable('occasion').set({ closed_at: at }).where('id', '=', values.occasion_id).execute();
+  return row;
+}
+
+export async function findRating(db: Db, id: number) {
+  return db.selectFrom('rating').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -219,6 +219,13 @@ export async function windowsByCenterAndNumber(db: AnyDb, pairs: [string, string
   return found;
 }
 
+/** Which window holds each of these evaluation-device serials. */
+export async function windowsByDeviceSerial(db: AnyDb, serials: string[]): Promise<Map<string, string>> {
+  if (!serials.length) return new Map();
+  const rows = await db.selectFrom('service_window').select(['device_serial', 'center_code', 'number']).where('device_serial', 'in', serials).execute();
+  return new Map(rows.map((t: Row) => [t.device_serial, `${t.center_code}/${t.number}`]));
+}
+
 export async function regionsExist(db: AnyDb, codes: string[]): Promise<Set<string>> {
   if (!codes.length) return new Set();
   const rows = await db.selectFrom('region').select('code').where('code', 'in', codes).execute();

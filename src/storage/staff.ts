@@ -104,3 +104,11 @@ export async function staffByNumbers(db: Kysely<DB>, numbers: string[]): Promise
 }
 
 export type StaffRow = { [K in keyof StaffTable]: StaffTable[K] extends { __select__: infer S } ? S : StaffTable[K] } & { id: number };
+
+export async function findStaffByNumber(db: Kysely<DB>, staffNumber: string) {
+  return db.selectFrom('staff').select(['id', 'staff_number', 'name', 'status']).where('staff_number', '=', staffNumber).executeTakeFirst();
+}
+
+export async function updateStaff(db: Kysely<DB>, staffId: number, changes: Record<string, unknown>, at: Date): Promise<void> {
+  await db.updateTable('staff').set({ ...changes, updated_at: at }).where('id', '=', staffId).execute();
+}

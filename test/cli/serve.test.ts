@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServerDatabase, engine } from '../support/db.ts';
-import { runCli, spawnServe, startServe, waitFor } from '../support/process.ts';
+import { killChildren, runCli, spawnServe, startServe, waitFor } from '../support/process.ts';
 
 let env: Record<string, string>;
 let cleanup = async () => {};
@@ -26,7 +26,11 @@ beforeAll(async () => {
     cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+afterEach(() => killChildren());
 afterAll(() => cleanup());
+
+// Processes start, migrate and (with --demo) load data: slow on a busy 2-core machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const json = async (url: string) => {
   const res = await fetch(url);

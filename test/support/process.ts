@@ -16,6 +16,19 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+// Every child started here is killed when the test file ends, so that a
+// failed test cannot leave a server holding the data folder for the next one.
+const children = new Set<ChildProcess>();
+export function killChildren(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
+}
+function track<C extends ChildProcess>(child: C): C {
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
 export interface Served {
   proc: ChildProcess;
   url: string;
@@ -25,7 +38,7 @@ export interface Served {
 
 /** Starts `serve`; resolves when the process says it is ready (or rejects when it exits first). */
 export function startServe(env: Record<string, string>, options: { readyTimeoutMs?: number; args?: string[] } = {}): Promise<Served> {
-  const proc = spawn(process.execPath, [BIN, 'serve', ...(options.args ?? [])], { cwd: ROOT, env: childEnv({ PORT: '0', ...env }) });
+  const proc = track(spawn(process.execPath, [BIN, 'serve', ...(options.args ?? [])], { cwd: ROOT, env: childEnv({ PORT: '0', ...env }) }));
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.on('exit', (code, signal) => resolve({ code, signal })),
@@ -34,7 +47,7 @@ export function startServe(env: Record<string, string>, options: { readyTimeoutM
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
       reject(new Error(`serve was not ready in time:\n${output}`));
-    }, options.readyTimeoutMs ?? 60_000);
+    }, options.readyTimeoutMs ?? 150_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /haochaping is ready at (http:\/\/[^\s]+) /.exec(output);
@@ -54,7 +67,7 @@ export function startServe(env: Record<string, string>, options: { readyTimeoutM
 
 /** Spawns `serve` and returns at once (for kills during start-up). */
 export function spawnServe(env: Record<string, string>) {
-  const proc = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: childEnv({ PORT: '0', ...env }) });
+  const proc = track(spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: childEnv({ PORT: '0', ...env }) }));
   let output = '';
   proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
   proc.stderr.on('data', (c: Buffer) => (output += c.toString()));
