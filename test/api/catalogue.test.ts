@@ -241,3 +241,31 @@ describe('export', () => {
 it('creditCode factory makes valid codes', () => {
   expect(creditCode(1)).toHaveLength(18);
 });
+
+describe('validation errors of every kind name their field', () => {
+  it.each([
+    ['centers', () => buildCenter({ code: 'bad code!' }), '/body/code'],
+    ['centers', () => buildCenter({ regionCode: '45010' }), '/body/regionCode'],
+    ['centers', () => buildCenter({ regionCode: '460100' }), '/body/regionCode'],
+    ['centers', () => buildCenter({ parentCode: 'NO-SUCH-CENTER' }), '/body/parentCode'],
+    ['windows', () => buildWindow({ centerCode: center.code, agencyCode: agency.code, number: 'A 1' }), '/body/number'],
+    ['windows', () => buildWindow({ centerCode: 'NOPE', agencyCode: agency.code }), '/body/centerCode'],
+    ['windows', () => buildWindow({ centerCode: center.code, agencyCode: creditCode(999_999) }), '/body/agencyCode'],
+    ['windows', () => buildWindow({ centerCode: center.code, agencyCode: agency.code, deviceSerial: 'has space' }), '/body/deviceSerial'],
+    ['staff', () => buildStaff({ agencyCode: agency.code, staffNumber: '工号1' }), '/body/staffNumber'],
+    ['staff', () => buildStaff({ agencyCode: agency.code, name: '' }), '/body/name'],
+    ['staff', () => buildStaff({ agencyCode: agency.code, centerCode: 'NOPE' }), '/body/centerCode'],
+    ['matters', () => buildMatter({ businessLineCode: line.code, agencyCode: agency.code, code: 'short' }), '/body/code'],
+    ['matters', () => buildMatter({ businessLineCode: line.code, agencyCode: agency.code, timeLimitDays: 5000 }), '/body/timeLimitDays'],
+    ['matters', () => buildMatter({ businessLineCode: 'NOPE', agencyCode: agency.code }), '/body/businessLineCode'],
+    ['matters', () => buildMatter({ businessLineCode: line.code, agencyCode: agency.code, name: undefined }), '/body/name'],
+    ['agencies', () => buildAgency({ businessLineCode: line.code, centralUnit: 'maybe' }), '/body/centralUnit'],
+  ])('%s: %s', async (kind, body, field) => {
+    const before = (await call('GET', `/api/v1/${kind}?status=all&pageSize=1`)).body.total;
+    const res = await call('POST', `/api/v1/${kind}`, body());
+    expect(res.status).toBe(400);
+    expect(['validation_failed', 'invalid_reference']).toContain(res.body.error.id);
+    expect(res.body.error.fields.map((f: { field: string }) => f.field)).toContain(field);
+    expect((await call('GET', `/api/v1/${kind}?status=all&pageSize=1`)).body.total).toBe(before);
+  });
+});
