@@ -1,5 +1,5 @@
 // Schemas shared by many routes: the error body and paging.
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 export const ErrorBody = Type.Object(
   {
@@ -11,6 +11,8 @@ export const ErrorBody = Type.Object(
   },
   { $id: 'ErrorBody' },
 );
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const PageQuery = {
   page: Type.Integer({ minimum: 1, default: 1, description: 'Page number, from 1' }),

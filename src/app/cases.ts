@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { checkApplicant, identityKey, maskApplicant, type Applicant, type IdType } from '../domain/applicants.ts';
 import { AppError, conflict, invalid, notFound, type FieldProblem } from '../domain/errors.ts';
+import { POLICY } from '../domain/policy.ts';
 import { caseOccasions, nextPackageStage, occasionState, PACKAGE_STAGES, ratingDeadline, type OccasionKind, type PackageStage } from '../domain/occasions.ts';
 import * as cases from '../storage/cases.ts';
 import * as catalogue from '../storage/catalogue.ts';
@@ -16,9 +17,6 @@ import type { Services } from './context.ts';
 
 type Db = Kysely<DB>;
 
-/** Clocks of business systems drift; a few minutes ahead is still "now". */
-const CLOCK_SKEW_MS = 5 * 60_000;
-
 function fail(problems: FieldProblem[], id = 'validation_failed'): void {
   if (problems.length) throw invalid(id, problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
 }
@@ -26,7 +24,7 @@ function fail(problems: FieldProblem[], id = 'validation_failed'): void {
 function instant(value: string, field: string, now: Date, problems: FieldProblem[]): Date {
   const at = new Date(value);
   if (Number.isNaN(at.getTime())) problems.push({ field, message: 'is not an ISO 8601 instant' });
-  else if (at.getTime() > now.getTime() + CLOCK_SKEW_MS) problems.push({ field, message: 'is in the future' });
+  else if (at.getTime() > now.getTime() + POLICY.clockSkewMs) problems.push({ field, message: 'is in the future' });
   return at;
 }
 

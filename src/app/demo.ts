@@ -348,7 +348,12 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
         matter_code: matter.code,
         kind: matter.kind,
         agency_code: who.agency_code,
-        ...protectApplicantForDemo(services, pick(SURNAMES) + pick(GIVEN) + (random() < 0.5 ? pick(GIVEN) : ''), first17 + residentIdCheckChar(first17), `1${pick(['3', '5', '8'])}${String(Math.floor(random() * 1e9)).padStart(9, '0')}`),
+        ...protectApplicant(services.protector, {
+          name: pick(SURNAMES) + pick(GIVEN) + (random() < 0.5 ? pick(GIVEN) : ''),
+          idType: 'resident_id',
+          idNumber: first17 + residentIdCheckChar(first17),
+          phone: `1${pick(['3', '5', '8'])}${String(Math.floor(random() * 1e9)).padStart(9, '0')}`,
+        }),
         accepted_at: new Date(accepted),
         accepted_by: who.id,
         completed_at: done ? new Date(done) : null,
@@ -417,8 +422,4 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
     });
   }
   return summary;
-}
-
-function protectApplicantForDemo(services: Services, name: string, idNumber: string, phone: string) {
-  return protectApplicant(services.protector, { name, idType: 'resident_id', idNumber, phone });
 }

@@ -11,6 +11,7 @@ import type { Kysely } from 'kysely';
 import { checkApplicant, identityKey, type Applicant } from '../domain/applicants.ts';
 import { AppError, conflict, invalid, notFound, type FieldProblem } from '../domain/errors.ts';
 import { occasionState, type OccasionKind } from '../domain/occasions.ts';
+import { POLICY } from '../domain/policy.ts';
 import { ASPECTS, isNegative, LEVELS, ratingFingerprint, scoreOf, TAGS, type Aspect, type Channel, type Level, type RatingContent, type Tag } from '../domain/ratings.ts';
 import * as cases from '../storage/cases.ts';
 import type { DB } from '../storage/schema.ts';
@@ -73,8 +74,6 @@ interface Target {
   expiresAt?: number;
 }
 
-/** Business systems' clocks may run a little ahead (see cases.ts); an occasion that far ahead is open. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 async function targetFromToken(services: Services, token: string): Promise<Target> {
   const payload = services.protector.verify<InvitationToken>(token);
@@ -159,7 +158,7 @@ export async function submitRating(services: Services, submission: Submission): 
     if (target.expiresAt !== undefined && now.getTime() >= target.expiresAt) {
       throw new AppError('token_expired', 'gone', 'The rating link has expired: the rating period is over (R6)');
     }
-    const state = occasionState(new Date(occasion.occurred_at.getTime() - CLOCK_SKEW_MS), occasion.deadline, now);
+    const state = occasionState(new Date(occasion.occurred_at.getTime() - POLICY.clockSkewMs), occasion.deadline, now);
     if (state === 'not_open') throw conflict('occasion_not_open', 'This occasion has not happened yet (R7)');
     if (state === 'closed') throw conflict('occasion_defaulted', 'The rating period is over; the default rating applies (R6)');
     const row = await cases.insertRatingAndClose(

@@ -10,6 +10,8 @@ export const POLICY = {
   defaultRatingAfterDays: 7,
   /** R6: the default rating's level. */
   defaultRatingLevel: 'very_satisfied',
+  /** Business systems' clocks may run this far ahead: such an instant is still "now". */
+  clockSkewMs: 5 * 60_000,
 } as const;
 
 export type Policy = typeof POLICY;

@@ -52,7 +52,7 @@ export async function startScheduler(
 
 /** `haochaping jobs run`: every job once, in table order, as of `now`. */
 export async function runJobsNow(
-  database: Database,
+  db: Database['db'],
   now: Date,
   log: JobContext['log'],
   only?: string[],
@@ -63,7 +63,7 @@ export async function runJobsNow(
   const results: { name: string; summary: string }[] = [];
   for (const job of jobs) {
     if (only?.length && !only.includes(job.name)) continue;
-    results.push({ name: job.name, summary: await job.run({ db: database.db, now, log }) });
+    results.push({ name: job.name, summary: await job.run({ db, now, log }) });
   }
   return results;
 }

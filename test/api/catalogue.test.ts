@@ -238,10 +238,6 @@ describe('export', () => {
   });
 });
 
-it('creditCode factory makes valid codes', () => {
-  expect(creditCode(1)).toHaveLength(18);
-});
-
 describe('validation errors of every kind name their field', () => {
   it.each([
     ['centers', () => buildCenter({ code: 'bad code!' }), '/body/code'],

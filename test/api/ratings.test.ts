@@ -238,16 +238,16 @@ describe('R6 default ratings', () => {
     const db = services().db;
     const deadline = new Date('2026-04-08T16:00:00Z');
     // A sweep just before the deadline (it may default older occasions of other tests) leaves these open.
-    await runJobsNow({ ...database(), db }, new Date(deadline.getTime() - 1), log, ['default-ratings']);
+    await runJobsNow(db, new Date(deadline.getTime() - 1), log, ['default-ratings']);
     for (const c of made.slice(1)) expect((await business('GET', `/api/v1/cases/${c.caseNumber}`)).body.occasions[0].status).toBe('open');
     clock.set('2026-04-09T01:00:00Z');
     const [a, b] = await Promise.all([
-      runJobsNow({ ...database(), db }, deadline, log, ['default-ratings']),
-      runJobsNow({ ...database(), db }, deadline, log, ['default-ratings']),
+      runJobsNow(db, deadline, log, ['default-ratings']),
+      runJobsNow(db, deadline, log, ['default-ratings']),
     ]);
     const given = Number(a[0]!.summary.split(' ')[0]) + Number(b[0]!.summary.split(' ')[0]);
     expect(given).toBeGreaterThanOrEqual(2); // the two unrated cases made above (and any older open occasion)
-    const again = await runJobsNow({ ...database(), db }, deadline, log, ['default-ratings']);
+    const again = await runJobsNow(db, deadline, log, ['default-ratings']);
     expect(again[0]!.summary).toMatch(/^0 default/);
     for (const c of made.slice(1)) {
       const shown = await business('GET', `/api/v1/cases/${c.caseNumber}`);
@@ -352,7 +352,7 @@ describe('edges found in review', () => {
     clock.set('2026-03-12T00:00:00Z'); // past the acceptance occasion's deadline, before any sweep
     const w = await business('POST', `/api/v1/cases/${c.caseNumber}/withdraw`, { reason: '撤回' });
     expect(w.status).toBe(200);
-    await runJobsNow({ ...database(), db: services().db }, clock.now(), { info() {}, warn() {}, error() {} }, ['default-ratings']);
+    await runJobsNow(services().db, clock.now(), { info() {}, warn() {}, error() {} }, ['default-ratings']);
     expect((await business('GET', `/api/v1/cases/${c.caseNumber}`)).body.occasions[0]).toMatchObject({ status: 'defaulted' });
     const before = await business('POST', `/api/v1/cases/${c.caseNumber}/withdraw`, { reason: 'again' });
     expect(before.body.error.id).toBe('case_withdrawn');

@@ -5,11 +5,10 @@ import type { AppInstance } from '../../server.ts';
 import { ID_TYPE_NAMES } from '../../../domain/applicants.ts';
 import { acceptCase, acceptPackage, advancePackage, completeCase, getCase, getPackage, issueInvitation, withdrawCase, type CaseInput, type PackageInput } from '../../../app/cases.ts';
 import { API_KEY_SECURITY, requireClient } from '../../plugins/auth.ts';
-import { ErrorBody } from '../../schemas.ts';
+import { ErrorBody, Nullable } from '../../schemas.ts';
 
 const CaseNumber = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Letters, digits, - or _; at most 64' });
 const Instant = (description: string) => Type.String({ format: 'date-time', description });
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 const ApplicantIn = Type.Object(
   {

@@ -27,9 +27,7 @@ import {
 import { exportSheet } from '../../../app/exports.ts';
 import { parseRegionCode } from '../../../app/regions.ts';
 import type { CatalogueFilter } from '../../../storage/catalogue.ts';
-import { ErrorBody, Paged, PageQuery } from '../../schemas.ts';
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+import { ErrorBody, Nullable, Paged, PageQuery } from '../../schemas.ts';
 
 function fieldSchema(field: FieldSpec): TSchema {
   const description = [field.zh, field.description].filter(Boolean).join(' — ');

@@ -11,6 +11,7 @@ import { getRating, submitRating, type Submission } from '../../../app/submitRat
 import { authenticateClient } from '../../../app/clients.ts';
 import { API_KEY_SECURITY, apiKeyOf, requireClient } from '../../plugins/auth.ts';
 import { ErrorBody } from '../../schemas.ts';
+import { invalid } from '../../../domain/errors.ts';
 
 const Level = Type.String({ enum: LEVEL_NAMES, description: 'very_satisfied 10, satisfied 8, basically_satisfied 6, dissatisfied 3, very_dissatisfied 0 (R6)' });
 
@@ -81,7 +82,7 @@ export default async function ratingRoutes(app: AppInstance) {
         const client = await authenticateClient(services().db, apiKeyOf(request));
         if (!occasion || !rater) {
           const fields = [...(!occasion ? ['/body/occasion'] : []), ...(!rater ? ['/body/rater'] : [])].map((field) => ({ field, message: 'is required without a token' }));
-          return reply.status(400).send({ error: { id: 'validation_failed', message: fields.map((f) => `${f.field} ${f.message}`).join('; '), fields } });
+          throw invalid('validation_failed', fields.map((f) => `${f.field} ${f.message}`).join('; '), fields);
         }
         submission = { via: 'channel', client, caseNumber, packageNumber, occasion: occasion as OccasionKind, rater: rater as Applicant, content, idempotencyKey };
       }
