@@ -1,4 +1,4 @@
-// haochaping: serve | migrate | seed | jobs run [--now ISO]
+// haochaping: serve | migrate | seed | import | clients add | scores verify|fold | jobs run [--now ISO]
 // (also `npm run cli -- <command>`).
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
@@ -9,6 +9,7 @@ import { createServices } from './app/context.ts';
 import { seedDemoIfEmpty } from './app/demo.ts';
 import { importSheet } from './app/imports.ts';
 import { createClient, type ClientKind } from './app/clients.ts';
+import { foldAll, verifyScores } from './app/scores.ts';
 import { RATER_CHANNELS } from './domain/ratings.ts';
 import { ENTITY_KINDS, type EntityKind } from './domain/catalogue.ts';
 import { runJobsNow } from './jobs/scheduler.ts';
@@ -146,6 +147,35 @@ clients
       const { client, key } = await createClient(db, { name: options.name, kind: options.kind as ClientKind, channel: options.channel });
       console.log(`client ${client.id} ${client.name} (${client.kind}${client.channel ? `, ${client.channel}` : ''})`);
       console.log(`API key (shown once, keep it secret): ${key}`);
+    }),
+  );
+
+const scoreCommands = program.command('scores').description('score totals (R3)');
+scoreCommands
+  .command('verify')
+  .description('recompute every score from the ratings and report any difference from the kept totals (exit 1 if any)')
+  .action(() =>
+    withDatabase(async ({ db }) => {
+      await migrate(db).catch(fail);
+      const started = Date.now();
+      const result = await verifyScores(db).catch(fail);
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      console.log(`compared ${result.compared} figures (dimension × key × day, month, year); ${result.pending} event(s) pending, counted from the ledger; ${seconds} s`);
+      for (const d of result.differences) {
+        console.log(`DIFFERENT ${d.dimension} ${d.key}${d.region_code ? `/${d.region_code}` : ''} ${d.period} ${d.period_start} ${d.column}: kept ${d.kept}, recomputed ${d.recomputed}`);
+      }
+      if (result.ledgerMismatches) console.log(`DIFFERENT ledger: ${result.ledgerMismatches} rating(s) whose events disagree with their voided/revoked state`);
+      console.log(result.ok ? 'ok: the totals equal the recomputation' : 'FAILED: the totals differ from the recomputation');
+      if (!result.ok) process.exitCode = 1;
+    }),
+  );
+scoreCommands
+  .command('fold')
+  .description('fold every pending score event into the totals now (the score-fold job does this each minute)')
+  .action(() =>
+    withDatabase(async ({ db }) => {
+      await migrate(db).catch(fail);
+      console.log(`${await foldAll(db).catch(fail)} score event(s) folded`);
     }),
   );
 

@@ -16,6 +16,7 @@ import catalogueRoutes from './routes/catalogue/index.ts';
 import importRoutes from './routes/imports/index.ts';
 import caseRoutes from './routes/cases/index.ts';
 import ratingRoutes from './routes/ratings/index.ts';
+import scoreRoutes from './routes/scores/index.ts';
 import type { Services } from '../app/context.ts';
 import testRoutes from './routes/test/index.ts';
 
@@ -87,6 +88,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
         { name: 'cases', description: 'R7: case intake from business systems (API key)' },
         { name: 'packages', description: 'R8: package services, 一件事 (API key)' },
         { name: 'ratings', description: 'R4-R9: rating submission from every channel' },
+        { name: 'scores', description: 'R3: scores of staff, agencies, lines, regions and centers, and the ratings behind them' },
+        { name: 'rankings', description: 'R13, R14: rankings and their exports' },
       ],
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key of a business system or channel client (haochaping clients add)' } } },
     },
@@ -99,6 +102,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   await app.register(importRoutes, { prefix: '/api/v1' });
   await app.register(caseRoutes, { prefix: '/api/v1' });
   await app.register(ratingRoutes, { prefix: '/api/v1' });
+  await app.register(scoreRoutes, { prefix: '/api/v1' });
   if (deps.config.testRoutes) await app.register(testRoutes, { prefix: '/api/v1/_test' });
   return app;
 }

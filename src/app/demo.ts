@@ -11,6 +11,8 @@ import type { Services } from './context.ts';
 import { protectedColumns } from './catalogue.ts';
 import { protectApplicant } from './cases.ts';
 import { ratingDeadline } from '../domain/occasions.ts';
+import * as scores from '../storage/scores.ts';
+import { foldAll } from './scores.ts';
 import { isNegative, RATER_CHANNELS, ratingFingerprint, scoreOf, type Level, type Tag } from '../domain/ratings.ts';
 import { createClient } from './clients.ts';
 import * as staffRepo from '../storage/staff.ts';
@@ -421,5 +423,8 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
       summary.ratings += ratingRows.length;
     });
   }
+  // R3: the demo's ratings count from when they were given; fold them so the first ranking reads totals only.
+  await scores.recordUnrecordedRatings(services.db, null);
+  await foldAll(services.db);
   return summary;
 }

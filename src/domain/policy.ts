@@ -12,6 +12,11 @@ export const POLICY = {
   defaultRatingLevel: 'very_satisfied',
   /** Business systems' clocks may run this far ahead: such an instant is still "now". */
   clockSkewMs: 5 * 60_000,
+  /**
+   * R13, R14: an entry with fewer counted ratings than this is listed in a
+   * ranking but not ranked (the rules are silent; docs/decisions.md).
+   */
+  rankingMinCount: 10,
 } as const;
 
 export type Policy = typeof POLICY;

@@ -28,5 +28,6 @@ export interface JobDefinition {
 
 // Imported last (the jobs import the types above).
 import { defaultRatingsJob } from './defaultRatings.ts';
+import { foldScoresJob } from './foldScores.ts';
 
-export const SCHEDULE: readonly JobDefinition[] = [defaultRatingsJob];
+export const SCHEDULE: readonly JobDefinition[] = [defaultRatingsJob, foldScoresJob];

@@ -1,7 +1,8 @@
 // Repository of cases, packages, occasions and ratings (R4-R9).
 import { sql, type Kysely } from 'kysely';
-import type { Insertable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { DB, OccasionTable } from './schema.ts';
+import { recordGivenSql } from './scores.ts';
 
 type Db = Kysely<DB>;
 
@@ -126,11 +127,11 @@ export async function giveDefaultRatings(db: Db, now: Date, batchSize = 20_000):
         insert into rating (occasion_id, level, score, channel, is_default, given_at, fingerprint)
         select id, 'very_satisfied', 10, 'system', true, deadline, 'default' from due
         on conflict (occasion_id) do nothing
-        returning occasion_id
+        returning id, occasion_id
       ), closed as (
         update occasion o set closed_at = due.deadline from due where o.id = due.id
         returning o.id
-      )
+      ), ${recordGivenSql(now)}
       select (select count(*) from given)::int as given, (select count(*) from closed)::int as closed`.execute(db);
     const { given, closed } = result.rows[0]!;
     total += given;
@@ -236,10 +237,17 @@ export async function applicantHashOf(db: Db, occasion: { case_id: number | null
 }
 
 /** Stores a rating and closes its occasion (call with the occasion row locked). */
+/**
+ * Stores a rating, closes its occasion and records that the rating counts
+ * from `at` (R6), in one statement (call with the occasion row locked).
+ */
 export async function insertRatingAndClose(db: Db, values: Insertable<DB['rating']>, at: Date) {
-  const row = await db.insertInto('rating').values(values).returningAll().executeTakeFirstOrThrow();
-  await db.updateTable('occasion').set({ closed_at: at }).where('id', '=', values.occasion_id).execute();
-  return row;
+  const result = await sql<Selectable<DB['rating']>>`
+    with given as (${db.insertInto('rating').values(values).returningAll()}), closed as (
+      update occasion set closed_at = ${at} where id = ${values.occasion_id}
+    ), ${recordGivenSql(at)}
+    select * from given`.execute(db);
+  return result.rows[0]!;
 }
 
 export async function findRating(db: Db, id: number) {

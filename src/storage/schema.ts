@@ -176,9 +176,28 @@ export interface RatingTable {
   token_id: string | null;
   fingerprint: string;
   created_at: ColumnType<Date, Date | undefined, never>;
+  /** R6: the China day it counts on (generated). */
+  score_day: ColumnType<string, never, never>;
+  voided_at: ColumnType<Date | null, never, Date | null>;
+  revoked_at: ColumnType<Date | null, never, Date | null>;
+  exclusion_reason: ColumnType<string | null, never, string | null>;
+}
+
+export interface ScoreEventTable {
+  id: Generated<number>;
+  rating_id: number;
+  sign: number;
+  cause: 'given' | 'voided' | 'revoked';
+  recorded_at: Date;
+}
+
+export interface ScorePendingTable {
+  event_id: number;
 }
 
 export interface DB {
+  score_event: ScoreEventTable;
+  score_pending: ScorePendingTable;
   api_client: ApiClientTable;
   service_package: ServicePackageTable;
   service_case: ServiceCaseTable;

@@ -1,0 +1,285 @@
+// R3, R8, R13, R14: scores, rankings, the ratings behind a figure, exports,
+// and the upkeep of the totals (fold, verify). R6, R11: a rating stops
+// counting when voided or revoked.
+import type { Readable } from 'node:stream';
+import type { Kysely } from 'kysely';
+import { maskName } from '../domain/applicants.ts';
+import { conflict, invalid, notFound } from '../domain/errors.ts';
+import { POLICY } from '../domain/policy.ts';
+import { LEVELS, LEVEL_NAMES, type Level } from '../domain/ratings.ts';
+import { normalizeRegionCode } from '../domain/regions.ts';
+import { DIMENSIONS, periodSegments, presentScore, readRange, type DayRange, type Dimension, type RankingOrder, type RegionScope, type Totals } from '../domain/scores.ts';
+import type { DB } from '../storage/schema.ts';
+import * as scores from '../storage/scores.ts';
+import * as regions from '../storage/regions.ts';
+import type { Services } from './context.ts';
+import { writeSheet, type SheetFormat } from './spreadsheets.ts';
+
+const NOT_FOUND: Record<Dimension, [string, string]> = {
+  staff: ['staff_not_found', 'No staff member has the number'],
+  agencies: ['agency_not_found', 'No agency has the code'],
+  'business-lines': ['business_line_not_found', 'No business line has the code'],
+  regions: ['region_not_found', 'No region has the code'],
+  centers: ['center_not_found', 'No center has the code'],
+};
+
+export interface PeriodInput {
+  period?: string;
+  from?: string;
+  to?: string;
+  /** ISO instant: the figures as they stood then. */
+  asOf?: string;
+}
+
+interface Period {
+  range: DayRange;
+  asOf: Date | null;
+}
+
+function readPeriod(services: Services, input: PeriodInput): Period {
+  const range = readRange(input);
+  let asOf: Date | null = null;
+  if (input.asOf !== undefined) {
+    asOf = new Date(input.asOf);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(input.asOf) || Number.isNaN(asOf.getTime())) {
+      throw invalid('validation_failed', '/querystring/asOf must be an ISO 8601 instant, e.g. 2026-12-01T00:00:00+08:00', [{ field: '/querystring/asOf', message: 'is not an instant' }]);
+    }
+    if (asOf.getTime() > services.now().getTime()) throw invalid('as_of_in_future', 'asOf is in the future: figures can only be given as they stood at a past instant');
+  }
+  return { range, asOf };
+}
+
+const toTotals = (row: scores.TotalsRow): Totals => ({
+  n: row.n,
+  scoreSum: row.score_sum,
+  levels: Object.fromEntries(LEVEL_NAMES.map((l) => [l, row[`n_${l}` as keyof scores.TotalsRow] as number])) as Record<Level, number>,
+  nDefault: row.n_default,
+  activeSum: row.active_sum,
+});
+
+async function subjectOf(db: Kysely<DB>, dimension: Dimension, label: string): Promise<scores.Subject> {
+  const code = dimension === 'regions' ? normalizeRegionCode(label) : label.trim();
+  const subject = code ? await scores.findSubject(db, dimension, code) : undefined;
+  if (!subject) {
+    const [id, text] = NOT_FOUND[dimension];
+    throw notFound(id, `${text} ${label}`);
+  }
+  return subject;
+}
+
+export interface ScoreInput extends PeriodInput {
+  dimension: Dimension;
+  key: string;
+  /** Regions only: the whole subtree (default) or this level only (R3). */
+  scope?: RegionScope;
+}
+
+function storedOf(dimension: Dimension, scope: RegionScope | undefined) {
+  if (scope === 'level' && dimension !== 'regions') throw invalid('filter_not_applicable', 'scope=level is for regions only (R3)', [{ field: '/querystring/scope', message: 'is for regions only' }]);
+  return dimension === 'regions' && scope === 'level' ? 'region' : DIMENSIONS[dimension].stored;
+}
+
+/** R3: one score — a mean over the counted ratings, with its interval and what it is made of. */
+export async function getScore(services: Services, input: ScoreInput) {
+  const stored = storedOf(input.dimension, input.scope);
+  const { range, asOf } = readPeriod(services, input);
+  const subject = await subjectOf(services.db, input.dimension, input.key);
+  const row = await scores.totalsOf(services.db, { dimension: stored, range, segments: periodSegments(range), asOf, key: subject.key });
+  return {
+    dimension: input.dimension,
+    key: subject.label,
+    name: subject.name,
+    scope: input.dimension === 'regions' ? (input.scope ?? 'subtree') : null,
+    from: range.from,
+    to: range.to,
+    asOf: asOf?.toISOString() ?? null,
+    ...presentScore(toTotals(row)),
+  };
+}
+
+export interface RankingInput extends PeriodInput {
+  dimension: Dimension;
+  scope?: RegionScope;
+  within?: string;
+  level?: number;
+  line?: string;
+  central?: boolean;
+  order?: RankingOrder;
+  minCount?: number;
+}
+
+async function resolveRanking(services: Services, input: RankingInput) {
+  const { range, asOf } = readPeriod(services, input);
+  const d = input.dimension;
+  const notFor = (field: string, what: string) => invalid('filter_not_applicable', `${field} does not apply to a ranking of ${d}`, [{ field: `/querystring/${field}`, message: `does not apply to ${what}` }]);
+  if (input.scope === 'level' && d !== 'regions') throw notFor('scope', d);
+  if (input.line !== undefined && (d === 'business-lines' || d === 'regions' || d === 'centers')) throw notFor('line', d);
+  if (input.central !== undefined && (d === 'business-lines' || d === 'regions' || d === 'centers')) throw notFor('central', d);
+  let within: regions.Region | undefined;
+  if (input.within !== undefined) {
+    const code = normalizeRegionCode(input.within);
+    if (!code) throw invalid('invalid_region_code', `within must be a division code (got "${input.within}")`, [{ field: '/querystring/within', message: 'is not a division code' }]);
+    within = await regions.findRegion(services.db, code);
+    if (!within) throw notFound('region_not_found', `No region has the code ${code}`);
+  }
+  if (input.line !== undefined && !(await scores.findSubject(services.db, 'business-lines', input.line))) {
+    throw notFound('business_line_not_found', `No business line has the code ${input.line}`);
+  }
+  // A ranking of regions compares regions of one level: by default the level below `within`, or the cities.
+  const level = input.level ?? (d === 'regions' ? Math.min(5, (within?.level ?? 1) + 1) : null);
+  const order = input.order ?? 'mean';
+  const minCount = input.minCount ?? POLICY.rankingMinCount;
+  const regionScope = input.scope ?? 'subtree';
+  const query: Omit<scores.RankingQuery, 'limit' | 'offset'> = {
+      dimension: d,
+      range,
+      segments: periodSegments(range),
+      asOf,
+      regionScope,
+      filter: { withinPath: within?.path ?? null, regionLevel: level, businessLine: input.line ?? null, centralUnit: input.central ?? null },
+      order,
+      minCount,
+    };
+  return {
+    query,
+    described: {
+      dimension: d,
+      from: range.from,
+      to: range.to,
+      asOf: asOf?.toISOString() ?? null,
+      scope: d === 'regions' ? regionScope : null,
+      within: within ? { code: within.code, name: within.name } : null,
+      level,
+      line: input.line ?? null,
+      central: input.central ?? null,
+      order,
+      minCount,
+    },
+  };
+}
+
+function presentEntry(row: scores.RankingRow) {
+  return {
+    rank: row.rank,
+    key: row.label,
+    name: row.name,
+    region: row.region_code ? { code: row.region_code, name: row.region_name! } : null,
+    parent: row.parent_name,
+    ...presentScore(toTotals(row)),
+  };
+}
+
+/** R13, R14: one page of a ranking. */
+export async function getRanking(services: Services, input: RankingInput, page: { page: number; pageSize: number }) {
+  const { query, described } = await resolveRanking(services, input);
+  const rows = await scores.rankingPage(services.db, { ...query, limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
+  // Past the last page there are no rows to read the totals from.
+  const totals = rows[0] ?? (page.page > 1 ? (await scores.rankingPage(services.db, { ...query, limit: 1, offset: 0 }))[0] : undefined);
+  return {
+    ...described,
+    total: totals?.total ?? 0,
+    ranked: totals?.ranked_total ?? 0,
+    page: page.page,
+    pageSize: page.pageSize,
+    items: rows.map(presentEntry),
+  };
+}
+
+const EXPORT_BATCH = 1000;
+const fixed = (x: number | null | undefined, digits: number) => (x === null || x === undefined ? '' : Number(x.toFixed(digits)));
+
+/** A ranking as .xlsx or CSV, streamed in pages (flat memory). No rater identity is in a ranking. */
+export async function exportRanking(services: Services, input: RankingInput, format: SheetFormat): Promise<{ stream: Readable; filename: string }> {
+  const { query, described } = await resolveRanking(services, input);
+  const header = [
+    '名次', '代码', '名称', '所属地区', '上级', '评价数', '平均分', '95%区间下限', '95%区间上限',
+    ...LEVEL_NAMES.map((l) => LEVELS[l].zh), '差评数', '差评率', '默认好评数', '主动评价数', '主动评价率', '主动评价平均分',
+  ];
+  async function* rows() {
+    for (let offset = 0; ; offset += EXPORT_BATCH) {
+      const batch = await scores.rankingPage(services.db, { ...query, limit: EXPORT_BATCH, offset });
+      for (const row of batch) {
+        const e = presentEntry(row);
+        yield [
+          e.rank ?? '不参与排名', e.key, e.name, e.region?.name ?? '', e.parent ?? '', e.count, fixed(e.mean, 4), fixed(e.interval?.low, 4), fixed(e.interval?.high, 4),
+          ...LEVEL_NAMES.map((l) => e.levels[l]), e.negative, fixed(e.negativeShare, 4), e.defaults, e.active.count, fixed(e.active.rate, 4), fixed(e.active.mean, 4),
+        ];
+      }
+      if (batch.length < EXPORT_BATCH) return;
+    }
+  }
+  const name = `${DIMENSIONS[input.dimension].zh}排名 ${described.from}至${described.to}`;
+  return { stream: writeSheet(format, DIMENSIONS[input.dimension].zh + '排名', header, rows()), filename: `${name}.${format}` };
+}
+
+/** R3, R13: the ratings behind a score, newest first; the rater is masked (R9). */
+export async function ratingsBehindScore(services: Services, input: ScoreInput, page: { page: number; pageSize: number }) {
+  const score = await getScore(services, input);
+  const subject = await subjectOf(services.db, input.dimension, input.key);
+  const rows = await scores.ratingsBehind(services.db, {
+    dimension: storedOf(input.dimension, input.scope),
+    key: subject.key,
+    path: subject.path ?? undefined,
+    range: { from: score.from, to: score.to },
+    asOf: score.asOf ? new Date(score.asOf) : null,
+    limit: page.pageSize,
+    offset: (page.page - 1) * page.pageSize,
+  });
+  return {
+    // The score's own count: the rows listed are exactly the ratings it counts.
+    total: score.count,
+    page: page.page,
+    pageSize: page.pageSize,
+    items: rows.map((r) => ({
+      id: r.id,
+      givenAt: r.given_at.toISOString(),
+      scoreDay: r.score_day,
+      level: r.level as Level,
+      score: r.score,
+      isDefault: r.is_default,
+      channel: r.channel,
+      tags: r.tags,
+      comment: r.comment,
+      occasion: { kind: r.occasion_kind, occurredAt: r.occurred_at.toISOString() },
+      caseNumber: r.case_number,
+      packageNumber: r.package_number,
+      matterCode: r.matter_code,
+      staff: r.staff_number ? { number: r.staff_number, name: r.staff_name! } : null,
+      agency: r.agency_code ? { code: r.agency_code, name: r.agency_name! } : null,
+      // R9: the rater is shown masked, and only to say that a person gave it.
+      rater: r.is_default || !r.applicant_name_cipher ? null : maskName(services.protector.decrypt(r.applicant_name_cipher)),
+    })),
+  };
+}
+
+/**
+ * R6 (review rejects, R10 fake) voids, R11 (objective cause) revokes: the
+ * rating stops counting from now; what was published before stays
+ * reproducible (as-of). The workflows that decide it call this.
+ */
+export async function excludeRating(services: Services, ratingId: number, cause: scores.ExclusionCause, reason: string): Promise<void> {
+  const text = reason.trim();
+  if (!text || text.length > 500) throw invalid('validation_failed', 'a reason of 1 to 500 characters is required', [{ field: '/body/reason', message: 'is required, at most 500 characters' }]);
+  await services.db.transaction().execute(async (trx) => {
+    const rating = await scores.lockRating(trx, ratingId);
+    if (!rating) throw notFound('rating_not_found', `No rating has the id ${ratingId}`);
+    if (rating.voided_at || rating.revoked_at) throw conflict('rating_already_excluded', `The rating was ${rating.voided_at ? 'voided' : 'revoked'} already`);
+    await scores.excludeRating(trx, ratingId, cause, text, services.now());
+  });
+}
+
+/** Folds every pending event into the totals, in batches; returns how many. */
+export async function foldAll(db: Kysely<DB>, batchSize = 20_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const folded = await scores.foldBatch(db, batchSize);
+    if (folded === null) return total; // another process is folding
+    total += folded;
+    if (folded < batchSize) return total;
+  }
+}
+
+export async function verifyScores(db: Kysely<DB>) {
+  const result = await scores.verify(db);
+  return { ...result, pending: await scores.pendingCount(db), ok: result.differences.length === 0 && result.ledgerMismatches === 0 };
+}

@@ -1,0 +1,542 @@
+// Repository of scores (R3, R6, R8, R11, R13). The tables are described in
+// migrations/0004_scores.sql; in short: every change to what counts is an
+// event (score_event), queued in score_pending, and folded by the score-fold
+// job into score_total (sums per dimension, key, and day / month / year).
+// Every read adds the pending tail to score_total in one statement (one
+// snapshot), so figures are exact whether or not the job has run; an as-of
+// read also takes away what was recorded after its instant.
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { DayRange, RankingOrder, Segments, StoredDimension } from '../domain/scores.ts';
+import { Z95 } from '../domain/scores.ts';
+import type { DB } from './schema.ts';
+import { escapeLike } from './regions.ts';
+
+type Db = Kysely<DB>;
+
+// ——— writing: the ledger ———
+
+/**
+ * Records that the given ratings start counting, recorded at `at`: the SQL
+ * to put after inserting ratings as a CTE named `given` (rows with `id`).
+ */
+export const recordGivenSql = (at: Date) => sql`
+  events as (
+    insert into score_event (rating_id, sign, cause, recorded_at)
+    select id, 1, 'given', ${at}::timestamptz from given
+    returning id
+  ), queued as (
+    insert into score_pending (event_id) select id from events
+  )`;
+
+/** Records ratings stored without an event (bulk loads: the demo, benchmarks) as given at `recordedAt` or, if null, at their given_at. */
+export async function recordUnrecordedRatings(db: Db, recordedAt: Date | null): Promise<number> {
+  const result = await sql<{ n: number }>`
+    with events as (
+      insert into score_event (rating_id, sign, cause, recorded_at)
+      select r.id, 1, 'given', coalesce(${recordedAt}::timestamptz, r.given_at) from rating r
+      where not exists (select 1 from score_event e where e.rating_id = r.id)
+      order by r.id
+      returning id
+    ), queued as (
+      insert into score_pending (event_id) select id from events
+    )
+    select count(*)::int as n from events`.execute(db);
+  return result.rows[0]!.n;
+}
+
+export type ExclusionCause = 'voided' | 'revoked';
+
+/** A rating with its exclusion state, locked for the transaction. */
+export async function lockRating(db: Db, ratingId: number) {
+  return db.selectFrom('rating').select(['id', 'voided_at', 'revoked_at']).where('id', '=', ratingId).forUpdate().executeTakeFirst();
+}
+
+/** R6, R11: the rating stops counting from `at` (call with the rating locked, not yet excluded). */
+export async function excludeRating(db: Db, ratingId: number, cause: ExclusionCause, reason: string, at: Date): Promise<void> {
+  await sql`
+    with excluded as (
+      update rating set ${sql.ref(cause === 'voided' ? 'voided_at' : 'revoked_at')} = ${at}, exclusion_reason = ${reason}
+      where id = ${ratingId}
+      returning id
+    ), events as (
+      insert into score_event (rating_id, sign, cause, recorded_at)
+      select id, -1, ${cause}, ${at}::timestamptz from excluded
+      returning id
+    )
+    insert into score_pending (event_id) select id from events`.execute(db);
+}
+
+// ——— folding ———
+
+const LEVEL_COLUMNS = ['n_very_satisfied', 'n_satisfied', 'n_basically_satisfied', 'n_dissatisfied', 'n_very_dissatisfied'] as const;
+const SUM_COLUMNS = ['n', 'score_sum', ...LEVEL_COLUMNS, 'n_default', 'active_sum'] as const;
+
+/**
+ * The signed contribution of each event row `e` joined to its rating `r`:
+ * the columns of score_total, in SUM_COLUMNS order.
+ */
+const contribution = (sign: string) =>
+  sql.raw(`
+  (${sign})::int as n,
+  (${sign} * r.score)::bigint as score_sum,
+  (${sign} * (r.level = 'very_satisfied')::int) as n_very_satisfied,
+  (${sign} * (r.level = 'satisfied')::int) as n_satisfied,
+  (${sign} * (r.level = 'basically_satisfied')::int) as n_basically_satisfied,
+  (${sign} * (r.level = 'dissatisfied')::int) as n_dissatisfied,
+  (${sign} * (r.level = 'very_dissatisfied')::int) as n_very_dissatisfied,
+  (${sign} * r.is_default::int) as n_default,
+  (${sign} * case when r.is_default then 0 else r.score end)::bigint as active_sum`);
+const EVENT_CONTRIBUTION = contribution('e.sign');
+
+const sums = (prefix = '') => sql.raw(SUM_COLUMNS.map((c) => `sum(${prefix}${c})::${c.endsWith('sum') ? 'bigint' : 'int'} as ${c}`).join(', '));
+const columnList = sql.raw(SUM_COLUMNS.join(', '));
+
+/**
+ * Folds up to `batchSize` pending events into score_total (every dimension,
+ * as day, month and year rows). One statement: the events leave the queue
+ * and their sums land in the same transaction. Returns how many it folded,
+ * or null if another process is folding (one folder at a time, so upserts
+ * never deadlock).
+ */
+export async function foldBatch(db: Db, batchSize: number): Promise<number | null> {
+  return db.transaction().execute(async (trx) => {
+    const locked = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtext('score-fold')) as ok`.execute(trx);
+    if (!locked.rows[0]!.ok) return null;
+    const result = await sql<{ n: number }>`
+      with batch as (
+        delete from score_pending
+        where event_id in (select event_id from score_pending order by event_id limit ${batchSize} for update skip locked)
+        returning event_id
+      ), contribution as (
+        select a.dimension, a.key, a.region_code, r.score_day, ${EVENT_CONTRIBUTION}
+        from batch b
+        join score_event e on e.id = b.event_id
+        join rating r on r.id = e.rating_id
+        join rating_attribution a on a.rating_id = r.id
+      ), folded as (
+        insert into score_total (dimension, period, period_start, key, region_code, ${columnList})
+        select c.dimension, p.period, p.period_start, c.key, c.region_code, ${sums('c.')}
+        from contribution c
+        cross join lateral (values
+          ('d', c.score_day),
+          ('m', c.score_day - (extract(day from c.score_day)::int - 1)),
+          ('y', make_date(extract(year from c.score_day)::int, 1, 1))
+        ) as p(period, period_start)
+        group by c.dimension, p.period, p.period_start, c.key, c.region_code
+        on conflict (dimension, period, period_start, key, region_code) do update set
+          ${sql.raw(SUM_COLUMNS.map((c) => `${c} = score_total.${c} + excluded.${c}`).join(', '))}
+      )
+      select count(*)::int as n from batch`.execute(trx);
+    return result.rows[0]!.n;
+  });
+}
+
+export async function pendingCount(db: Db): Promise<number> {
+  const result = await sql<{ n: number }>`select count(*)::int as n from score_pending`.execute(db);
+  return result.rows[0]!.n;
+}
+
+// ——— reading ———
+
+export interface TotalsQuery {
+  dimension: StoredDimension;
+  range: DayRange;
+  segments: Segments;
+  /** Figures as they stood at this instant (events recorded later are taken away). */
+  asOf?: Date | null;
+  /** Only this key. */
+  key?: string;
+}
+
+/**
+ * Rows (key, region_code, and SUM_COLUMNS) whose sums per key are the
+ * totals asked for: stored periods, plus pending events, minus (as of an
+ * instant) events recorded after it. Group by key to get the figures.
+ */
+function totalsSource(q: TotalsQuery): RawBuilder<unknown> {
+  const { years, months, days } = q.segments;
+  const periods: RawBuilder<unknown>[] = [];
+  if (years.length) periods.push(sql`(period = 'y' and period_start in (${sql.join(years.map((d) => sql`${d}::date`))}))`);
+  if (months.length) periods.push(sql`(period = 'm' and period_start in (${sql.join(months.map((d) => sql`${d}::date`))}))`);
+  for (const run of days) periods.push(sql`(period = 'd' and period_start between ${run.from}::date and ${run.to}::date)`);
+  const keyIs = (column: string) => (q.key === undefined ? sql`` : sql`and ${sql.ref(column)} = ${q.key}`);
+  const events = (from: RawBuilder<unknown>, sign: string, also: RawBuilder<unknown>) => sql`
+    select a.key, a.region_code, ${contribution(sign)}
+    from ${from}
+    join rating r on r.id = e.rating_id
+    join rating_attribution a on a.rating_id = r.id
+    where a.dimension = ${q.dimension} ${keyIs('a.key')}
+      and r.score_day between ${q.range.from}::date and ${q.range.to}::date ${also}`;
+  return sql`
+    select key, region_code, ${columnList} from score_total
+    where dimension = ${q.dimension} ${keyIs('key')} and (${periods.length ? sql.join(periods, sql` or `) : sql`false`})
+    union all
+    ${events(sql`score_pending p join score_event e on e.id = p.event_id`, 'e.sign', sql``)}
+    ${q.asOf ? sql`union all ${events(sql`score_event e`, '-e.sign', sql`and e.recorded_at > ${q.asOf}`)}` : sql``}`;
+}
+
+export interface TotalsRow {
+  key: string;
+  n: number;
+  score_sum: number;
+  n_very_satisfied: number;
+  n_satisfied: number;
+  n_basically_satisfied: number;
+  n_dissatisfied: number;
+  n_very_dissatisfied: number;
+  n_default: number;
+  active_sum: number;
+}
+
+/** The totals of one key (zeros when nothing counted). */
+export async function totalsOf(db: Db, q: TotalsQuery & { key: string }): Promise<TotalsRow> {
+  const result = await sql<TotalsRow>`
+    select ${q.key}::text as key, ${sums()} from (${totalsSource(q)}) s`.execute(db);
+  const row = result.rows[0]!;
+  for (const c of SUM_COLUMNS) row[c] ??= 0;
+  return row;
+}
+
+/** How the entries of a ranking are found and filtered, per dimension. */
+export interface RankingScope {
+  /** Subtree of this region path (entries' regions, or for lines the ratings' regions). */
+  withinPath?: string | null;
+  regionLevel?: number | null;
+  businessLine?: string | null;
+  centralUnit?: boolean | null;
+}
+
+export type RankedDimension = 'staff' | 'agencies' | 'business-lines' | 'regions' | 'centers';
+
+export interface RankingQuery extends Omit<TotalsQuery, 'dimension' | 'key'> {
+  dimension: RankedDimension;
+  regionScope: 'subtree' | 'level';
+  filter: RankingScope;
+  order: RankingOrder;
+  minCount: number;
+  limit: number;
+  offset: number;
+}
+
+export interface RankingRow extends TotalsRow {
+  rank: number | null;
+  total: number;
+  ranked_total: number;
+  name: string;
+  label: string; // the code people know: staff number, credit code, region code…
+  region_code: string | null;
+  region_name: string | null;
+  parent_name: string | null; // the agency of a staff member
+}
+
+// The Wilson lower bound of domain/scores.ts meanInterval, in SQL (float8).
+const wilsonLow = (n: string, sum: string) => {
+  const z2 = Z95 * Z95;
+  return `(case when ${n} > 0 then greatest(0, 10 * ((${sum}::float8 / (10 * ${n}) + ${z2} / (2 * ${n})) - ${Z95} * sqrt(greatest(0, (${sum}::float8 / (10 * ${n})) * (1 - ${sum}::float8 / (10 * ${n})) / ${n} + ${z2} / (4 * ${n}::float8 * ${n})))) / (1 + ${z2} / ${n})) end)`;
+};
+
+// Larger is better. The fractions are compared to 20 decimal places: two
+// different fractions with denominators below 10^8 differ by more than 10^-16.
+const ORDER_VALUE: Record<RankingOrder, string> = {
+  mean: 'score_sum::numeric(30, 20) / n',
+  lower_bound: wilsonLow('n', 'score_sum'),
+  active_mean: 'active_sum::numeric(30, 20) / nullif(n - n_default, 0)',
+  active_lower_bound: wilsonLow('(n - n_default)', 'active_sum'),
+  negative_share: '-(n_dissatisfied + n_very_dissatisfied)::numeric(30, 20) / n',
+};
+const ORDER_COUNT: Record<RankingOrder, string> = {
+  mean: 'n',
+  lower_bound: 'n',
+  active_mean: 'n - n_default',
+  active_lower_bound: 'n - n_default',
+  negative_share: 'n',
+};
+
+function entityJoin(q: RankingQuery): { select: RawBuilder<unknown>; join: RawBuilder<unknown>; where: RawBuilder<unknown>[] } {
+  const f = q.filter;
+  const where: RawBuilder<unknown>[] = [];
+  const regionFilters = () => {
+    if (f.withinPath) where.push(sql`(g.path = ${f.withinPath} or g.path like ${escapeLike(f.withinPath) + '.%'})`);
+    if (f.regionLevel) where.push(sql`g.level = ${f.regionLevel}`);
+  };
+  const agencyFilters = () => {
+    if (f.businessLine) where.push(sql`ag.business_line_code = ${f.businessLine}`);
+    if (f.centralUnit !== null && f.centralUnit !== undefined) where.push(sql`ag.central_unit = ${f.centralUnit}`);
+  };
+  switch (q.dimension) {
+    case 'staff':
+      regionFilters();
+      agencyFilters();
+      return {
+        select: sql`s.name, s.staff_number as label, g.code as region_code, g.name as region_name, ag.name as parent_name`,
+        join: sql`join staff s on s.id = t.key::int join agency ag on ag.code = s.agency_code join region g on g.code = ag.region_code`,
+        where,
+      };
+    case 'agencies':
+      regionFilters();
+      agencyFilters();
+      return {
+        select: sql`ag.name, ag.code as label, g.code as region_code, g.name as region_name, null::text as parent_name`,
+        join: sql`join agency ag on ag.code = t.key join region g on g.code = ag.region_code`,
+        where,
+      };
+    case 'business-lines':
+      // A region filter has already picked the ratings (line_region rows).
+      return {
+        select: sql`bl.name, bl.code as label, null::text as region_code, null::text as region_name, null::text as parent_name`,
+        join: sql`join business_line bl on bl.code = t.key`,
+        where,
+      };
+    case 'regions':
+      regionFilters();
+      return {
+        select: sql`g.name, g.code as label, g.code as region_code, g.name as region_name, p.name as parent_name`,
+        join: sql`join region g on g.code = t.key left join region p on p.code = g.parent_code`,
+        where,
+      };
+    case 'centers':
+      regionFilters();
+      return {
+        select: sql`c.name, c.code as label, g.code as region_code, g.name as region_name, pc.name as parent_name`,
+        join: sql`join service_center c on c.code = t.key join region g on g.code = c.region_code left join service_center pc on pc.code = c.parent_code`,
+        where,
+      };
+  }
+}
+
+/** The stored dimension a ranking reads. */
+export function storedDimension(dimension: RankedDimension, regionScope: 'subtree' | 'level', filter: RankingScope): StoredDimension {
+  switch (dimension) {
+    case 'staff':
+      return 'staff';
+    case 'agencies':
+      return 'agency';
+    case 'business-lines':
+      return filter.withinPath || filter.regionLevel ? 'line_region' : 'line';
+    case 'regions':
+      return regionScope === 'subtree' ? 'region_tree' : 'region';
+    case 'centers':
+      return 'center';
+  }
+}
+
+/**
+ * R13, R14: one page of a ranking. Competition ranking (1, 2, 2, 4) among
+ * the entries with at least minCount ratings; the others follow, unranked,
+ * by key. The same rules as domain/scores.ts rankEntries.
+ */
+export async function rankingPage(db: Db, q: RankingQuery): Promise<RankingRow[]> {
+  const dimension = storedDimension(q.dimension, q.regionScope, q.filter);
+  const source = totalsSource({ ...q, dimension });
+  const lineByRegion = dimension === 'line_region';
+  const lineRegionWhere: RawBuilder<unknown>[] = [];
+  if (lineByRegion && q.filter.withinPath) lineRegionWhere.push(sql`(g.path = ${q.filter.withinPath} or g.path like ${escapeLike(q.filter.withinPath) + '.%'})`);
+  if (lineByRegion && q.filter.regionLevel) lineRegionWhere.push(sql`g.level = ${q.filter.regionLevel}`);
+  const entity = entityJoin(q);
+  const value = sql.raw(ORDER_VALUE[q.order]);
+  const count = sql.raw(ORDER_COUNT[q.order]);
+  const result = await sql<RankingRow>`
+    with source as (${source}),
+    totals as (
+      select s.key, ${sums('s.')}
+      from source s
+      ${lineByRegion ? sql`join region g on g.code = s.region_code where ${sql.join(lineRegionWhere, sql` and `)}` : sql``}
+      group by s.key
+      having sum(s.n) > 0
+    ), entries as (
+      select t.*, ${entity.select}, (${count}) >= greatest(1, ${q.minCount}::int) as eligible
+      from totals t ${entity.join}
+      ${entity.where.length ? sql`where ${sql.join(entity.where, sql` and `)}` : sql``}
+    ), ranked as (
+      select e.*,
+        case when eligible then rank() over (partition by eligible order by ${value} desc) end::int as rank,
+        (count(*) over ())::int as total,
+        (count(*) filter (where eligible) over ())::int as ranked_total
+      from entries e
+    )
+    select * from ranked
+    order by eligible desc, rank, key collate "C"
+    limit ${q.limit} offset ${q.offset}`.execute(db);
+  return result.rows;
+}
+
+// ——— drill-down ———
+
+export interface DrillDownQuery {
+  dimension: StoredDimension;
+  key: string;
+  /** For region_tree: the region's path. */
+  path?: string;
+  range: DayRange;
+  asOf?: Date | null;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * The ratings behind one score, newest first: the same ratings the score
+ * counts (rating_attribution), written per dimension so that each uses an
+ * index of occasion rather than the view over all ratings.
+ */
+export async function ratingsBehind(db: Db, q: DrillDownQuery) {
+  const composite = sql`o.kind = 'composite'`;
+  const single = sql`o.kind <> 'composite'`;
+  const party = (cond: RawBuilder<unknown>) => sql`(${composite} and exists (select 1 from occasion_party p where p.occasion_id = o.id and ${cond}))`;
+  const subtree = (column: string) => sql`${sql.ref(column)} in (select code from region where path = ${q.path!} or path like ${escapeLike(q.path ?? '') + '.%'})`;
+  const counts: Record<Exclude<StoredDimension, 'line_region'>, RawBuilder<unknown>> = {
+    staff: sql`o.staff_id = ${Number(q.key)}`,
+    agency: sql`((${single} and o.agency_code = ${q.key}) or ${party(sql`p.agency_code = ${q.key}`)})`,
+    line: sql`(${single} and o.business_line_code = ${q.key})`,
+    center: sql`(${single} and o.center_code = ${q.key})`,
+    region: sql`((${single} and o.region_code = ${q.key}) or ${party(sql`p.region_code = ${q.key}`)})`,
+    region_tree: sql`((${single} and ${subtree('o.region_code')}) or ${party(subtree('p.region_code'))})`,
+  };
+  if (q.dimension === 'line_region') throw new Error('drill-down of line_region is not offered');
+  const result = await sql<{
+    id: number;
+    level: string;
+    score: number;
+    is_default: boolean;
+    channel: string;
+    given_at: Date;
+    score_day: string;
+    tags: string[];
+    comment: string | null;
+    occasion_kind: string;
+    occurred_at: Date;
+    case_number: string | null;
+    package_number: string | null;
+    matter_code: string | null;
+    staff_number: string | null;
+    staff_name: string | null;
+    agency_code: string | null;
+    agency_name: string | null;
+    applicant_name_cipher: string | null;
+  }>`
+    select r.id, r.level, r.score, r.is_default, r.channel, r.given_at, r.score_day::text as score_day, r.tags, r.comment,
+      o.kind as occasion_kind, o.occurred_at, c.case_number, pk.package_number, c.matter_code,
+      s.staff_number, s.name as staff_name, o.agency_code, ag.name as agency_name,
+      coalesce(c.applicant_name_cipher, pk.applicant_name_cipher) as applicant_name_cipher
+    from occasion o
+    join rating r on r.occasion_id = o.id
+    left join service_case c on c.id = o.case_id
+    left join service_package pk on pk.id = o.package_id
+    left join staff s on s.id = o.staff_id
+    left join agency ag on ag.code = o.agency_code
+    where ${counts[q.dimension]}
+      and r.score_day between ${q.range.from}::date and ${q.range.to}::date
+      and (select sum(e.sign) from score_event e where e.rating_id = r.id ${q.asOf ? sql`and e.recorded_at <= ${q.asOf}` : sql``}) = 1
+    order by r.given_at desc, r.id desc
+    limit ${q.limit} offset ${q.offset}`.execute(db);
+  return result.rows;
+}
+
+// ——— verification ———
+
+export interface Difference {
+  dimension: string;
+  key: string;
+  region_code: string;
+  period: string;
+  period_start: string;
+  column: string;
+  kept: number;
+  recomputed: number;
+}
+
+/**
+ * Recomputes every figure from the ratings as they are (not voided, not
+ * revoked) and compares it with score_total plus the pending tail, in one
+ * snapshot. Also checks the ledger: each rating's events sum to 1 if it
+ * counts and 0 if not. Returns the differences (there must be none).
+ */
+export async function verify(db: Db): Promise<{ compared: number; differences: Difference[]; ledgerMismatches: number }> {
+  return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+    const periods = (day: string) =>
+      sql.raw(`cross join lateral (values ('d', ${day}), ('m', ${day} - (extract(day from ${day})::int - 1)), ('y', make_date(extract(year from ${day})::int, 1, 1))) as p(period, period_start)`);
+    const compare = sql.raw(SUM_COLUMNS.map((c) => `coalesce(k.${c}, 0) <> coalesce(x.${c}, 0)`).join(' or '));
+    const result = await sql<{ compared: number; rows: Record<string, unknown>[] | null }>`
+      with recomputed as (
+        select a.dimension, a.key, a.region_code, p.period, p.period_start,
+          count(*)::int as n, sum(r.score)::bigint as score_sum,
+          ${sql.raw(LEVEL_COLUMNS.map((c) => `count(*) filter (where r.level = '${c.slice(2)}')::int as ${c}`).join(', '))},
+          count(*) filter (where r.is_default)::int as n_default,
+          coalesce(sum(r.score) filter (where not r.is_default), 0)::bigint as active_sum
+        from rating r
+        join rating_attribution a on a.rating_id = r.id
+        ${periods('r.score_day')}
+        where r.voided_at is null and r.revoked_at is null
+        group by a.dimension, a.key, a.region_code, p.period, p.period_start
+      ), tail as (
+        select a.dimension, a.key, a.region_code, r.score_day, ${EVENT_CONTRIBUTION}
+        from score_pending q
+        join score_event e on e.id = q.event_id
+        join rating r on r.id = e.rating_id
+        join rating_attribution a on a.rating_id = r.id
+      ), kept as (
+        select dimension, key, region_code, period, period_start, ${sums()}
+        from (
+          select dimension, key, region_code, period::text, period_start, ${columnList} from score_total
+          union all
+          select t.dimension, t.key, t.region_code, p.period, p.period_start, ${columnList} from tail t ${periods('t.score_day')}
+        ) u
+        group by dimension, key, region_code, period, period_start
+      ), compared as (
+        select coalesce(k.dimension, x.dimension) as dimension, coalesce(k.key, x.key) as key, coalesce(k.region_code, x.region_code) as region_code,
+          coalesce(k.period, x.period) as period, coalesce(k.period_start, x.period_start)::text as period_start,
+          to_jsonb(k) as kept, to_jsonb(x) as recomputed, (${compare}) as differs
+        from kept k
+        full join recomputed x using (dimension, key, region_code, period, period_start)
+      )
+      select (select count(*)::int from compared) as compared,
+        (select jsonb_agg(c) from (select * from compared where differs limit 200) c) as rows`.execute(trx);
+    const differences: Difference[] = [];
+    for (const row of result.rows[0]!.rows ?? []) {
+      const kept = (row.kept ?? {}) as Record<string, number>;
+      const recomputed = (row.recomputed ?? {}) as Record<string, number>;
+      for (const column of SUM_COLUMNS) {
+        if (Number(kept[column] ?? 0) !== Number(recomputed[column] ?? 0)) {
+          differences.push({
+            dimension: String(row.dimension),
+            key: String(row.key),
+            region_code: String(row.region_code),
+            period: String(row.period),
+            period_start: String(row.period_start),
+            column,
+            kept: Number(kept[column] ?? 0),
+            recomputed: Number(recomputed[column] ?? 0),
+          });
+        }
+      }
+    }
+    const ledger = await sql<{ n: number }>`
+      select count(*)::int as n from rating r
+      where coalesce((select sum(e.sign) from score_event e where e.rating_id = r.id), 0)
+        <> case when r.voided_at is null and r.revoked_at is null then 1 else 0 end`.execute(trx);
+    return { compared: result.rows[0]!.compared, differences, ledgerMismatches: ledger.rows[0]!.n };
+  });
+}
+
+// ——— what a score is of ———
+
+export interface Subject {
+  /** The key in score_total. */
+  key: string;
+  /** The code people know (staff number, credit code, region code…). */
+  label: string;
+  name: string;
+  /** For regions: the materialized path. */
+  path: string | null;
+}
+
+/** The staff member, agency, line, region or center a score is of, by the code people know. */
+export async function findSubject(db: Db, dimension: RankedDimension, label: string): Promise<Subject | undefined> {
+  const q = {
+    staff: sql<Subject>`select id::text as key, staff_number as label, name, null as path from staff where staff_number = ${label}`,
+    agencies: sql<Subject>`select code as key, code as label, name, null as path from agency where code = ${label}`,
+    'business-lines': sql<Subject>`select code as key, code as label, name, null as path from business_line where code = ${label}`,
+    regions: sql<Subject>`select code as key, code as label, name, path from region where code = ${label}`,
+    centers: sql<Subject>`select code as key, code as label, name, null as path from service_center where code = ${label}`,
+  }[dimension];
+  return (await q.execute(db)).rows[0];
+}
