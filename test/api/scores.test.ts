@@ -35,7 +35,7 @@ const ids: Record<string, number> = {};
 
 async function call(method: 'GET' | 'POST', url: string, payload?: object, key?: string) {
   const res = await app().inject({ method, url, payload, headers: key ? { authorization: `Bearer ${key}` } : {} });
-  return { status: res.statusCode, body: res.headers['content-type']?.includes('json') ? res.json() : res.rawPayload, headers: res.headers };
+  return { status: res.statusCode, body: String(res.headers['content-type']).includes('json') ? res.json() : res.rawPayload, headers: res.headers };
 }
 const get = async (url: string) => (await call('GET', url)).body;
 
@@ -201,7 +201,7 @@ describe('R13/R14 rankings', () => {
     const xlsx = await call('GET', '/api/v1/rankings/regions/export.xlsx?period=2026-11&within=450100&minCount=1');
     expect(xlsx.status).toBe(200);
     const book = new ExcelJS.Workbook();
-    await book.xlsx.load(xlsx.body as Buffer);
+    await book.xlsx.load(xlsx.body as never);
     const sheet = book.worksheets[0]!;
     expect(sheet.getRow(2).values).toEqual(expect.arrayContaining([1, '450103000000', '青秀区', 3]));
     expect(sheet.rowCount).toBe(3);
