@@ -58,6 +58,9 @@ async function openServer(url: string, poolMax: number): Promise<Database> {
     max: poolMax,
     connectionTimeoutMillis: 10_000,
     application_name: 'haochaping',
+    // JIT compiling costs 100+ ms and these are short queries whose row
+    // estimates (a pending queue that empties each minute) can look large.
+    options: '-c jit=off',
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,

@@ -78,18 +78,46 @@ const SUM_COLUMNS = ['n', 'score_sum', ...LEVEL_COLUMNS, 'n_default', 'active_su
 const contribution = (sign: string) =>
   sql.raw(`
   (${sign})::int as n,
-  (${sign} * r.score)::bigint as score_sum,
+  (${sign} * r.score)::int as score_sum,
   (${sign} * (r.level = 'very_satisfied')::int) as n_very_satisfied,
   (${sign} * (r.level = 'satisfied')::int) as n_satisfied,
   (${sign} * (r.level = 'basically_satisfied')::int) as n_basically_satisfied,
   (${sign} * (r.level = 'dissatisfied')::int) as n_dissatisfied,
   (${sign} * (r.level = 'very_dissatisfied')::int) as n_very_dissatisfied,
   (${sign} * r.is_default::int) as n_default,
-  (${sign} * case when r.is_default then 0 else r.score end)::bigint as active_sum`);
+  (${sign} * case when r.is_default then 0 else r.score end)::int as active_sum`);
 const EVENT_CONTRIBUTION = contribution('e.sign');
 
-const sums = (prefix = '') => sql.raw(SUM_COLUMNS.map((c) => `sum(${prefix}${c})::${c.endsWith('sum') ? 'bigint' : 'int'} as ${c}`).join(', '));
+const sums = (prefix = '') => sql.raw(SUM_COLUMNS.map((c) => `sum(${prefix}${c})::int as ${c}`).join(', '));
 const columnList = sql.raw(SUM_COLUMNS.join(', '));
+
+/** The fold of up to `batchSize` pending events, as one statement (EXPLAIN reads it too). */
+export const foldSql = (batchSize: number) =>
+  sql<{ n: number }>`
+  with batch as (
+    delete from score_pending
+    where event_id in (select event_id from score_pending order by event_id limit ${batchSize} for update skip locked)
+    returning event_id
+  ), contribution as (
+    select a.dimension, a.key, a.region_code, r.score_day, ${EVENT_CONTRIBUTION}
+    from batch b
+    join score_event e on e.id = b.event_id
+    join rating r on r.id = e.rating_id
+    join rating_attribution a on a.rating_id = r.id
+  ), folded as (
+    insert into score_total (dimension, period, period_start, key, region_code, ${columnList})
+    select c.dimension, p.period, p.period_start, c.key, c.region_code, ${sums('c.')}
+    from contribution c
+    cross join lateral (values
+      ('d', c.score_day),
+      ('m', c.score_day - (extract(day from c.score_day)::int - 1)),
+      ('y', make_date(extract(year from c.score_day)::int, 1, 1))
+    ) as p(period, period_start)
+    group by c.dimension, p.period, p.period_start, c.key, c.region_code
+    on conflict (dimension, period, period_start, key, region_code) do update set
+      ${sql.raw(SUM_COLUMNS.map((c) => `${c} = score_total.${c} + excluded.${c}`).join(', '))}
+  )
+  select count(*)::int as n from batch`;
 
 /**
  * Folds up to `batchSize` pending events into score_total (every dimension,
@@ -102,31 +130,7 @@ export async function foldBatch(db: Db, batchSize: number): Promise<number | nul
   return db.transaction().execute(async (trx) => {
     const locked = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtext('score-fold')) as ok`.execute(trx);
     if (!locked.rows[0]!.ok) return null;
-    const result = await sql<{ n: number }>`
-      with batch as (
-        delete from score_pending
-        where event_id in (select event_id from score_pending order by event_id limit ${batchSize} for update skip locked)
-        returning event_id
-      ), contribution as (
-        select a.dimension, a.key, a.region_code, r.score_day, ${EVENT_CONTRIBUTION}
-        from batch b
-        join score_event e on e.id = b.event_id
-        join rating r on r.id = e.rating_id
-        join rating_attribution a on a.rating_id = r.id
-      ), folded as (
-        insert into score_total (dimension, period, period_start, key, region_code, ${columnList})
-        select c.dimension, p.period, p.period_start, c.key, c.region_code, ${sums('c.')}
-        from contribution c
-        cross join lateral (values
-          ('d', c.score_day),
-          ('m', c.score_day - (extract(day from c.score_day)::int - 1)),
-          ('y', make_date(extract(year from c.score_day)::int, 1, 1))
-        ) as p(period, period_start)
-        group by c.dimension, p.period, p.period_start, c.key, c.region_code
-        on conflict (dimension, period, period_start, key, region_code) do update set
-          ${sql.raw(SUM_COLUMNS.map((c) => `${c} = score_total.${c} + excluded.${c}`).join(', '))}
-      )
-      select count(*)::int as n from batch`.execute(trx);
+    const result = await foldSql(batchSize).execute(trx);
     return result.rows[0]!.n;
   });
 }
@@ -164,7 +168,7 @@ function totalsSource(q: TotalsQuery): RawBuilder<unknown> {
     select a.key, a.region_code, ${contribution(sign)}
     from ${from}
     join rating r on r.id = e.rating_id
-    join rating_attribution a on a.rating_id = r.id
+    cross join lateral rating_keys(r.id) a
     where a.dimension = ${q.dimension} ${keyIs('a.key')}
       and r.score_day between ${q.range.from}::date and ${q.range.to}::date ${also}`;
   return sql`
@@ -235,14 +239,16 @@ const wilsonLow = (n: string, sum: string) => {
   return `(case when ${n} > 0 then greatest(0, 10 * ((${sum}::float8 / (10 * ${n}) + ${z2} / (2 * ${n})) - ${Z95} * sqrt(greatest(0, (${sum}::float8 / (10 * ${n})) * (1 - ${sum}::float8 / (10 * ${n})) / ${n} + ${z2} / (4 * ${n}::float8 * ${n})))) / (1 + ${z2} / ${n})) end)`;
 };
 
-// Larger is better. The fractions are compared to 20 decimal places: two
-// different fractions with denominators below 10^8 differ by more than 10^-16.
+// Larger is better. Means and shares are float8 quotients of integers: two
+// equal fractions give the same float, and two different ones give different
+// floats while each entry has fewer than 23 million ratings (they differ by at
+// least 1/(n1·n2), more than a float's spacing near 10) — so ties are exact.
 const ORDER_VALUE: Record<RankingOrder, string> = {
-  mean: 'score_sum::numeric(30, 20) / n',
+  mean: 'score_sum::float8 / n',
   lower_bound: wilsonLow('n', 'score_sum'),
-  active_mean: 'active_sum::numeric(30, 20) / nullif(n - n_default, 0)',
+  active_mean: 'active_sum::float8 / nullif(n - n_default, 0)',
   active_lower_bound: wilsonLow('(n - n_default)', 'active_sum'),
-  negative_share: '-(n_dissatisfied + n_very_dissatisfied)::numeric(30, 20) / n',
+  negative_share: '-(n_dissatisfied + n_very_dissatisfied)::float8 / n',
 };
 const ORDER_COUNT: Record<RankingOrder, string> = {
   mean: 'n',
@@ -252,7 +258,7 @@ const ORDER_COUNT: Record<RankingOrder, string> = {
   negative_share: 'n',
 };
 
-function entityJoin(q: RankingQuery): { select: RawBuilder<unknown>; join: RawBuilder<unknown>; where: RawBuilder<unknown>[] } {
+function entityJoin(q: RankingQuery, t: string): { select: RawBuilder<unknown>; join: RawBuilder<unknown>; where: RawBuilder<unknown>[] } {
   const f = q.filter;
   const where: RawBuilder<unknown>[] = [];
   const regionFilters = () => {
@@ -269,7 +275,7 @@ function entityJoin(q: RankingQuery): { select: RawBuilder<unknown>; join: RawBu
       agencyFilters();
       return {
         select: sql`s.name, s.staff_number as label, g.code as region_code, g.name as region_name, ag.name as parent_name`,
-        join: sql`join staff s on s.id = t.key::int join agency ag on ag.code = s.agency_code join region g on g.code = ag.region_code`,
+        join: sql`join staff s on s.id = ${sql.ref(t)}.key::int join agency ag on ag.code = s.agency_code join region g on g.code = ag.region_code`,
         where,
       };
     case 'agencies':
@@ -277,28 +283,28 @@ function entityJoin(q: RankingQuery): { select: RawBuilder<unknown>; join: RawBu
       agencyFilters();
       return {
         select: sql`ag.name, ag.code as label, g.code as region_code, g.name as region_name, null::text as parent_name`,
-        join: sql`join agency ag on ag.code = t.key join region g on g.code = ag.region_code`,
+        join: sql`join agency ag on ag.code = ${sql.ref(t)}.key join region g on g.code = ag.region_code`,
         where,
       };
     case 'business-lines':
       // A region filter has already picked the ratings (line_region rows).
       return {
         select: sql`bl.name, bl.code as label, null::text as region_code, null::text as region_name, null::text as parent_name`,
-        join: sql`join business_line bl on bl.code = t.key`,
+        join: sql`join business_line bl on bl.code = ${sql.ref(t)}.key`,
         where,
       };
     case 'regions':
       regionFilters();
       return {
-        select: sql`g.name, g.code as label, g.code as region_code, g.name as region_name, p.name as parent_name`,
-        join: sql`join region g on g.code = t.key left join region p on p.code = g.parent_code`,
+        select: sql`g.name, g.code as label, g.code as region_code, g.name as region_name, pr.name as parent_name`,
+        join: sql`join region g on g.code = ${sql.ref(t)}.key left join region pr on pr.code = g.parent_code`,
         where,
       };
     case 'centers':
       regionFilters();
       return {
         select: sql`c.name, c.code as label, g.code as region_code, g.name as region_name, pc.name as parent_name`,
-        join: sql`join service_center c on c.code = t.key join region g on g.code = c.region_code left join service_center pc on pc.code = c.parent_code`,
+        join: sql`join service_center c on c.code = ${sql.ref(t)}.key join region g on g.code = c.region_code left join service_center pc on pc.code = c.parent_code`,
         where,
       };
   }
@@ -326,16 +332,24 @@ export function storedDimension(dimension: RankedDimension, regionScope: 'subtre
  * by key. The same rules as domain/scores.ts rankEntries.
  */
 export async function rankingPage(db: Db, q: RankingQuery): Promise<RankingRow[]> {
+  return (await rankingSql(q).execute(db)).rows;
+}
+
+/** The SQL of one ranking page (bench/ and EXPLAIN read it too). */
+export function rankingSql(q: RankingQuery): RawBuilder<RankingRow> {
   const dimension = storedDimension(q.dimension, q.regionScope, q.filter);
   const source = totalsSource({ ...q, dimension });
   const lineByRegion = dimension === 'line_region';
   const lineRegionWhere: RawBuilder<unknown>[] = [];
   if (lineByRegion && q.filter.withinPath) lineRegionWhere.push(sql`(g.path = ${q.filter.withinPath} or g.path like ${escapeLike(q.filter.withinPath) + '.%'})`);
   if (lineByRegion && q.filter.regionLevel) lineRegionWhere.push(sql`g.level = ${q.filter.regionLevel}`);
-  const entity = entityJoin(q);
+  // Entries are filtered by their current record (staff by their agency now);
+  // names are looked up for the page only.
+  const filter = entityJoin(q, 't');
+  const entity = entityJoin(q, 'p');
   const value = sql.raw(ORDER_VALUE[q.order]);
   const count = sql.raw(ORDER_COUNT[q.order]);
-  const result = await sql<RankingRow>`
+  return sql<RankingRow>`
     with source as (${source}),
     totals as (
       select s.key, ${sums('s.')}
@@ -344,20 +358,23 @@ export async function rankingPage(db: Db, q: RankingQuery): Promise<RankingRow[]
       group by s.key
       having sum(s.n) > 0
     ), entries as (
-      select t.*, ${entity.select}, (${count}) >= greatest(1, ${q.minCount}::int) as eligible
-      from totals t ${entity.join}
-      ${entity.where.length ? sql`where ${sql.join(entity.where, sql` and `)}` : sql``}
+      select t.*, (${count}) >= greatest(1, ${q.minCount}::int) as eligible
+      from totals t
+      ${filter.where.length ? sql`${filter.join} where ${sql.join(filter.where, sql` and `)}` : sql``}
     ), ranked as (
       select e.*,
         case when eligible then rank() over (partition by eligible order by ${value} desc) end::int as rank,
         (count(*) over ())::int as total,
         (count(*) filter (where eligible) over ())::int as ranked_total
       from entries e
+    ), page as (
+      select * from ranked
+      order by eligible desc, rank, key collate "C"
+      limit ${q.limit} offset ${q.offset}
     )
-    select * from ranked
-    order by eligible desc, rank, key collate "C"
-    limit ${q.limit} offset ${q.offset}`.execute(db);
-  return result.rows;
+    select p.*, ${entity.select}
+    from page p ${entity.join}
+    order by p.eligible desc, p.rank, p.key collate "C"`;
 }
 
 // ——— drill-down ———

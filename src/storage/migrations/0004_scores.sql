@@ -52,17 +52,24 @@ create table score_total (
   period_start date not null,
   key          text not null,
   region_code  text not null default '',
+  -- Sums are integers: at most 10 × the ratings of one key in one year.
   n            integer not null,     -- counted ratings
-  score_sum    bigint not null,
+  score_sum    integer not null,
   n_very_satisfied      integer not null,
   n_satisfied           integer not null,
   n_basically_satisfied integer not null,
   n_dissatisfied        integer not null,
   n_very_dissatisfied   integer not null,
   n_default    integer not null,
-  active_sum   bigint not null,      -- score sum of the non-default ratings
+  active_sum   integer not null,     -- score sum of the non-default ratings
+  -- A ranking reads one (dimension, period, period_start) run of this index
+  -- and nothing else: the sums are in the index (an index-only scan).
   primary key (dimension, period, period_start, key, region_code)
+    include (n, score_sum, n_very_satisfied, n_satisfied, n_basically_satisfied, n_dissatisfied, n_very_dissatisfied, n_default, active_sum)
 );
+-- The three leading columns are far from independent (a year has 1/365 of
+-- the rows of its days); tell the planner, or it expects 1% of a ranking's rows.
+create statistics score_total_period (dependencies, mcv) on dimension, period, period_start from score_total;
 
 -- R3, R8: what each rating counts for — one row per (rating, dimension, key).
 -- A rating of a staff member counts for them and for the agency, line,
@@ -93,6 +100,15 @@ cross join lateral (
     cross join unnest(string_to_array(g.path, '.')) as t(code)
   )
 ) a;
+
+-- The same, for one rating: what reads of the pending tail call, so that
+-- their plans stay small (the function's own plan is cached per session).
+create function rating_keys(p_rating_id integer) returns setof rating_attribution
+language plpgsql stable rows 10 as $$
+begin
+  return query select * from rating_attribution where rating_id = p_rating_id;
+end
+$$;
 
 -- Ratings stored before this migration start counting when they were stored.
 insert into score_event (rating_id, sign, cause, recorded_at)

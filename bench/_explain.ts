@@ -1,0 +1,16 @@
+import pg from 'pg';
+import { openDatabase } from '../src/storage/db.ts';
+import * as scores from '../src/storage/scores.ts';
+import { periodSegments } from '../src/domain/scores.ts';
+const url = process.argv[2]!;
+const dimension = (process.argv[3] ?? 'staff') as scores.RankedDimension;
+const database = await openDatabase({ kind: 'server', url, poolMax: 2 });
+const range = { from: '2026-01-01', to: '2026-12-31' };
+const q = { dimension, range, segments: periodSegments(range), asOf: null, regionScope: 'subtree' as const, filter: {}, order: 'mean' as const, minCount: 10, limit: 50, offset: 0 };
+const compiled = scores.rankingSql(q).compile(database.db);
+const client = new pg.Client({ connectionString: url });
+await client.connect();
+const r = await client.query(`explain (analyze, buffers) ${compiled.sql}`, compiled.parameters as unknown[]);
+console.log(r.rows.map((x) => x['QUERY PLAN']).join('\n'));
+await client.end();
+await database.close();

@@ -1,0 +1,16 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import { foldSql } from '../src/storage/scores.ts';
+const url = process.argv[2]!;
+const client = new pg.Client({ connectionString: url });
+await client.connect();
+await client.query('begin');
+await client.query('set local jit = off');
+await client.query('insert into score_pending select id from score_event where id <= 20000');
+const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }) });
+const c = foldSql(20000).compile(db);
+const r = await client.query('explain (analyze, buffers) ' + c.sql, c.parameters as unknown[]);
+console.log(r.rows.map((x: any) => x['QUERY PLAN']).join('\n'));
+await client.query('rollback');
+await client.end();
+await db.destroy();

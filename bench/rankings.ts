@@ -1,0 +1,108 @@
+// How fast rankings come back at 1 and 10 million ratings: each dimension's
+// yearly and monthly ranking through the API (app.inject of
+// GET /api/v1/rankings/...), against the naive GROUP BY over the ratings
+// table measured in the same run, on the PostgreSQL server.
+//
+//   npm run bench:rankings                         # 1,000,000 then 10,000,000 ratings
+//   npm run bench:rankings -- --sizes 100000,1000000
+//
+// The ratings are bulk-loaded over the year before now across the demo
+// organisations (20,000 staff), recorded in the score ledger and folded by
+// the same fold as the score-fold job. Target (issue 5): ≥ 100× the naive
+// query, p95 < 20 ms, and about the same figures at both sizes.
+import { sql } from 'kysely';
+import { buildApp } from '../src/api/server.ts';
+import { fmt, loadOccasions, rateOccasions, recordAndFold, scratchDatabase, seconds } from './support/bulk.ts';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const sizes = (arg('--sizes') ?? '1000000,10000000').split(',').map(Number);
+const RUNS = Number(arg('--runs') ?? 40);
+const NAIVE_RUNS = Number(arg('--naive-runs') ?? 3);
+
+const now = new Date();
+const to = new Date(now.getTime() - 8 * 86_400_000); // every default is due
+const from = new Date(to.getTime() - 365 * 86_400_000);
+const year = String(new Date(to.getTime() + 8 * 3_600_000).getUTCFullYear());
+const lastMonth = new Date(to.getTime() + 8 * 3_600_000 - 31 * 86_400_000).toISOString().slice(0, 7);
+const PERIODS: { label: string; period: string; range: [string, string] }[] = [
+  { label: 'year', period: year, range: [`${year}-01-01`, `${year}-12-31`] },
+  { label: 'month', period: lastMonth, range: [`${lastMonth}-01`, new Date(Date.UTC(Number(lastMonth.slice(0, 4)), Number(lastMonth.slice(5, 7)), 0)).toISOString().slice(0, 10)] },
+];
+
+// The naive way: group the ratings themselves (current state: not voided or revoked), order by mean, first page.
+const NAIVE: Record<string, string> = {
+  staff: 'o.staff_id::text',
+  agencies: 'o.agency_code',
+  'business-lines': 'o.business_line_code',
+  regions: 'left(o.region_code, 4)', // the cities (level 2), each with its subtree
+  centers: 'o.center_code',
+};
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+const scratch = await scratchDatabase('rankings');
+const db = scratch.database.db;
+const app = await buildApp({ database: scratch.database, config: { logLevel: 'silent', testRoutes: false }, services: scratch.services });
+await app.ready();
+console.log(`rankings benchmark — PostgreSQL server, ${RUNS} API runs and ${NAIVE_RUNS} naive runs per figure; ratings from ${from.toISOString().slice(0, 10)} to ${to.toISOString().slice(0, 10)}`);
+
+let loaded = 0;
+const results: string[] = [];
+try {
+  for (const size of sizes) {
+    const t0 = performance.now();
+    const { first, last } = await loadOccasions(db, size - loaded, from, to, `R${size}`);
+    const t1 = performance.now();
+    await rateOccasions(db, first, last);
+    const t2 = performance.now();
+    const { events, foldMs } = await recordAndFold(db);
+    loaded = size;
+    const totalRows = (await sql<{ n: number }>`select count(*)::int as n from score_total`.execute(db)).rows[0]!.n;
+    console.log(
+      `\n${fmt(size)} ratings: cases+occasions ${seconds(t1 - t0)} s, ratings ${seconds(t2 - t1)} s, ${fmt(events)} events folded in ${seconds(foldMs)} s (${fmt(Math.round(events / (foldMs / 1000)))}/s); score_total has ${fmt(totalRows)} rows`,
+    );
+    console.log('| ratings | dimension | period | entries | API p50 | API p95 | naive median | naive / API p50 |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const dimension of Object.keys(NAIVE)) {
+      for (const p of PERIODS) {
+        const url = `/api/v1/rankings/${dimension}?period=${p.period}&pageSize=50`;
+        let entries = 0;
+        const times: number[] = [];
+        for (let i = 0; i < RUNS + 5; i++) {
+          const started = performance.now();
+          const res = await app.inject({ method: 'GET', url });
+          const ms = performance.now() - started;
+          if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
+          entries = res.json().total;
+          if (i >= 5) times.push(ms); // 5 warm-up runs
+        }
+        times.sort((a, b) => a - b);
+        const naive: number[] = [];
+        for (let i = 0; i < NAIVE_RUNS; i++) {
+          const started = performance.now();
+          await sql`
+            select ${sql.raw(NAIVE[dimension]!)} as key, count(*) as n, sum(r.score) as score_sum
+            from rating r join occasion o on o.id = r.occasion_id
+            where r.score_day between ${p.range[0]}::date and ${p.range[1]}::date and r.voided_at is null and r.revoked_at is null
+            group by 1 order by sum(r.score)::numeric / count(*) desc limit 50`.execute(db);
+          naive.push(performance.now() - started);
+        }
+        naive.sort((a, b) => a - b);
+        const p50 = percentile(times, 50);
+        const line = `| ${fmt(size)} | ${dimension} | ${p.label} ${p.period} | ${fmt(entries)} | ${p50.toFixed(1)} ms | ${percentile(times, 95).toFixed(1)} ms | ${percentile(naive, 50).toFixed(0)} ms | ${(percentile(naive, 50) / p50).toFixed(0)}× |`;
+        console.log(line);
+        results.push(line);
+      }
+    }
+  }
+} finally {
+  await app.close();
+  if (process.argv.includes('--keep')) {
+    console.log(`kept the database: ${scratch.url}`);
+    await scratch.database.close();
+    process.exit(0);
+  } else await scratch.drop();
+}
