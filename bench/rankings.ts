@@ -58,11 +58,11 @@ try {
     const t1 = performance.now();
     await rateOccasions(db, first, last);
     const t2 = performance.now();
-    const { events, foldMs } = await recordAndFold(db);
+    const { events, ms, how } = await recordAndFold(db, { rebuild: size > 1_000_000 });
     loaded = size;
     const totalRows = (await sql<{ n: number }>`select count(*)::int as n from score_total`.execute(db)).rows[0]!.n;
     console.log(
-      `\n${fmt(size)} ratings: cases+occasions ${seconds(t1 - t0)} s, ratings ${seconds(t2 - t1)} s, ${fmt(events)} events folded in ${seconds(foldMs)} s (${fmt(Math.round(events / (foldMs / 1000)))}/s); score_total has ${fmt(totalRows)} rows`,
+      `\n${fmt(size)} ratings: cases+occasions ${seconds(t1 - t0)} s, ratings ${seconds(t2 - t1)} s, ${fmt(events)} events; totals ${how} in ${seconds(ms)} s${how === 'folded' ? ` (${fmt(Math.round(events / (ms / 1000)))} events/s)` : ''}; score_total has ${fmt(totalRows)} rows`,
     );
     console.log('| ratings | dimension | period | entries | API p50 | API p95 | naive median | naive / API p50 |');
     console.log('|---|---|---|---|---|---|---|---|');

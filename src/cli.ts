@@ -1,4 +1,4 @@
-// haochaping: serve | migrate | seed | import | clients add | scores verify|fold | jobs run [--now ISO]
+// haochaping: serve | migrate | seed | import | clients add | scores verify|rebuild|fold | jobs run [--now ISO]
 // (also `npm run cli -- <command>`).
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
@@ -9,7 +9,7 @@ import { createServices } from './app/context.ts';
 import { seedDemoIfEmpty } from './app/demo.ts';
 import { importSheet } from './app/imports.ts';
 import { createClient, type ClientKind } from './app/clients.ts';
-import { foldAll, verifyScores } from './app/scores.ts';
+import { foldAll, rebuildScores, verifyScores } from './app/scores.ts';
 import { RATER_CHANNELS } from './domain/ratings.ts';
 import { ENTITY_KINDS, type EntityKind } from './domain/catalogue.ts';
 import { runJobsNow } from './jobs/scheduler.ts';
@@ -167,6 +167,17 @@ scoreCommands
       if (result.ledgerMismatches) console.log(`DIFFERENT ledger: ${result.ledgerMismatches} rating(s) whose events disagree with their voided/revoked state`);
       console.log(result.ok ? 'ok: the totals equal the recomputation' : 'FAILED: the totals differ from the recomputation');
       if (!result.ok) process.exitCode = 1;
+    }),
+  );
+scoreCommands
+  .command('rebuild')
+  .description('recompute every total from the ratings, replacing the kept ones (after a bulk load or a restore)')
+  .action(() =>
+    withDatabase(async ({ db }) => {
+      await migrate(db).catch(fail);
+      const started = Date.now();
+      const rows = await rebuildScores(db).catch(fail);
+      console.log(`${rows} totals written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }),
   );
 scoreCommands

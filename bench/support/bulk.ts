@@ -124,8 +124,13 @@ export async function rateOccasions(db: Database['db'], first: number, last: num
   }
 }
 
-/** Records the new ratings as given when they were given, in chunks, then folds them into the totals; returns the fold's time in ms. */
-export async function recordAndFold(db: Database['db'], foldBatch = 200_000): Promise<{ events: number; foldMs: number }> {
+/**
+ * Records the new ratings as given when they were given, then brings the
+ * totals up to date: by the fold the score-fold job runs (timed, to report
+ * its rate) or, for the largest loads, by `scores rebuild` (one aggregate
+ * over all ratings; the same totals, as `scores verify` checks).
+ */
+export async function recordAndFold(db: Database['db'], options: { rebuild?: boolean; foldBatch?: number } = {}): Promise<{ events: number; ms: number; how: string }> {
   const bounds = (await sql<{ lo: number | null; hi: number | null }>`
     select min(id) as lo, max(id) as hi from rating r where not exists (select 1 from score_event e where e.rating_id = r.id)`.execute(db)).rows[0]!;
   let events = 0;
@@ -142,11 +147,12 @@ export async function recordAndFold(db: Database['db'], foldBatch = 200_000): Pr
     }
   }
   await sql`analyze`.execute(db);
+  const { foldAll, rebuildScores } = await import('../../src/app/scores.ts');
   const started = performance.now();
-  const { foldAll } = await import('../../src/app/scores.ts');
-  await foldAll(db, foldBatch);
-  const foldMs = performance.now() - started;
-  // What autovacuum does soon after a fold: the visibility map lets rankings read the index only.
+  if (options.rebuild) await rebuildScores(db);
+  else await foldAll(db, options.foldBatch ?? 200_000);
+  const ms = performance.now() - started;
+  // What autovacuum does soon after: the visibility map lets rankings read the index only.
   await sql`vacuum analyze score_total`.execute(db);
-  return { events, foldMs };
+  return { events, ms, how: options.rebuild ? 'rebuilt' : 'folded' };
 }

@@ -275,8 +275,19 @@ export async function foldAll(db: Kysely<DB>, batchSize = 20_000): Promise<numbe
     const folded = await scores.foldBatch(db, batchSize);
     if (folded === null) return total; // another process is folding
     total += folded;
-    if (folded < batchSize) return total;
+    if (folded < batchSize) break;
   }
+  // Reads join the pending queue: after a large drain, clear its dead rows
+  // and tell the planner it is small again (autovacuum would, later).
+  if (total >= 10_000) await scores.vacuumPending(db);
+  return total;
+}
+
+/** Recomputes every total from the ratings (bulk loads, recovery); returns the rows written. */
+export async function rebuildScores(db: Kysely<DB>): Promise<number> {
+  const rows = await scores.rebuild(db);
+  await scores.vacuumPending(db);
+  return rows;
 }
 
 export async function verifyScores(db: Kysely<DB>) {

@@ -108,11 +108,7 @@ export const foldSql = (batchSize: number) =>
     insert into score_total (dimension, period, period_start, key, region_code, ${columnList})
     select c.dimension, p.period, p.period_start, c.key, c.region_code, ${sums('c.')}
     from contribution c
-    cross join lateral (values
-      ('d', c.score_day),
-      ('m', c.score_day - (extract(day from c.score_day)::int - 1)),
-      ('y', make_date(extract(year from c.score_day)::int, 1, 1))
-    ) as p(period, period_start)
+    ${periodsOf('c.score_day')}
     group by c.dimension, p.period, p.period_start, c.key, c.region_code
     on conflict (dimension, period, period_start, key, region_code) do update set
       ${sql.raw(SUM_COLUMNS.map((c) => `${c} = score_total.${c} + excluded.${c}`).join(', '))}
@@ -133,6 +129,10 @@ export async function foldBatch(db: Db, batchSize: number): Promise<number | nul
     const result = await foldSql(batchSize).execute(trx);
     return result.rows[0]!.n;
   });
+}
+
+export async function vacuumPending(db: Db): Promise<void> {
+  await sql`vacuum analyze score_pending`.execute(db);
 }
 
 export async function pendingCount(db: Db): Promise<number> {
@@ -461,6 +461,40 @@ export interface Difference {
   recomputed: number;
 }
 
+const periodsOf = (day: string) =>
+  sql.raw(`cross join lateral (values ('d', ${day}), ('m', ${day} - (extract(day from ${day})::int - 1)), ('y', make_date(extract(year from ${day})::int, 1, 1))) as p(period, period_start)`);
+
+/** Every figure computed from the ratings as they are now (not voided, not revoked). */
+const RECOMPUTED = sql`
+  select a.dimension, a.key, a.region_code, p.period, p.period_start,
+    count(*)::int as n, sum(r.score)::int as score_sum,
+    ${sql.raw(LEVEL_COLUMNS.map((c) => `count(*) filter (where r.level = '${c.slice(2)}')::int as ${c}`).join(', '))},
+    count(*) filter (where r.is_default)::int as n_default,
+    coalesce(sum(r.score) filter (where not r.is_default), 0)::int as active_sum
+  from rating r
+  join rating_attribution a on a.rating_id = r.id
+  ${periodsOf('r.score_day')}
+  where r.voided_at is null and r.revoked_at is null
+  group by a.dimension, a.key, a.region_code, p.period, p.period_start`;
+
+/**
+ * Replaces every total by its recomputation from the ratings and empties the
+ * pending queue — the same result as folding every event (the ledger of a
+ * rating sums to 1 exactly when it counts; `verify` checks that). For bulk
+ * loads and for recovery; holds the fold lock, so no fold runs meanwhile.
+ */
+export async function rebuild(db: Db): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('score-fold'))`.execute(trx);
+    await sql`delete from score_pending`.execute(trx);
+    await sql`delete from score_total`.execute(trx);
+    const result = await sql`
+      insert into score_total (dimension, period, period_start, key, region_code, ${columnList})
+      select dimension, period, period_start, key, region_code, ${columnList} from (${RECOMPUTED}) x`.execute(trx);
+    return Number(result.numAffectedRows ?? 0);
+  });
+}
+
 /**
  * Recomputes every figure from the ratings as they are (not voided, not
  * revoked) and compares it with score_total plus the pending tail, in one
@@ -469,22 +503,9 @@ export interface Difference {
  */
 export async function verify(db: Db): Promise<{ compared: number; differences: Difference[]; ledgerMismatches: number }> {
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-    const periods = (day: string) =>
-      sql.raw(`cross join lateral (values ('d', ${day}), ('m', ${day} - (extract(day from ${day})::int - 1)), ('y', make_date(extract(year from ${day})::int, 1, 1))) as p(period, period_start)`);
     const compare = sql.raw(SUM_COLUMNS.map((c) => `coalesce(k.${c}, 0) <> coalesce(x.${c}, 0)`).join(' or '));
     const result = await sql<{ compared: number; rows: Record<string, unknown>[] | null }>`
-      with recomputed as (
-        select a.dimension, a.key, a.region_code, p.period, p.period_start,
-          count(*)::int as n, sum(r.score)::bigint as score_sum,
-          ${sql.raw(LEVEL_COLUMNS.map((c) => `count(*) filter (where r.level = '${c.slice(2)}')::int as ${c}`).join(', '))},
-          count(*) filter (where r.is_default)::int as n_default,
-          coalesce(sum(r.score) filter (where not r.is_default), 0)::bigint as active_sum
-        from rating r
-        join rating_attribution a on a.rating_id = r.id
-        ${periods('r.score_day')}
-        where r.voided_at is null and r.revoked_at is null
-        group by a.dimension, a.key, a.region_code, p.period, p.period_start
-      ), tail as (
+      with recomputed as (${RECOMPUTED}      ), tail as (
         select a.dimension, a.key, a.region_code, r.score_day, ${EVENT_CONTRIBUTION}
         from score_pending q
         join score_event e on e.id = q.event_id
@@ -495,7 +516,7 @@ export async function verify(db: Db): Promise<{ compared: number; differences: D
         from (
           select dimension, key, region_code, period::text, period_start, ${columnList} from score_total
           union all
-          select t.dimension, t.key, t.region_code, p.period, p.period_start, ${columnList} from tail t ${periods('t.score_day')}
+          select t.dimension, t.key, t.region_code, p.period, p.period_start, ${columnList} from tail t ${periodsOf('t.score_day')}
         ) u
         group by dimension, key, region_code, period, period_start
       ), compared as (

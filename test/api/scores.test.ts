@@ -23,7 +23,7 @@ import { sql } from 'kysely';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { excludeRating, foldAll } from '../../src/app/scores.ts';
+import { excludeRating, foldAll, rebuildScores, verifyScores } from '../../src/app/scores.ts';
 import { runJobsNow } from '../../src/jobs/scheduler.ts';
 import { useTestApp } from '../support/app.ts';
 import { buildApplicant, buildWorld } from '../support/world.ts';
@@ -132,6 +132,12 @@ describe('R3 scores, worked out by hand', () => {
     await foldAll(database().db);
     expect(await pending()).toBe(0);
     expect(await score('regions/450100')).toEqual(before);
+    // `scores rebuild` recomputes the same totals from the ratings.
+    const staffBefore = await get(`/api/v1/rankings/staff?period=2026-11&minCount=1`);
+    await rebuildScores(database().db);
+    expect(await score('regions/450100')).toEqual(before);
+    expect(await get(`/api/v1/rankings/staff?period=2026-11&minCount=1`)).toEqual(staffBefore);
+    expect((await verifyScores(database().db)).ok).toBe(true);
   });
 });
 

@@ -1,0 +1,53 @@
+// R6: how long the default-ratings job takes to give N overdue occasions
+// their default ratings, for N = 100,000 (the baseline), 300,000 and
+// 1,000,000, on the PostgreSQL server. Target (issue 5): 1,000,000 in < 20 s.
+//
+//   npm run bench:sweep
+//   npm run bench:sweep -- --sizes 100000,1000000
+//
+// Each size gets a fresh database with the demo organisations; the
+// occasions are bulk-loaded open, all past their deadline, then the job runs
+// exactly as scheduled (runJobsNow → giveDefaultRatings: batches of 20,000,
+// each one statement that locks, rates, closes and records the score events).
+import { sql } from 'kysely';
+import { runJobsNow } from '../src/jobs/scheduler.ts';
+import { fmt, loadOccasions, scratchDatabase, seconds } from './support/bulk.ts';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const sizes = (arg('--sizes') ?? '100000,300000,1000000').split(',').map(Number);
+const quiet = { info() {}, warn() {}, error() {} };
+
+const now = new Date();
+const from = new Date(now.getTime() - 40 * 86_400_000);
+const to = new Date(now.getTime() - 10 * 86_400_000); // every deadline has passed
+
+console.log('default-ratings sweep benchmark — PostgreSQL server, a fresh database per size');
+console.log('| overdue occasions | load | sweep | per second | per occasion | vs 100k per occasion | ratings given | left open |');
+console.log('|---|---|---|---|---|---|---|---|');
+let baseline: number | null = null;
+for (const size of sizes) {
+  const scratch = await scratchDatabase('sweep');
+  const db = scratch.database.db;
+  try {
+    const t0 = performance.now();
+    await loadOccasions(db, size, from, to, 'SW');
+    await sql`analyze`.execute(db);
+    const t1 = performance.now();
+    const results = await runJobsNow(db, now, quiet, ['default-ratings']);
+    const t2 = performance.now();
+    const given = (await sql<{ n: number }>`select count(*)::int as n from rating where is_default`.execute(db)).rows[0]!.n;
+    const open = (await sql<{ n: number }>`select count(*)::int as n from occasion where closed_at is null`.execute(db)).rows[0]!.n;
+    const ms = t2 - t1;
+    const perOccasion = (ms * 1000) / size; // µs
+    baseline ??= perOccasion;
+    console.log(
+      `| ${fmt(size)} | ${seconds(t1 - t0)} s | ${seconds(ms)} s | ${fmt(Math.round(size / (ms / 1000)))} | ${perOccasion.toFixed(1)} µs | ${(perOccasion / baseline).toFixed(2)}× | ${fmt(given)} | ${fmt(open)} |`,
+    );
+    if (!results[0]?.summary.startsWith(String(size))) console.log(`  (job said: ${results[0]?.summary})`);
+  } finally {
+    await scratch.drop();
+  }
+}
