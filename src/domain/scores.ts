@@ -21,6 +21,46 @@ export const DIMENSION_NAMES = Object.keys(DIMENSIONS) as Dimension[];
 /** How a dimension's figures are kept in score_total. */
 export type StoredDimension = 'staff' | 'agency' | 'line' | 'center' | 'region' | 'region_tree' | 'line_region';
 
+/** The occasion a rating is of, as far as attribution goes (its R3 snapshot). */
+export interface RatedOccasion {
+  kind: string;
+  staffId: number | null;
+  agency: string | null;
+  line: string | null;
+  region: string | null;
+  center: string | null;
+  /** R8: a composite occasion's parties. */
+  parties: { agency: string; region: string }[];
+}
+
+/**
+ * R3, R8: what a rating counts for, as (stored dimension, key) pairs. A
+ * rating of a staff member counts for them and for the agency, line, region
+ * (with every region above it) and center of its snapshot; a composite
+ * rating counts once for every agency and every region involved (and every
+ * region above them, still once), not for staff, lines or centers. The SQL
+ * view rating_attribution (migration 0004) says the same; the property test
+ * holds them to it. `ancestors` gives a region and the regions above it.
+ */
+export function countsFor(o: RatedOccasion, ancestors: (region: string) => string[]): [StoredDimension, string][] {
+  if (o.kind === 'composite') {
+    const regions = [...new Set(o.parties.map((p) => p.region))];
+    return [
+      ...[...new Set(o.parties.map((p) => p.agency))].map((a): [StoredDimension, string] => ['agency', a]),
+      ...regions.map((g): [StoredDimension, string] => ['region', g]),
+      ...[...new Set(regions.flatMap(ancestors))].map((g): [StoredDimension, string] => ['region_tree', g]),
+    ];
+  }
+  const out: [StoredDimension, string][] = [];
+  if (o.staffId !== null) out.push(['staff', String(o.staffId)]);
+  if (o.agency) out.push(['agency', o.agency]);
+  if (o.line) out.push(['line', o.line]);
+  if (o.line && o.region) out.push(['line_region', `${o.line}|${o.region}`]);
+  if (o.center) out.push(['center', o.center]);
+  if (o.region) out.push(['region', o.region], ...ancestors(o.region).map((g): [StoredDimension, string] => ['region_tree', g]));
+  return out;
+}
+
 /** R3: a region's score covers its whole subtree; "this level only" is offered beside it. */
 export type RegionScope = 'subtree' | 'level';
 

@@ -150,6 +150,8 @@ export interface TotalsQuery {
   asOf?: Date | null;
   /** Only this key. */
   key?: string;
+  /** line_region only: only the ratings of this region. */
+  regionCode?: string;
 }
 
 /**
@@ -163,7 +165,8 @@ function totalsSource(q: TotalsQuery): RawBuilder<unknown> {
   if (years.length) periods.push(sql`(period = 'y' and period_start in (${sql.join(years.map((d) => sql`${d}::date`))}))`);
   if (months.length) periods.push(sql`(period = 'm' and period_start in (${sql.join(months.map((d) => sql`${d}::date`))}))`);
   for (const run of days) periods.push(sql`(period = 'd' and period_start between ${run.from}::date and ${run.to}::date)`);
-  const keyIs = (column: string) => (q.key === undefined ? sql`` : sql`and ${sql.ref(column)} = ${q.key}`);
+  const keyIs = (column: string) =>
+    sql`${q.key === undefined ? sql`` : sql`and ${sql.ref(column)} = ${q.key}`} ${q.regionCode === undefined ? sql`` : sql`and ${sql.ref(column.replace('key', 'region_code'))} = ${q.regionCode}`}`;
   const events = (from: RawBuilder<unknown>, sign: string, also: RawBuilder<unknown>) => sql`
     select a.key, a.region_code, ${contribution(sign)}
     from ${from}

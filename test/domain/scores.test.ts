@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   addRating,
+  countsFor,
   emptyTotals,
   meanInterval,
   periodRange,
@@ -33,6 +34,65 @@ describe('R6 ratingDay: the China day a rating counts on', () => {
     ['2026-03-01T00:00:00.000Z', false, '2026-03-01'], // 08:00 China time
   ])('%s (default %s) → %s', (at, isDefault, day) => {
     expect(ratingDay(new Date(at), isDefault)).toBe(day);
+  });
+});
+
+describe('R3/R8 what a rating counts for', () => {
+  const PATHS: Record<string, string[]> = {
+    '450102000000': ['450000000000', '450100000000', '450102000000'], // 兴宁区, 南宁市
+    '450103000000': ['450000000000', '450100000000', '450103000000'], // 青秀区, 南宁市
+    '450202000000': ['450000000000', '450200000000', '450202000000'], // 城中区, 柳州市
+  };
+  const ancestors = (g: string) => PATHS[g]!;
+  const sorted = (pairs: [string, string][]) => pairs.map((p) => p.join(' ')).sort();
+
+  it('a staff rating: the staff member, agency, line, center, region and every region above it', () => {
+    const counts = countsFor({ kind: 'completion', staffId: 7, agency: 'A', line: 'L', region: '450102000000', center: 'C', parties: [] }, ancestors);
+    expect(sorted(counts)).toEqual(
+      sorted([
+        ['staff', '7'], ['agency', 'A'], ['line', 'L'], ['line_region', 'L|450102000000'], ['center', 'C'],
+        ['region', '450102000000'], ['region_tree', '450000000000'], ['region_tree', '450100000000'], ['region_tree', '450102000000'],
+      ]),
+    );
+  });
+
+  it('no center (a staff member without one): no center figure', () => {
+    expect(countsFor({ kind: 'acceptance', staffId: 7, agency: 'A', line: 'L', region: '450102000000', center: null, parties: [] }, ancestors).map((p) => p[0])).not.toContain('center');
+  });
+
+  it('a composite across two districts of one city: each agency and district once, the city and the autonomous region once, no staff, line or center', () => {
+    const counts = countsFor(
+      { kind: 'composite', staffId: null, agency: null, line: null, region: null, center: null, parties: [{ agency: 'A', region: '450102000000' }, { agency: 'B', region: '450103000000' }] },
+      ancestors,
+    );
+    expect(sorted(counts)).toEqual(
+      sorted([
+        ['agency', 'A'], ['agency', 'B'], ['region', '450102000000'], ['region', '450103000000'],
+        ['region_tree', '450000000000'], ['region_tree', '450100000000'], ['region_tree', '450102000000'], ['region_tree', '450103000000'],
+      ]),
+    );
+  });
+
+  it('a composite of two agencies in one district, and one in another city: the district once', () => {
+    const counts = countsFor(
+      {
+        kind: 'composite', staffId: null, agency: null, line: null, region: null, center: null,
+        parties: [{ agency: 'A', region: '450102000000' }, { agency: 'A2', region: '450102000000' }, { agency: 'C', region: '450202000000' }],
+      },
+      ancestors,
+    );
+    expect(sorted(counts)).toEqual(
+      sorted([
+        ['agency', 'A'], ['agency', 'A2'], ['agency', 'C'], ['region', '450102000000'], ['region', '450202000000'],
+        ['region_tree', '450000000000'], ['region_tree', '450100000000'], ['region_tree', '450102000000'], ['region_tree', '450200000000'], ['region_tree', '450202000000'],
+      ]),
+    );
+  });
+
+  it('subtree vs this level only: a city has a subtree figure from its districts but no figure of its own level', () => {
+    const counts = countsFor({ kind: 'completion', staffId: 1, agency: 'A', line: 'L', region: '450102000000', center: null, parties: [] }, ancestors);
+    expect(counts).toContainEqual(['region_tree', '450100000000']);
+    expect(counts).not.toContainEqual(['region', '450100000000']);
   });
 });
 

@@ -15,7 +15,7 @@ import { excludeRating, foldAll, verifyScores } from '../../src/app/scores.ts';
 import { submitRating } from '../../src/app/submitRating.ts';
 import { LEVEL_NAMES, type Level } from '../../src/domain/ratings.ts';
 import { chinaDay } from '../../src/domain/occasions.ts';
-import { addRating, emptyTotals, ORDERS, periodRange, periodSegments, rankEntries, type DayRange, type RankingOrder, type StoredDimension, type Totals } from '../../src/domain/scores.ts';
+import { addRating, countsFor, emptyTotals, ORDERS, periodRange, periodSegments, rankEntries, type DayRange, type RankingOrder, type StoredDimension, type Totals } from '../../src/domain/scores.ts';
 import { giveDefaultRatings } from '../../src/storage/cases.ts';
 import * as scores from '../../src/storage/scores.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -157,32 +157,12 @@ async function rawRatings(asOf: Date | null): Promise<RawRating[]> {
 let paths: Map<string, string>;
 const ancestors = (region: string) => paths.get(region)!.split('.');
 
-/** R3, R8: what a rating counts for, as (stored dimension, key) pairs. */
-function attribution(r: RawRating): [StoredDimension, string][] {
-  if (r.kind === 'composite') {
-    const regions = [...new Set(r.parties!.map((p) => p.region))];
-    return [
-      ...r.parties!.map((p): [StoredDimension, string] => ['agency', p.agency]),
-      ...regions.map((g): [StoredDimension, string] => ['region', g]),
-      ...[...new Set(regions.flatMap(ancestors))].map((g): [StoredDimension, string] => ['region_tree', g]),
-    ];
-  }
-  const out: [StoredDimension, string][] = [
-    ['staff', String(r.staff_id)],
-    ['agency', r.agency_code!],
-    ['line', r.business_line_code!],
-    ['region', r.region_code!],
-    ...ancestors(r.region_code!).map((g): [StoredDimension, string] => ['region_tree', g]),
-  ];
-  if (r.center_code) out.push(['center', r.center_code]);
-  return out;
-}
-
 function expectedTotals(ratings: RawRating[], range: DayRange): Map<string, Totals> {
   const out = new Map<string, Totals>();
   for (const r of ratings) {
     if (r.counted !== 1 || r.score_day < range.from || r.score_day > range.to) continue;
-    for (const [dimension, key] of attribution(r)) {
+    const occasion = { kind: r.kind, staffId: r.staff_id, agency: r.agency_code, line: r.business_line_code, region: r.region_code, center: r.center_code, parties: r.parties ?? [] };
+    for (const [dimension, key] of countsFor(occasion, ancestors)) {
       const id = `${dimension}|${key}`;
       out.set(id, addRating(out.get(id) ?? emptyTotals(), r.level, r.is_default));
     }
@@ -265,8 +245,8 @@ describe('R3 property: totals equal the ratings, whatever happens', () => {
         for (const range of RANGES) {
           const expected = expectedTotals(raw, range);
           for (const id of expected.keys()) {
-            const [dimension, key] = id.split('|') as [StoredDimension, string];
-            const row = await scores.totalsOf(database().db, { dimension, key, range, segments: periodSegments(range) });
+            const [dimension, key, regionCode] = id.split('|') as [StoredDimension, string, string?];
+            const row = await scores.totalsOf(database().db, { dimension, key, regionCode, range, segments: periodSegments(range) });
             expect([id, toTotals(row)]).toEqual([id, expected.get(id)]);
           }
           for (const [dimension, stored] of RANKED) {
@@ -289,8 +269,8 @@ describe('R3 property: totals equal the ratings, whatever happens', () => {
           const then = snapshots[0]!.at;
           const expectedThen = expectedTotals(await rawRatings(then), RANGES[1]!);
           for (const [id, t] of expectedThen) {
-            const [dimension, key] = id.split('|') as [StoredDimension, string];
-            const row = await scores.totalsOf(database().db, { dimension, key, range: RANGES[1]!, segments: periodSegments(RANGES[1]!), asOf: then });
+            const [dimension, key, regionCode] = id.split('|') as [StoredDimension, string, string?];
+            const row = await scores.totalsOf(database().db, { dimension, key, regionCode, range: RANGES[1]!, segments: periodSegments(RANGES[1]!), asOf: then });
             expect([id, toTotals(row)]).toEqual([id, t]);
           }
         }
