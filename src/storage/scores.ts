@@ -160,24 +160,34 @@ export interface TotalsQuery {
  * instant) events recorded after it. Group by key to get the figures.
  */
 function totalsSource(q: TotalsQuery): RawBuilder<unknown> {
+  return sql`${storedRows(q)} union all ${tailRows(q)}`;
+}
+
+/** The score_total rows of the periods that cover the range. */
+function storedRows(q: TotalsQuery): RawBuilder<unknown> {
   const { years, months, days } = q.segments;
   const periods: RawBuilder<unknown>[] = [];
   if (years.length) periods.push(sql`(period = 'y' and period_start in (${sql.join(years.map((d) => sql`${d}::date`))}))`);
   if (months.length) periods.push(sql`(period = 'm' and period_start in (${sql.join(months.map((d) => sql`${d}::date`))}))`);
   for (const run of days) periods.push(sql`(period = 'd' and period_start between ${run.from}::date and ${run.to}::date)`);
-  const keyIs = (column: string) =>
-    sql`${q.key === undefined ? sql`` : sql`and ${sql.ref(column)} = ${q.key}`} ${q.regionCode === undefined ? sql`` : sql`and ${sql.ref(column.replace('key', 'region_code'))} = ${q.regionCode}`}`;
+  return sql`
+    select key, region_code, ${columnList} from score_total
+    where dimension = ${q.dimension} ${keyFilter(q, 'key')} and (${periods.length ? sql.join(periods, sql` or `) : sql`false`})`;
+}
+
+const keyFilter = (q: TotalsQuery, column: 'key' | 'a.key') =>
+  sql`${q.key === undefined ? sql`` : sql`and ${sql.ref(column)} = ${q.key}`} ${q.regionCode === undefined ? sql`` : sql`and ${sql.ref(column.replace('key', 'region_code'))} = ${q.regionCode}`}`;
+
+/** The pending events of the range, and (as of an instant) the events recorded after it, negated. */
+function tailRows(q: TotalsQuery): RawBuilder<unknown> {
   const events = (from: RawBuilder<unknown>, sign: string, also: RawBuilder<unknown>) => sql`
     select a.key, a.region_code, ${contribution(sign)}
     from ${from}
     join rating r on r.id = e.rating_id
     cross join lateral rating_keys(r.id) a
-    where a.dimension = ${q.dimension} ${keyIs('a.key')}
+    where a.dimension = ${q.dimension} ${keyFilter(q, 'a.key')}
       and r.score_day between ${q.range.from}::date and ${q.range.to}::date ${also}`;
   return sql`
-    select key, region_code, ${columnList} from score_total
-    where dimension = ${q.dimension} ${keyIs('key')} and (${periods.length ? sql.join(periods, sql` or `) : sql`false`})
-    union all
     ${events(sql`score_pending p join score_event e on e.id = p.event_id`, 'e.sign', sql``)}
     ${q.asOf ? sql`union all ${events(sql`score_event e`, '-e.sign', sql`and e.recorded_at > ${q.asOf}`)}` : sql``}`;
 }
@@ -341,7 +351,6 @@ export async function rankingPage(db: Db, q: RankingQuery): Promise<RankingRow[]
 /** The SQL of one ranking page (bench/ and EXPLAIN read it too). */
 export function rankingSql(q: RankingQuery): RawBuilder<RankingRow> {
   const dimension = storedDimension(q.dimension, q.regionScope, q.filter);
-  const source = totalsSource({ ...q, dimension });
   const lineByRegion = dimension === 'line_region';
   const lineRegionWhere: RawBuilder<unknown>[] = [];
   if (lineByRegion && q.filter.withinPath) lineRegionWhere.push(sql`(g.path = ${q.filter.withinPath} or g.path like ${escapeLike(q.filter.withinPath) + '.%'})`);
@@ -352,14 +361,30 @@ export function rankingSql(q: RankingQuery): RawBuilder<RankingRow> {
   const entity = entityJoin(q, 'p');
   const value = sql.raw(ORDER_VALUE[q.order]);
   const count = sql.raw(ORDER_COUNT[q.order]);
-  return sql<RankingRow>`
-    with source as (${source}),
+  // A year or a month alone is one stored row per key: join the (small) tail
+  // to them instead of grouping every row.
+  const { years, months, days } = q.segments;
+  const onePeriod = !lineByRegion && days.length === 0 && years.length + months.length === 1;
+  const add = sql.raw(SUM_COLUMNS.map((c) => `(coalesce(st.${c}, 0) + coalesce(tl.${c}, 0))::int as ${c}`).join(', '));
+  const totals = onePeriod
+    ? sql`
+    tail as (
+      select key, ${sums()} from (${tailRows({ ...q, dimension })}) x group by key
+    ), totals as (
+      select coalesce(st.key, tl.key) as key, ${add}
+      from (${storedRows({ ...q, dimension })}) st
+      full join tail tl on tl.key = st.key
+      where coalesce(st.n, 0) + coalesce(tl.n, 0) > 0`
+    : sql`
+    source as (${totalsSource({ ...q, dimension })}),
     totals as (
       select s.key, ${sums('s.')}
       from source s
       ${lineByRegion ? sql`join region g on g.code = s.region_code where ${sql.join(lineRegionWhere, sql` and `)}` : sql``}
       group by s.key
-      having sum(s.n) > 0
+      having sum(s.n) > 0`;
+  return sql<RankingRow>`
+    with ${totals}
     ), entries as (
       select t.*, (${count}) >= greatest(1, ${q.minCount}::int) as eligible
       from totals t

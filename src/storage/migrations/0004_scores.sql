@@ -25,7 +25,6 @@ alter table rating add column revoked_at timestamptz;
 alter table rating add column exclusion_reason text check (length(exclusion_reason) <= 500);
 alter table rating add constraint rating_one_exclusion check (voided_at is null or revoked_at is null);
 alter table rating add constraint rating_exclusion_reason check ((voided_at is null and revoked_at is null) = (exclusion_reason is null));
-create index rating_score_day on rating (score_day);
 
 create table score_event (
   id          bigint generated always as identity primary key,
@@ -38,8 +37,10 @@ create table score_event (
 create index score_event_rating on score_event (rating_id, recorded_at);
 create index score_event_recorded on score_event (recorded_at);
 
+-- A queue of ids of score_event rows written in the same statement; no
+-- foreign key (it would cost a lookup per rating on the write path).
 create table score_pending (
-  event_id bigint primary key references score_event (id)
+  event_id bigint primary key
 );
 
 -- Dimensions: staff, agency, line, center, region (this level only),
