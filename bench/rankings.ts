@@ -5,6 +5,8 @@
 //
 //   npm run bench:rankings                         # 1,000,000 then 10,000,000 ratings
 //   npm run bench:rankings -- --sizes 100000,1000000
+//   npm run bench:rankings -- --keep               # keep the database, print its URL
+//   npm run bench:rankings -- --url postgres://…   # time the queries again on a kept database
 //
 // The ratings are bulk-loaded over the year before now across the demo
 // organisations (20,000 staff), recorded in the score ledger and folded by
@@ -12,13 +14,23 @@
 // query, p95 < 20 ms, and about the same figures at both sizes.
 import { sql } from 'kysely';
 import { buildApp } from '../src/api/server.ts';
-import { fmt, loadOccasions, rateOccasions, recordAndFold, scratchDatabase, seconds } from './support/bulk.ts';
+import { createServices } from '../src/app/context.ts';
+import { openDatabase } from '../src/storage/db.ts';
+import { fmt, loadOccasions, rateOccasions, recordAndFold, scratchDatabase, seconds, type Scratch } from './support/bulk.ts';
+
+async function keptDatabase(url: string): Promise<Scratch> {
+  const database = await openDatabase({ kind: 'server', url, poolMax: 8 });
+  const services = createServices(database.db, { dataDir: '/tmp', protectionKey: Buffer.alloc(32).toString('base64'), database });
+  const n = (await sql<{ n: number }>`select count(*)::int as n from rating`.execute(database.db)).rows[0]!.n;
+  sizes = [n];
+  return { database, services, url, drop: () => database.close() };
+}
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const sizes = (arg('--sizes') ?? '1000000,10000000').split(',').map(Number);
+let sizes = (arg('--sizes') ?? '1000000,10000000').split(',').map(Number);
 const RUNS = Number(arg('--runs') ?? 40);
 const NAIVE_RUNS = Number(arg('--naive-runs') ?? 3);
 
@@ -43,27 +55,30 @@ const NAIVE: Record<string, string> = {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-const scratch = await scratchDatabase('rankings');
+const kept = arg('--url');
+const scratch = kept ? await keptDatabase(kept) : await scratchDatabase('rankings');
 const db = scratch.database.db;
 const app = await buildApp({ database: scratch.database, config: { logLevel: 'silent', testRoutes: false }, services: scratch.services });
 await app.ready();
 console.log(`rankings benchmark — PostgreSQL server, ${RUNS} API runs and ${NAIVE_RUNS} naive runs per figure; ratings from ${from.toISOString().slice(0, 10)} to ${to.toISOString().slice(0, 10)}`);
 
 let loaded = 0;
-const results: string[] = [];
 try {
   for (const size of sizes) {
-    const t0 = performance.now();
-    const { first, last } = await loadOccasions(db, size - loaded, from, to, `R${size}`);
-    const t1 = performance.now();
-    await rateOccasions(db, first, last);
-    const t2 = performance.now();
-    const { events, ms, how } = await recordAndFold(db, { rebuild: size > 1_000_000 });
-    loaded = size;
-    const totalRows = (await sql<{ n: number }>`select count(*)::int as n from score_total`.execute(db)).rows[0]!.n;
-    console.log(
-      `\n${fmt(size)} ratings: cases+occasions ${seconds(t1 - t0)} s, ratings ${seconds(t2 - t1)} s, ${fmt(events)} events; totals ${how} in ${seconds(ms)} s${how === 'folded' ? ` (${fmt(Math.round(events / (ms / 1000)))} events/s)` : ''}; score_total has ${fmt(totalRows)} rows`,
-    );
+    if (kept) console.log(`\n${fmt(size)} ratings already loaded`);
+    else {
+      const t0 = performance.now();
+      const { first, last } = await loadOccasions(db, size - loaded, from, to, `R${size}`);
+      const t1 = performance.now();
+      await rateOccasions(db, first, last);
+      const t2 = performance.now();
+      const { events, ms, how } = await recordAndFold(db, { rebuild: size > 1_000_000 });
+      loaded = size;
+      const totalRows = (await sql<{ n: number }>`select count(*)::int as n from score_total`.execute(db)).rows[0]!.n;
+      console.log(
+        `\n${fmt(size)} ratings: cases+occasions ${seconds(t1 - t0)} s, ratings ${seconds(t2 - t1)} s, ${fmt(events)} events; totals ${how} in ${seconds(ms)} s${how === 'folded' ? ` (${fmt(Math.round(events / (ms / 1000)))} events/s)` : ''}; score_total has ${fmt(totalRows)} rows`,
+      );
+    }
     console.log('| ratings | dimension | period | entries | API p50 | API p95 | naive median | naive / API p50 |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const dimension of Object.keys(NAIVE)) {
@@ -94,7 +109,6 @@ try {
         const p50 = percentile(times, 50);
         const line = `| ${fmt(size)} | ${dimension} | ${p.label} ${p.period} | ${fmt(entries)} | ${p50.toFixed(1)} ms | ${percentile(times, 95).toFixed(1)} ms | ${percentile(naive, 50).toFixed(0)} ms | ${(percentile(naive, 50) / p50).toFixed(0)}× |`;
         console.log(line);
-        results.push(line);
       }
     }
   }
