@@ -361,30 +361,14 @@ export function rankingSql(q: RankingQuery): RawBuilder<RankingRow> {
   const entity = entityJoin(q, 'p');
   const value = sql.raw(ORDER_VALUE[q.order]);
   const count = sql.raw(ORDER_COUNT[q.order]);
-  // A year or a month alone is one stored row per key: join the (small) tail
-  // to them instead of grouping every row.
-  const { years, months, days } = q.segments;
-  const onePeriod = !lineByRegion && days.length === 0 && years.length + months.length === 1;
-  const add = sql.raw(SUM_COLUMNS.map((c) => `(coalesce(st.${c}, 0) + coalesce(tl.${c}, 0))::int as ${c}`).join(', '));
-  const totals = onePeriod
-    ? sql`
-    tail as (
-      select key, ${sums()} from (${tailRows({ ...q, dimension })}) x group by key
-    ), totals as (
-      select coalesce(st.key, tl.key) as key, ${add}
-      from (${storedRows({ ...q, dimension })}) st
-      full join tail tl on tl.key = st.key
-      where coalesce(st.n, 0) + coalesce(tl.n, 0) > 0`
-    : sql`
-    source as (${totalsSource({ ...q, dimension })}),
+  return sql<RankingRow>`
+    with source as (${totalsSource({ ...q, dimension })}),
     totals as (
       select s.key, ${sums('s.')}
       from source s
       ${lineByRegion ? sql`join region g on g.code = s.region_code where ${sql.join(lineRegionWhere, sql` and `)}` : sql``}
       group by s.key
-      having sum(s.n) > 0`;
-  return sql<RankingRow>`
-    with ${totals}
+      having sum(s.n) > 0
     ), entries as (
       select t.*, (${count}) >= greatest(1, ${q.minCount}::int) as eligible
       from totals t
