@@ -21,18 +21,13 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { verifyScores, foldAll } from '../src/app/scores.ts';
 import { Protector } from '../src/storage/protect.ts';
-import { fmt, loadOccasions, scratchDatabase } from './support/bulk.ts';
+import { arg, fmt, loadOccasions, scratchDatabase, percentile } from './support/bulk.ts';
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 const concurrencies = (arg('--concurrency') ?? '8,32').split(',').map(Number);
 const SECONDS = Number(arg('--seconds') ?? 15);
 const OCCASIONS = Number(arg('--occasions') ?? 200_000);
 const PORT = 38000 + (process.pid % 1000);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 /** The raw rate: `connections` clients, each inserting one row per statement, for `seconds`. */
 async function rawInsertRate(url: string, connections: number, seconds: number) {

@@ -16,7 +16,7 @@ import { sql } from 'kysely';
 import { buildApp } from '../src/api/server.ts';
 import { createServices } from '../src/app/context.ts';
 import { openDatabase } from '../src/storage/db.ts';
-import { fmt, loadOccasions, rateOccasions, recordAndFold, scratchDatabase, seconds, type Scratch } from './support/bulk.ts';
+import { arg, fmt, loadOccasions, rateOccasions, recordAndFold, scratchDatabase, seconds, type Scratch, percentile } from './support/bulk.ts';
 
 async function keptDatabase(url: string): Promise<Scratch> {
   const database = await openDatabase({ kind: 'server', url, poolMax: 8 });
@@ -26,10 +26,6 @@ async function keptDatabase(url: string): Promise<Scratch> {
   return { database, services, url, drop: () => database.close() };
 }
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 let sizes = (arg('--sizes') ?? '1000000,10000000').split(',').map(Number);
 const RUNS = Number(arg('--runs') ?? 40);
 const NAIVE_RUNS = Number(arg('--naive-runs') ?? 3);
@@ -53,7 +49,6 @@ const NAIVE: Record<string, string> = {
   centers: 'o.center_code',
 };
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 const kept = arg('--url');
 const scratch = kept ? await keptDatabase(kept) : await scratchDatabase('rankings');

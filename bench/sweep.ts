@@ -11,12 +11,8 @@
 // each one statement that locks, rates, closes and records the score events).
 import { sql } from 'kysely';
 import { runJobsNow } from '../src/jobs/scheduler.ts';
-import { fmt, loadOccasions, scratchDatabase, seconds } from './support/bulk.ts';
+import { arg, fmt, loadOccasions, scratchDatabase, seconds } from './support/bulk.ts';
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 const sizes = (arg('--sizes') ?? '100000,300000,1000000').split(',').map(Number);
 const quiet = { info() {}, warn() {}, error() {} };
 

@@ -51,6 +51,14 @@ export async function scratchDatabase(label: string, poolMax = 8): Promise<Scrat
 }
 
 export const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+/** The value after `--name` on the command line. */
+export const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 export const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**

@@ -88,6 +88,14 @@ const contribution = (sign: string) =>
   (${sign} * case when r.is_default then 0 else r.score end)::int as active_sum`);
 const EVENT_CONTRIBUTION = contribution('e.sign');
 
+/** What the events whose ids are in `queue` (a table or CTE with event_id) add, per dimension, key and day. */
+const contributionsOf = (queue: RawBuilder<unknown>) => sql`
+  select a.dimension, a.key, a.region_code, r.score_day, ${EVENT_CONTRIBUTION}
+  from ${queue} q
+  join score_event e on e.id = q.event_id
+  join rating r on r.id = e.rating_id
+  join rating_attribution a on a.rating_id = r.id`;
+
 const sums = (prefix = '') => sql.raw(SUM_COLUMNS.map((c) => `sum(${prefix}${c})::int as ${c}`).join(', '));
 const columnList = sql.raw(SUM_COLUMNS.join(', '));
 
@@ -98,13 +106,7 @@ export const foldSql = (batchSize: number) =>
     delete from score_pending
     where event_id in (select event_id from score_pending order by event_id limit ${batchSize} for update skip locked)
     returning event_id
-  ), contribution as (
-    select a.dimension, a.key, a.region_code, r.score_day, ${EVENT_CONTRIBUTION}
-    from batch b
-    join score_event e on e.id = b.event_id
-    join rating r on r.id = e.rating_id
-    join rating_attribution a on a.rating_id = r.id
-  ), folded as (
+  ), contribution as (${contributionsOf(sql`batch`)}), folded as (
     insert into score_total (dimension, period, period_start, key, region_code, ${columnList})
     select c.dimension, p.period, p.period_start, c.key, c.region_code, ${sums('c.')}
     from contribution c
@@ -517,13 +519,9 @@ export async function verify(db: Db): Promise<{ compared: number; differences: D
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     const compare = sql.raw(SUM_COLUMNS.map((c) => `coalesce(k.${c}, 0) <> coalesce(x.${c}, 0)`).join(' or '));
     const result = await sql<{ compared: number; rows: Record<string, unknown>[] | null }>`
-      with recomputed as (${RECOMPUTED}      ), tail as (
-        select a.dimension, a.key, a.region_code, r.score_day, ${EVENT_CONTRIBUTION}
-        from score_pending q
-        join score_event e on e.id = q.event_id
-        join rating r on r.id = e.rating_id
-        join rating_attribution a on a.rating_id = r.id
-      ), kept as (
+      with recomputed as (${RECOMPUTED}),
+      tail as (${contributionsOf(sql`score_pending`)}),
+      kept as (
         select dimension, key, region_code, period, period_start, ${sums()}
         from (
           select dimension, key, region_code, period::text, period_start, ${columnList} from score_total
