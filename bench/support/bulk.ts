@@ -10,9 +10,11 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { createServices, type Services } from '../../src/app/context.ts';
 import { seedDemo } from '../../src/app/demo.ts';
+import { foldAll, rebuildScores } from '../../src/app/scores.ts';
 import { seedRegions } from '../../src/app/seed.ts';
 import { openDatabase, type Database } from '../../src/storage/db.ts';
 import { migrate } from '../../src/storage/migrate.ts';
+import { recordUnrecordedRatings } from '../../src/storage/scores.ts';
 
 export const BENCH_BASE_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -139,23 +141,8 @@ export async function rateOccasions(db: Database['db'], first: number, last: num
  * over all ratings; the same totals, as `scores verify` checks).
  */
 export async function recordAndFold(db: Database['db'], options: { rebuild?: boolean; foldBatch?: number } = {}): Promise<{ events: number; ms: number; how: string }> {
-  const bounds = (await sql<{ lo: number | null; hi: number | null }>`
-    select min(id) as lo, max(id) as hi from rating r where not exists (select 1 from score_event e where e.rating_id = r.id)`.execute(db)).rows[0]!;
-  let events = 0;
-  if (bounds.lo !== null) {
-    for (let start = bounds.lo; start <= bounds.hi!; start += 1_000_000) {
-      const result = await sql<{ n: number }>`
-        with events as (
-          insert into score_event (rating_id, sign, cause, recorded_at)
-          select id, 1, 'given', given_at from rating where id between ${start} and ${start + 999_999} order by id
-          returning id
-        ), queued as (insert into score_pending (event_id) select id from events)
-        select count(*)::int as n from events`.execute(db);
-      events += result.rows[0]!.n;
-    }
-  }
+  const events = await recordUnrecordedRatings(db, null);
   await sql`analyze`.execute(db);
-  const { foldAll, rebuildScores } = await import('../../src/app/scores.ts');
   const started = performance.now();
   if (options.rebuild) await rebuildScores(db);
   else await foldAll(db, options.foldBatch ?? 200_000);

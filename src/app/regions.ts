@@ -15,7 +15,7 @@ export function parseRegionCode(input: string, field: string): string {
   return code;
 }
 
-async function requireRegion(db: Kysely<DB>, code: string): Promise<regions.Region> {
+export async function requireRegion(db: Kysely<DB>, code: string): Promise<regions.Region> {
   const region = await regions.findRegion(db, code);
   if (!region) throw notFound('region_not_found', `No region has the code ${code}`);
   return region;

@@ -8,11 +8,11 @@ import { conflict, invalid, notFound } from '../domain/errors.ts';
 import { POLICY } from '../domain/policy.ts';
 import { LEVELS, LEVEL_NAMES, type Level } from '../domain/ratings.ts';
 import { normalizeRegionCode } from '../domain/regions.ts';
-import { DIMENSIONS, periodSegments, presentScore, readRange, type DayRange, type Dimension, type RankingOrder, type RegionScope, type Totals } from '../domain/scores.ts';
+import { DIMENSIONS, periodSegments, presentScore, readRange, type DayRange, type Dimension, type RankingOrder, type RegionScope, type StoredDimension, type Totals } from '../domain/scores.ts';
 import type { DB } from '../storage/schema.ts';
 import * as scores from '../storage/scores.ts';
-import * as regions from '../storage/regions.ts';
 import type { Services } from './context.ts';
+import { parseRegionCode, requireRegion } from './regions.ts';
 import { writeSheet, type SheetFormat } from './spreadsheets.ts';
 
 const NOT_FOUND: Record<Dimension, [string, string]> = {
@@ -74,18 +74,22 @@ export interface ScoreInput extends PeriodInput {
   scope?: RegionScope;
 }
 
-function storedOf(dimension: Dimension, scope: RegionScope | undefined) {
+function storedOf(dimension: Dimension, scope: RegionScope | undefined): StoredDimension {
   if (scope === 'level' && dimension !== 'regions') throw invalid('filter_not_applicable', 'scope=level is for regions only (R3)', [{ field: '/querystring/scope', message: 'is for regions only' }]);
   return dimension === 'regions' && scope === 'level' ? 'region' : DIMENSIONS[dimension].stored;
 }
 
 /** R3: one score — a mean over the counted ratings, with its interval and what it is made of. */
 export async function getScore(services: Services, input: ScoreInput) {
+  return (await scoreWithSubject(services, input)).score;
+}
+
+async function scoreWithSubject(services: Services, input: ScoreInput) {
   const stored = storedOf(input.dimension, input.scope);
   const { range, asOf } = readPeriod(services, input);
   const subject = await subjectOf(services.db, input.dimension, input.key);
   const row = await scores.totalsOf(services.db, { dimension: stored, range, segments: periodSegments(range), asOf, key: subject.key });
-  return {
+  const score = {
     dimension: input.dimension,
     key: subject.label,
     name: subject.name,
@@ -95,6 +99,7 @@ export async function getScore(services: Services, input: ScoreInput) {
     asOf: asOf?.toISOString() ?? null,
     ...presentScore(toTotals(row)),
   };
+  return { score, subject, stored, range, asOf };
 }
 
 export interface RankingInput extends PeriodInput {
@@ -115,13 +120,7 @@ async function resolveRanking(services: Services, input: RankingInput) {
   if (input.scope === 'level' && d !== 'regions') throw notFor('scope', d);
   if (input.line !== undefined && (d === 'business-lines' || d === 'regions' || d === 'centers')) throw notFor('line', d);
   if (input.central !== undefined && (d === 'business-lines' || d === 'regions' || d === 'centers')) throw notFor('central', d);
-  let within: regions.Region | undefined;
-  if (input.within !== undefined) {
-    const code = normalizeRegionCode(input.within);
-    if (!code) throw invalid('invalid_region_code', `within must be a division code (got "${input.within}")`, [{ field: '/querystring/within', message: 'is not a division code' }]);
-    within = await regions.findRegion(services.db, code);
-    if (!within) throw notFound('region_not_found', `No region has the code ${code}`);
-  }
+  const within = input.within === undefined ? undefined : await requireRegion(services.db, parseRegionCode(input.within, '/querystring/within'));
   if (input.line !== undefined && !(await scores.findSubject(services.db, 'business-lines', input.line))) {
     throw notFound('business_line_not_found', `No business line has the code ${input.line}`);
   }
@@ -131,15 +130,15 @@ async function resolveRanking(services: Services, input: RankingInput) {
   const minCount = input.minCount ?? POLICY.rankingMinCount;
   const regionScope = input.scope ?? 'subtree';
   const query: Omit<scores.RankingQuery, 'limit' | 'offset'> = {
-      dimension: d,
-      range,
-      segments: periodSegments(range),
-      asOf,
-      regionScope,
-      filter: { withinPath: within?.path ?? null, regionLevel: level, businessLine: input.line ?? null, centralUnit: input.central ?? null },
-      order,
-      minCount,
-    };
+    dimension: d,
+    range,
+    segments: periodSegments(range),
+    asOf,
+    regionScope,
+    filter: { withinPath: within?.path ?? null, regionLevel: level, businessLine: input.line ?? null, centralUnit: input.central ?? null },
+    order,
+    minCount,
+  };
   return {
     query,
     described: {
@@ -214,14 +213,13 @@ export async function exportRanking(services: Services, input: RankingInput, for
 
 /** R3, R13: the ratings behind a score, newest first; the rater is masked (R9). */
 export async function ratingsBehindScore(services: Services, input: ScoreInput, page: { page: number; pageSize: number }) {
-  const score = await getScore(services, input);
-  const subject = await subjectOf(services.db, input.dimension, input.key);
+  const { score, subject, stored, range, asOf } = await scoreWithSubject(services, input);
   const rows = await scores.ratingsBehind(services.db, {
-    dimension: storedOf(input.dimension, input.scope),
+    dimension: stored,
     key: subject.key,
     path: subject.path ?? undefined,
-    range: { from: score.from, to: score.to },
-    asOf: score.asOf ? new Date(score.asOf) : null,
+    range,
+    asOf,
     limit: page.pageSize,
     offset: (page.page - 1) * page.pageSize,
   });

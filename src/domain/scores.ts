@@ -3,6 +3,7 @@
 // day, month and year and applies the same rules in SQL (the ranking order
 // below is checked against the SQL in test/integration/scoresProperty.test.ts).
 import { invalid, type FieldProblem } from './errors.ts';
+import { POLICY } from './policy.ts';
 import { LEVEL_NAMES, LEVELS, type Level } from './ratings.ts';
 
 const DAY_MS = 86_400_000;
@@ -69,7 +70,7 @@ export type RegionScope = 'subtree' | 'level';
  * timed at 24:00 of D+7, counts on D+7 (the last day of its rating period).
  * The rating table computes the same (score_day, migration 0004).
  */
-export function ratingDay(givenAt: Date, isDefault: boolean, offsetHours = 8): string {
+export function ratingDay(givenAt: Date, isDefault: boolean, offsetHours: number = POLICY.utcOffsetHours): string {
   return new Date(givenAt.getTime() + offsetHours * 3_600_000 - (isDefault ? 1 : 0)).toISOString().slice(0, 10);
 }
 

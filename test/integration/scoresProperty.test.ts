@@ -29,6 +29,7 @@ let services: ReturnType<typeof testServices>;
 let world: Awaited<ReturnType<typeof buildWorld>>;
 let client: ApiClient;
 let staffNumbers: string[];
+let agencyC: string; // a third agency, in another city, of another line
 let run = 0;
 
 const HOUR = 3_600_000;
@@ -52,12 +53,11 @@ beforeAll(async () => {
   world = await buildWorld(services, 'Q');
   // A third agency in another city (柳州市城中区), of a second line, with no center.
   const line2 = await createEntity(services, 'business-lines', { code: 'Q-LINE2', name: '税务', department: '税务局' });
-  const agencyC = await createEntity(services, 'agencies', buildAgency({ businessLineCode: line2.code, regionCode: '450202', name: '城中区税务局', centralUnit: true }));
-  const staffC = await createEntity(services, 'staff', buildStaff({ staffNumber: 'Q-SC', agencyCode: agencyC.code }));
+  const third = await createEntity(services, 'agencies', buildAgency({ businessLineCode: line2.code, regionCode: '450202', name: '城中区税务局', centralUnit: true }));
+  const staffC = await createEntity(services, 'staff', buildStaff({ staffNumber: 'Q-SC', agencyCode: third.code }));
   staffNumbers = [world.staffA.staffNumber, world.staffB.staffNumber, staffC.staffNumber as string];
   client = (await authenticateClient(database().db, world.channelKeys.app))!;
-  // The matters used below must belong to agencies the staff can serve.
-  (world as Record<string, unknown>).agencyC = agencyC;
+  agencyC = third.code as string;
 });
 
 type Command = { at: number } & (
@@ -86,14 +86,13 @@ interface Made {
 /** 9 cases (3 per staff member, a day apart) and 2 packages across regions, all at run-specific numbers. */
 async function makeOccasions(): Promise<Made[]> {
   const made: Made[] = [];
-  const matterOf = [world.immediate.code, world.immediate.code, world.immediate.code];
   for (let day = 0; day < 3; day++) {
     for (const [i, staffNumber] of staffNumbers.entries()) {
       const at = new Date(base + day * DAY + (i + 1) * 3 * HOUR).toISOString();
       clock.set(at);
       const applicant = buildApplicant();
       const caseNumber = `QP-${run}-${day}-${i}`;
-      await acceptCase(services, client, { caseNumber, matterCode: matterOf[i]!, agencyCode: (i === 2 ? ((world as Record<string, unknown>).agencyC as { code: string }).code : undefined), applicant, staffNumber, acceptedAt: at });
+      await acceptCase(services, client, { caseNumber, matterCode: world.immediate.code, agencyCode: i === 2 ? agencyC : undefined, applicant, staffNumber, acceptedAt: at });
       made.push({
         rate: (level) => submitRating(services, { via: 'channel', client, caseNumber, occasion: 'completion', rater: applicant, content: { level, channel: 'app' } }),
       });
@@ -107,7 +106,6 @@ async function makeOccasions(): Promise<Made[]> {
     clock.set(at);
     const applicant = buildApplicant();
     const packageNumber = `QPK-${run}-${p}`;
-    const agencyC = ((world as Record<string, unknown>).agencyC as { code: string }).code;
     await acceptPackage(services, client, {
       packageNumber,
       name: '一件事',
