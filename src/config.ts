@@ -7,9 +7,7 @@ import path from 'node:path';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export type DatabaseConfig =
-  | { kind: 'server'; url: string; poolMax: number }
-  | { kind: 'embedded'; dataDir: string };
+export type DatabaseConfig = { kind: 'server'; url: string; poolMax: number } | { kind: 'embedded'; dataDir: string };
 
 export interface Config {
   host: string;

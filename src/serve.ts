@@ -98,7 +98,13 @@ export async function serve(config: Config, log: Logger, lifecycle: Lifecycle, o
       // Demo keys go to a file only its owner can read, never to the log.
       const file = path.join(config.dataDir, 'demo-api-keys.txt');
       fs.mkdirSync(config.dataDir, { recursive: true });
-      fs.writeFileSync(file, Object.entries(apiKeys).map(([who, key]) => `${who}\t${key}`).join('\n') + '\n', { mode: 0o600 });
+      fs.writeFileSync(
+        file,
+        Object.entries(apiKeys)
+          .map(([who, key]) => `${who}\t${key}`)
+          .join('\n') + '\n',
+        { mode: 0o600 },
+      );
       log.info(summary, `loaded the demo organisations, cases and ratings (empty database); demo API keys are in ${file}`);
     }
   }

@@ -69,7 +69,14 @@ export const fmt = (n: number) => n.toLocaleString('en-US');
  * snapshots of where the staff sit. Occasions stay open (no rating).
  * Returns the id range of the new occasions.
  */
-export async function loadOccasions(db: Database['db'], count: number, from: Date, to: Date, tag: string, chunk = 500_000): Promise<{ first: number; last: number }> {
+export async function loadOccasions(
+  db: Database['db'],
+  count: number,
+  from: Date,
+  to: Date,
+  tag: string,
+  chunk = 500_000,
+): Promise<{ first: number; last: number }> {
   await sql`
     create temp table if not exists bench_place as
     select row_number() over (order by s.id)::int as i, s.id as staff_id, a.agency_code, ag.business_line_code, ag.region_code, a.center_code, a.window_id
@@ -140,7 +147,10 @@ export async function rateOccasions(db: Database['db'], first: number, last: num
  * its rate) or, for the largest loads, by `scores rebuild` (one aggregate
  * over all ratings; the same totals, as `scores verify` checks).
  */
-export async function recordAndFold(db: Database['db'], options: { rebuild?: boolean; foldBatch?: number } = {}): Promise<{ events: number; ms: number; how: string }> {
+export async function recordAndFold(
+  db: Database['db'],
+  options: { rebuild?: boolean; foldBatch?: number } = {},
+): Promise<{ events: number; ms: number; how: string }> {
   const events = await recordUnrecordedRatings(db, null);
   await sql`analyze`.execute(db);
   const started = performance.now();

@@ -2,7 +2,13 @@
 // It opens nothing itself — the caller passes the opened database — so tests
 // build it around their own database and use `app.inject`.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -27,13 +33,7 @@ export interface AppDeps {
   services: Services;
 }
 
-export type AppInstance = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type AppInstance = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -91,7 +91,9 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
         { name: 'scores', description: 'R3: scores of staff, agencies, lines, regions and centers, and the ratings behind them' },
         { name: 'rankings', description: 'R13, R14: rankings and their exports' },
       ],
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key of a business system or channel client (haochaping clients add)' } } },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key of a business system or channel client (haochaping clients add)' } },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -173,7 +173,8 @@ export async function completeCase(services: Services, caseNumber: string, input
     if (row.withdrawn_at) throw conflict('case_withdrawn', `Case ${caseNumber} was withdrawn`);
     if (row.package_id) throw conflict('case_in_package', `Case ${caseNumber} is part of a package; its stages are recorded on the package`);
     if (row.completed_at) {
-      if (row.completed_at.getTime() === completedAt.getTime() && row.completed_by === staff!.id) return presentCase(trx, services.protector, row.id, services.now());
+      if (row.completed_at.getTime() === completedAt.getTime() && row.completed_by === staff!.id)
+        return presentCase(trx, services.protector, row.id, services.now());
       throw conflict('case_already_completed', `Case ${caseNumber} was completed at ${row.completed_at.toISOString()}`);
     }
     if (completedAt < row.accepted_at) fail([{ field: '/body/completedAt', message: 'is before the case was accepted' }]);
@@ -291,7 +292,8 @@ export async function acceptPackage(services: Services, client: ApiClient, input
     for (const [i, m] of input.members.entries()) {
       const matter = await activeMatter(trx, m.matterCode, `/body/members/${i}/matterCode`, problems);
       const agency = await activeAgency(trx, m.agencyCode ?? matter?.agency_code ?? '', `/body/members/${i}/agencyCode`, problems);
-      if (await cases.findCaseByNumber(trx, m.caseNumber.trim())) problems.push({ field: `/body/members/${i}/caseNumber`, message: `case ${m.caseNumber} exists already` });
+      if (await cases.findCaseByNumber(trx, m.caseNumber.trim()))
+        problems.push({ field: `/body/members/${i}/caseNumber`, message: `case ${m.caseNumber} exists already` });
       members.push({ caseNumber: m.caseNumber.trim(), matter, agency });
     }
     fail(problems, 'invalid_reference');
@@ -299,7 +301,12 @@ export async function acceptPackage(services: Services, client: ApiClient, input
     const packageId = await cases.insertPackage(trx, {
       package_number: input.packageNumber.trim(),
       name: input.name.trim(),
-      ...(protectedApplicant as typeof protectedApplicant & { applicant_name_cipher: string; applicant_id_type: string; applicant_id_cipher: string; applicant_id_hash: string }),
+      ...(protectedApplicant as typeof protectedApplicant & {
+        applicant_name_cipher: string;
+        applicant_id_type: string;
+        applicant_id_cipher: string;
+        applicant_id_hash: string;
+      }),
       client_id: client.id,
     });
     await cases.insertCases(
@@ -325,7 +332,12 @@ export async function acceptPackage(services: Services, client: ApiClient, input
  * Delivery completes the member cases and opens the composite occasion,
  * which counts for every agency and region of the members (R8).
  */
-export async function advancePackage(services: Services, packageNumber: string, stage: Exclude<PackageStage, 'acceptance'>, input: { staffNumber: string; at: string }) {
+export async function advancePackage(
+  services: Services,
+  packageNumber: string,
+  stage: Exclude<PackageStage, 'acceptance'>,
+  input: { staffNumber: string; at: string },
+) {
   const now = services.now();
   const problems: FieldProblem[] = [];
   const at = instant(input.at, '/body/at', now, problems);
@@ -337,7 +349,10 @@ export async function advancePackage(services: Services, packageNumber: string, 
     const stagesDone = done.map((o) => o.kind).filter((k): k is PackageStage => (PACKAGE_STAGES as readonly string[]).includes(k));
     const next = nextPackageStage(stagesDone);
     if (next !== stage) {
-      throw conflict('package_stage_out_of_order', next ? `The next stage of package ${packageNumber} is ${next}, not ${stage}` : `Package ${packageNumber} is delivered already`);
+      throw conflict(
+        'package_stage_out_of_order',
+        next ? `The next stage of package ${packageNumber} is ${next}, not ${stage}` : `Package ${packageNumber} is delivered already`,
+      );
     }
     const last = done[done.length - 1]!;
     if (at < last.occurred_at) fail([{ field: '/body/at', message: `is before the ${last.kind} stage (${last.occurred_at.toISOString()})` }]);

@@ -71,7 +71,10 @@ export async function checkReferences(
   const windowIds = new Map<number, number | null>();
   if (spec.kind === 'staff') {
     const pairs = records.map((r) => (r.windowNumber && r.centerCode ? ([r.centerCode, r.windowNumber] as [string, string]) : null));
-    const found = await repo.windowsByCenterAndNumber(db, pairs.filter((p): p is [string, string] => p !== null));
+    const found = await repo.windowsByCenterAndNumber(
+      db,
+      pairs.filter((p): p is [string, string] => p !== null),
+    );
     pairs.forEach((pair, i) => {
       if (!pair) return windowIds.set(i, null);
       const hit = found.get(`${pair[0]}/${pair[1]}`);
@@ -268,7 +271,8 @@ export async function transferStaff(services: Services, staffNumber: string, inp
   const now = services.now();
   const at = input.effectiveAt ? new Date(input.effectiveAt) : now;
   if (Number.isNaN(at.getTime())) rejectProblems([{ field: '/body/effectiveAt', message: 'is not an ISO 8601 instant' }]);
-  if (at.getTime() > now.getTime()) rejectProblems([{ field: '/body/effectiveAt', message: 'is in the future; transfer on the day it happens' }], 'transfer_in_future');
+  if (at.getTime() > now.getTime())
+    rejectProblems([{ field: '/body/effectiveAt', message: 'is in the future; transfer on the day it happens' }], 'transfer_in_future');
   const { record, problems } = parseRecord(spec, { staffNumber, name: '-', ...input }, { fieldName: bodyPointer });
   rejectProblems(problems);
   return services.db.transaction().execute(async (trx) => {
@@ -281,7 +285,10 @@ export async function transferStaff(services: Services, staffNumber: string, inp
     if (staffRepo.samePlace(to, placeOf(staff))) throw conflict('transfer_changes_nothing', 'The staff member is already there');
     const current = await staffRepo.currentAssignment(trx, staff.id);
     if (current && at.getTime() <= current.valid_from.getTime()) {
-      throw conflict('transfer_before_current_assignment', `The current assignment began at ${current.valid_from.toISOString()}; a transfer must come after it`);
+      throw conflict(
+        'transfer_before_current_assignment',
+        `The current assignment began at ${current.valid_from.toISOString()}; a transfer must come after it`,
+      );
     }
     await staffRepo.moveStaff(trx, staff.id, to, at, 'transfer');
     return staffHistory(trx, staffNumber);

@@ -22,7 +22,13 @@ const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 export async function createClient(db: Kysely<DB>, input: { name: string; kind: ClientKind; channel?: string | null }) {
   const key = `hcp_${randomBytes(24).toString('base64url')}`;
   if (await clients.clientNameTaken(db, input.name)) throw conflict('client_already_exists', `A client named ${input.name} exists already`);
-  const row = await clients.insertClient(db, { name: input.name, kind: input.kind, channel: input.channel ?? null, key_prefix: key.slice(0, 10), key_hash: hashKey(key) });
+  const row = await clients.insertClient(db, {
+    name: input.name,
+    kind: input.kind,
+    channel: input.channel ?? null,
+    key_prefix: key.slice(0, 10),
+    key_hash: hashKey(key),
+  });
   return { client: row as ApiClient, key };
 }
 
@@ -36,6 +42,10 @@ export async function authenticateClient(db: Kysely<DB>, key: string | undefined
 
 export function requireKind(client: ApiClient, kind: ClientKind): void {
   if (client.kind !== kind) {
-    throw new AppError('client_not_allowed', 'forbidden', `This call is for ${kind === 'business_system' ? 'business systems' : 'channel clients'}; ${client.name} is a ${client.kind.replace('_', ' ')}`);
+    throw new AppError(
+      'client_not_allowed',
+      'forbidden',
+      `This call is for ${kind === 'business_system' ? 'business systems' : 'channel clients'}; ${client.name} is a ${client.kind.replace('_', ' ')}`,
+    );
   }
 }

@@ -19,7 +19,9 @@ export function createServices(
   const { key, source, created } = loadProtectionKey({ key: config.protectionKey, dataDir: config.dataDir });
   if (created) log?.info(`created the protection key for personal data in ${source}; back it up with the database`);
   if (config.database.kind === 'server' && !config.protectionKey) {
-    log?.warn(`PROTECTION_KEY is not set: using the key file ${source}. Every process on this database must use the same key; set PROTECTION_KEY in production.`);
+    log?.warn(
+      `PROTECTION_KEY is not set: using the key file ${source}. Every process on this database must use the same key; set PROTECTION_KEY in production.`,
+    );
   }
   return { db, protector: new Protector(key), now: () => new Date() };
 }

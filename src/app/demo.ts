@@ -91,7 +91,11 @@ type Region = { code: string; name: string; level: number; parent_code: string |
 const county6 = (code: string) => code.slice(0, 6);
 
 async function insertBatches<T>(db: Kysely<DB>, table: keyof DB, rows: T[], size = 1000): Promise<void> {
-  for (let i = 0; i < rows.length; i += size) await (db as Kysely<any>).insertInto(table).values(rows.slice(i, i + size)).execute();
+  for (let i = 0; i < rows.length; i += size)
+    await (db as Kysely<any>)
+      .insertInto(table)
+      .values(rows.slice(i, i + size))
+      .execute();
 }
 
 /**
@@ -131,7 +135,12 @@ export async function seedDemo(services: Services, options: { seed?: number; sta
   const at = services.now();
 
   return services.db.transaction().execute(async (trx) => {
-    const regions = (await trx.selectFrom('region').select(['code', 'name', 'level', 'parent_code']).where('level', '<=', 4).orderBy('code').execute()) as Region[];
+    const regions = (await trx
+      .selectFrom('region')
+      .select(['code', 'name', 'level', 'parent_code'])
+      .where('level', '<=', 4)
+      .orderBy('code')
+      .execute()) as Region[];
     const cities = regions.filter((r) => r.level === 2);
     const counties = regions.filter((r) => r.level === 3);
     const towns = regions.filter((r) => r.level === 4);
@@ -164,16 +173,31 @@ export async function seedDemo(services: Services, options: { seed?: number; sta
     let serial = 0;
     const agency = (region: Region, line: (typeof LINES)[number], name: string, weight: number) => {
       const first17 = `11${county6(region.code)}${String(++serial).padStart(9, '0')}`;
-      agencies.push({ code: first17 + creditCodeCheckChar(first17), name, region_code: region.code, business_line_code: line[0], central_unit: line[3], weight });
+      agencies.push({
+        code: first17 + creditCodeCheckChar(first17),
+        name,
+        region_code: region.code,
+        business_line_code: line[0],
+        central_unit: line[3],
+        weight,
+      });
     };
-    const shortName = (region: Region) => (region.level === 1 ? '广西壮族自治区' : `${region.level === 3 ? byCode.get(region.parent_code!)!.name : ''}${region.name}`);
+    const shortName = (region: Region) =>
+      region.level === 1 ? '广西壮族自治区' : `${region.level === 3 ? byCode.get(region.parent_code!)!.name : ''}${region.name}`;
     for (const line of LINES) agency(root, line, `${shortName(root)}${line[2]}`, 25);
     for (const city of cities) for (const line of LINES.slice(0, 30)) agency(city, line, `${city.name}${line[2].replace(/厅|委员会/, '局')}`, 15);
-    for (const county of counties) for (const line of LINES.slice(0, 11).concat([LINES[LINES.length - 1]!])) agency(county, line, `${shortName(county)}${line[2].replace(/厅|委员会/, '局')}`, 8);
+    for (const county of counties)
+      for (const line of LINES.slice(0, 11).concat([LINES[LINES.length - 1]!]))
+        agency(county, line, `${shortName(county)}${line[2].replace(/厅|委员会/, '局')}`, 8);
     const bmfw = LINES[LINES.length - 1]!;
-    for (const town of chosenTowns) agency(town, bmfw, `${byCode.get(town.parent_code!)!.name}${town.name}${town.name.endsWith('街道') ? '办事处' : '人民政府'}`, 4);
+    for (const town of chosenTowns)
+      agency(town, bmfw, `${byCode.get(town.parent_code!)!.name}${town.name}${town.name.endsWith('街道') ? '办事处' : '人民政府'}`, 4);
     for (const village of chosenVillages) agency(village, bmfw, `${village.name}`, 2);
-    await insertBatches(trx, 'agency', agencies.map(({ weight: _w, ...a }) => ({ ...a, created_at: at, updated_at: at })));
+    await insertBatches(
+      trx,
+      'agency',
+      agencies.map(({ weight: _w, ...a }) => ({ ...a, created_at: at, updated_at: at })),
+    );
 
     // Centers: one per region/city/county, chosen towns and villages; sub-centers at region, city, county.
     type Center = { code: string; name: string; region_code: string; parent_code: string | null };
@@ -191,9 +215,14 @@ export async function seedDemo(services: Services, options: { seed?: number; sta
       const estate = { code: `FZX${r.code}BDC`, name: `${shortName(r)}不动产登记分中心`, region_code: r.code, parent_code: mainCenter.get(r.code)! };
       subCenters.push(estate);
       estateCenter.set(r.code, estate.code);
-      if (r.level <= 2) subCenters.push({ code: `FZX${r.code}JJ`, name: `${shortName(r)}公安交警分中心`, region_code: r.code, parent_code: mainCenter.get(r.code)! });
+      if (r.level <= 2)
+        subCenters.push({ code: `FZX${r.code}JJ`, name: `${shortName(r)}公安交警分中心`, region_code: r.code, parent_code: mainCenter.get(r.code)! });
     }
-    await insertBatches(trx, 'service_center', [...centers, ...subCenters].map((c) => ({ ...c, created_at: at, updated_at: at })));
+    await insertBatches(
+      trx,
+      'service_center',
+      [...centers, ...subCenters].map((c) => ({ ...c, created_at: at, updated_at: at })),
+    );
 
     // Staff counts: weight by level, ±40%, scaled to the target exactly (largest remainder).
     const raw = agencies.map((a) => a.weight * (0.6 + random() * 0.8));
@@ -232,7 +261,11 @@ export async function seedDemo(services: Services, options: { seed?: number; sta
       }
       windowOfAgency.set(a.code, list);
     });
-    await insertBatches(trx, 'service_window', windows.map((w) => ({ ...w, created_at: at, updated_at: at })));
+    await insertBatches(
+      trx,
+      'service_window',
+      windows.map((w) => ({ ...w, created_at: at, updated_at: at })),
+    );
     const windowIds = new Map(
       (await trx.selectFrom('service_window').select(['id', 'center_code', 'number']).execute()).map((w) => [`${w.center_code}/${w.number}`, w.id]),
     );
@@ -254,7 +287,10 @@ export async function seedDemo(services: Services, options: { seed?: number; sta
           agency_code: a.code,
           center_code: window.center_code,
           window_id: windowIds.get(`${window.center_code}/${window.number}`)!,
-          ...(protectedColumns(services.protector, { idNumber, phone }) as Pick<staffRepo.NewStaff, 'id_number_cipher' | 'id_number_hash' | 'phone_cipher' | 'phone_hash'>),
+          ...(protectedColumns(services.protector, { idNumber, phone }) as Pick<
+            staffRepo.NewStaff,
+            'id_number_cipher' | 'id_number_hash' | 'phone_cipher' | 'phone_hash'
+          >),
         });
       }
     });
@@ -305,7 +341,15 @@ export interface DemoActivitySummary {
 }
 
 const COMMENTS = ['排队时间太长了', '材料一次没讲清楚，跑了三趟', '窗口人员态度冷淡', '系统老是卡顿，等了很久', '办理结果有错误，需要重新办'];
-const NEGATIVE_TAGS = ['attitude.indifferent', 'attitude.impolite', 'quality.unclear_guidance', 'quality.extra_documents', 'efficiency.long_wait', 'efficiency.overdue', 'efficiency.repeat_visits'];
+const NEGATIVE_TAGS = [
+  'attitude.indifferent',
+  'attitude.impolite',
+  'quality.unclear_guidance',
+  'quality.extra_documents',
+  'efficiency.long_wait',
+  'efficiency.overdue',
+  'efficiency.repeat_visits',
+];
 
 /**
  * A year of cases and ratings up to `services.now()`, over the demo
@@ -327,14 +371,24 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
     .where('s.status', '=', 'active')
     .orderBy('s.id')
     .execute();
-  const matters = await db.selectFrom('matter').select(['code', 'kind', 'agency_code', 'time_limit_days']).where('status', '=', 'active').orderBy('code').execute();
+  const matters = await db
+    .selectFrom('matter')
+    .select(['code', 'kind', 'agency_code', 'time_limit_days'])
+    .where('status', '=', 'active')
+    .orderBy('code')
+    .execute();
   if (!staff.length || !matters.length) throw new Error('load the demo organisations first');
-  const existing = (await db.selectFrom('service_case').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
+  const existing = (
+    await db
+      .selectFrom('service_case')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .executeTakeFirstOrThrow()
+  ).n;
   const summary: DemoActivitySummary = { cases: 0, occasions: 0, ratings: 0, defaults: 0, negatives: 0 };
 
   for (let offset = 0; offset < total; offset += 5000) {
     const size = Math.min(5000, total - offset);
-    const caseRows: Insertable<DB["service_case"]>[] = [];
+    const caseRows: Insertable<DB['service_case']>[] = [];
     const events: { caseNumber: string; staff: (typeof staff)[number]; kind: 'acceptance' | 'completion'; at: number }[] = [];
     for (let i = 0; i < size; i++) {
       const who = pick(staff);
@@ -367,7 +421,11 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
     await db.transaction().execute(async (trx) => {
       const ids = new Map<string, number>();
       for (let i = 0; i < caseRows.length; i += 1000) {
-        const inserted = await trx.insertInto('service_case').values(caseRows.slice(i, i + 1000)).returning(['id', 'case_number']).execute();
+        const inserted = await trx
+          .insertInto('service_case')
+          .values(caseRows.slice(i, i + 1000))
+          .returning(['id', 'case_number'])
+          .execute();
         for (const r of inserted) ids.set(r.case_number, r.id);
       }
       const occasionRows = events.map((e) => ({
@@ -385,13 +443,20 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
       }));
       const ratingRows = [];
       for (let i = 0; i < occasionRows.length; i += 1000) {
-        const inserted = await trx.insertInto('occasion').values(occasionRows.slice(i, i + 1000)).returning(['id', 'occurred_at', 'deadline']).execute();
+        const inserted = await trx
+          .insertInto('occasion')
+          .values(occasionRows.slice(i, i + 1000))
+          .returning(['id', 'occurred_at', 'deadline'])
+          .execute();
         for (const o of inserted) {
           const due = o.deadline.getTime() <= now;
           if (random() < (due ? 0.62 : 0.45)) {
-            const givenAt = new Date(Math.min(now, o.occurred_at.getTime() + Math.floor(random() * Math.min(o.deadline.getTime() - o.occurred_at.getTime() - 1, 3 * 86_400_000))));
+            const givenAt = new Date(
+              Math.min(now, o.occurred_at.getTime() + Math.floor(random() * Math.min(o.deadline.getTime() - o.occurred_at.getTime() - 1, 3 * 86_400_000))),
+            );
             const r = random();
-            const level: Level = r < 0.86 ? 'very_satisfied' : r < 0.95 ? 'satisfied' : r < 0.98 ? 'basically_satisfied' : r < 0.995 ? 'dissatisfied' : 'very_dissatisfied';
+            const level: Level =
+              r < 0.86 ? 'very_satisfied' : r < 0.95 ? 'satisfied' : r < 0.98 ? 'basically_satisfied' : r < 0.995 ? 'dissatisfied' : 'very_dissatisfied';
             const negative = isNegative(level);
             const tags = negative && random() < 0.8 ? [pick(NEGATIVE_TAGS)] : [];
             const comment = negative && random() < 0.7 ? pick(COMMENTS) : null;
@@ -410,12 +475,27 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
             });
             if (negative) summary.negatives++;
           } else if (due) {
-            ratingRows.push({ occasion_id: o.id, level: 'very_satisfied', score: 10, tags: [], comment: null, channel: 'system', is_default: true, given_at: o.deadline, rater_id_hash: null, fingerprint: 'default' });
+            ratingRows.push({
+              occasion_id: o.id,
+              level: 'very_satisfied',
+              score: 10,
+              tags: [],
+              comment: null,
+              channel: 'system',
+              is_default: true,
+              given_at: o.deadline,
+              rater_id_hash: null,
+              fingerprint: 'default',
+            });
             summary.defaults++;
           }
         }
       }
-      for (let i = 0; i < ratingRows.length; i += 1000) await trx.insertInto('rating').values(ratingRows.slice(i, i + 1000)).execute();
+      for (let i = 0; i < ratingRows.length; i += 1000)
+        await trx
+          .insertInto('rating')
+          .values(ratingRows.slice(i, i + 1000))
+          .execute();
       // Rated and defaulted occasions are closed.
       await sql`update occasion o set closed_at = r.given_at from rating r where r.occasion_id = o.id and o.closed_at is null`.execute(trx);
       summary.cases += caseRows.length;

@@ -116,7 +116,11 @@ export async function importSheet(services: Services, kind: EntityKind, input: R
         const numberLost = Object.entries(input).find(([, v]) => typeof v === 'string' && v.startsWith('#NUMBER:'));
         if (numberLost) {
           const field = spec.fields.find((f) => f.name === numberLost[0])!;
-          problem({ row: rowNumber, column: label(field), reason: 'was stored by Excel as a number and lost digits; format the column as text and type it again' });
+          problem({
+            row: rowNumber,
+            column: label(field),
+            reason: 'was stored by Excel as a number and lost digits; format the column as text and type it again',
+          });
           continue;
         }
         const { record, problems } = parseRecord(spec, input, { fieldName: label });
@@ -172,7 +176,11 @@ async function writeBatch(
   if (spec.kind !== 'staff') {
     // Sub-centers go after the centers they belong to within a batch.
     const ordered = spec.kind === 'centers' ? [...good].sort((a, b) => Number(a.record.parentCode != null) - Number(b.record.parentCode != null)) : good;
-    const { inserted, updated } = await repo.upsertRows(trx, spec.kind, ordered.map((g) => toColumns(spec, g.record)));
+    const { inserted, updated } = await repo.upsertRows(
+      trx,
+      spec.kind,
+      ordered.map((g) => toColumns(spec, g.record)),
+    );
     report.inserted += inserted;
     report.updated += updated;
     return;
@@ -188,7 +196,10 @@ async function writeBatch(
  */
 async function writeStaffBatch(services: Services, trx: Kysely<DB>, good: { record: ParsedRecord; windowId: number | null }[], report: ImportReport) {
   const at = services.now();
-  const existing = await staffRepo.staffByNumbers(trx, good.map((g) => String(g.record.staffNumber)));
+  const existing = await staffRepo.staffByNumbers(
+    trx,
+    good.map((g) => String(g.record.staffNumber)),
+  );
   const fresh = good.filter((g) => !existing.has(String(g.record.staffNumber)));
   report.inserted += await staffRepo.insertStaffWithAssignments(
     trx,

@@ -8,7 +8,18 @@ import { conflict, invalid, notFound } from '../domain/errors.ts';
 import { POLICY } from '../domain/policy.ts';
 import { LEVELS, LEVEL_NAMES, type Level } from '../domain/ratings.ts';
 import { normalizeRegionCode } from '../domain/regions.ts';
-import { DIMENSIONS, periodSegments, presentScore, readRange, type DayRange, type Dimension, type RankingOrder, type RegionScope, type StoredDimension, type Totals } from '../domain/scores.ts';
+import {
+  DIMENSIONS,
+  periodSegments,
+  presentScore,
+  readRange,
+  type DayRange,
+  type Dimension,
+  type RankingOrder,
+  type RegionScope,
+  type StoredDimension,
+  type Totals,
+} from '../domain/scores.ts';
 import type { DB } from '../storage/schema.ts';
 import * as scores from '../storage/scores.ts';
 import type { Services } from './context.ts';
@@ -42,9 +53,12 @@ function readPeriod(services: Services, input: PeriodInput): Period {
   if (input.asOf !== undefined) {
     asOf = new Date(input.asOf);
     if (!/^\d{4}-\d{2}-\d{2}T/.test(input.asOf) || Number.isNaN(asOf.getTime())) {
-      throw invalid('validation_failed', '/querystring/asOf must be an ISO 8601 instant, e.g. 2026-12-01T00:00:00+08:00', [{ field: '/querystring/asOf', message: 'is not an instant' }]);
+      throw invalid('validation_failed', '/querystring/asOf must be an ISO 8601 instant, e.g. 2026-12-01T00:00:00+08:00', [
+        { field: '/querystring/asOf', message: 'is not an instant' },
+      ]);
     }
-    if (asOf.getTime() > services.now().getTime()) throw invalid('as_of_in_future', 'asOf is in the future: figures can only be given as they stood at a past instant');
+    if (asOf.getTime() > services.now().getTime())
+      throw invalid('as_of_in_future', 'asOf is in the future: figures can only be given as they stood at a past instant');
   }
   return { range, asOf };
 }
@@ -75,7 +89,8 @@ export interface ScoreInput extends PeriodInput {
 }
 
 function storedOf(dimension: Dimension, scope: RegionScope | undefined): StoredDimension {
-  if (scope === 'level' && dimension !== 'regions') throw invalid('filter_not_applicable', 'scope=level is for regions only (R3)', [{ field: '/querystring/scope', message: 'is for regions only' }]);
+  if (scope === 'level' && dimension !== 'regions')
+    throw invalid('filter_not_applicable', 'scope=level is for regions only (R3)', [{ field: '/querystring/scope', message: 'is for regions only' }]);
   return dimension === 'regions' && scope === 'level' ? 'region' : DIMENSIONS[dimension].stored;
 }
 
@@ -116,7 +131,10 @@ export interface RankingInput extends PeriodInput {
 async function resolveRanking(services: Services, input: RankingInput) {
   const { range, asOf } = readPeriod(services, input);
   const d = input.dimension;
-  const notFor = (field: string, what: string) => invalid('filter_not_applicable', `${field} does not apply to a ranking of ${d}`, [{ field: `/querystring/${field}`, message: `does not apply to ${what}` }]);
+  const notFor = (field: string, what: string) =>
+    invalid('filter_not_applicable', `${field} does not apply to a ranking of ${d}`, [
+      { field: `/querystring/${field}`, message: `does not apply to ${what}` },
+    ]);
   if (input.scope === 'level' && d !== 'regions') throw notFor('scope', d);
   if (input.line !== undefined && (d === 'business-lines' || d === 'regions' || d === 'centers')) throw notFor('line', d);
   if (input.central !== undefined && (d === 'business-lines' || d === 'regions' || d === 'centers')) throw notFor('central', d);
@@ -191,8 +209,22 @@ const fixed = (x: number | null | undefined, digits: number) => (x === null || x
 export async function exportRanking(services: Services, input: RankingInput, format: SheetFormat): Promise<{ stream: Readable; filename: string }> {
   const { query, described } = await resolveRanking(services, input);
   const header = [
-    '名次', '代码', '名称', '所属地区', '上级', '评价数', '平均分', '95%区间下限', '95%区间上限',
-    ...LEVEL_NAMES.map((l) => LEVELS[l].zh), '差评数', '差评率', '默认好评数', '主动评价数', '主动评价率', '主动评价平均分',
+    '名次',
+    '代码',
+    '名称',
+    '所属地区',
+    '上级',
+    '评价数',
+    '平均分',
+    '95%区间下限',
+    '95%区间上限',
+    ...LEVEL_NAMES.map((l) => LEVELS[l].zh),
+    '差评数',
+    '差评率',
+    '默认好评数',
+    '主动评价数',
+    '主动评价率',
+    '主动评价平均分',
   ];
   async function* rows() {
     for (let offset = 0; ; offset += EXPORT_BATCH) {
@@ -200,8 +232,22 @@ export async function exportRanking(services: Services, input: RankingInput, for
       for (const row of batch) {
         const e = presentEntry(row);
         yield [
-          e.rank ?? '不参与排名', e.key, e.name, e.region?.name ?? '', e.parent ?? '', e.count, fixed(e.mean, 4), fixed(e.interval?.low, 4), fixed(e.interval?.high, 4),
-          ...LEVEL_NAMES.map((l) => e.levels[l]), e.negative, fixed(e.negativeShare, 4), e.defaults, e.active.count, fixed(e.active.rate, 4), fixed(e.active.mean, 4),
+          e.rank ?? '不参与排名',
+          e.key,
+          e.name,
+          e.region?.name ?? '',
+          e.parent ?? '',
+          e.count,
+          fixed(e.mean, 4),
+          fixed(e.interval?.low, 4),
+          fixed(e.interval?.high, 4),
+          ...LEVEL_NAMES.map((l) => e.levels[l]),
+          e.negative,
+          fixed(e.negativeShare, 4),
+          e.defaults,
+          e.active.count,
+          fixed(e.active.rate, 4),
+          fixed(e.active.mean, 4),
         ];
       }
       if (batch.length < EXPORT_BATCH) return;
@@ -257,7 +303,10 @@ export async function ratingsBehindScore(services: Services, input: ScoreInput, 
  */
 export async function excludeRating(services: Services, ratingId: number, cause: scores.ExclusionCause, reason: string): Promise<void> {
   const text = reason.trim();
-  if (!text || text.length > 500) throw invalid('validation_failed', 'a reason of 1 to 500 characters is required', [{ field: '/body/reason', message: 'is required, at most 500 characters' }]);
+  if (!text || text.length > 500)
+    throw invalid('validation_failed', 'a reason of 1 to 500 characters is required', [
+      { field: '/body/reason', message: 'is required, at most 500 characters' },
+    ]);
   await services.db.transaction().execute(async (trx) => {
     const rating = await scores.lockRating(trx, ratingId);
     if (!rating) throw notFound('rating_not_found', `No rating has the id ${ratingId}`);

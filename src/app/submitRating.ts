@@ -12,7 +12,19 @@ import { checkApplicant, identityKey, type Applicant } from '../domain/applicant
 import { AppError, conflict, invalid, notFound, type FieldProblem } from '../domain/errors.ts';
 import { occasionState, type OccasionKind } from '../domain/occasions.ts';
 import { POLICY } from '../domain/policy.ts';
-import { ASPECTS, isNegative, LEVELS, ratingFingerprint, scoreOf, TAGS, type Aspect, type Channel, type Level, type RatingContent, type Tag } from '../domain/ratings.ts';
+import {
+  ASPECTS,
+  isNegative,
+  LEVELS,
+  ratingFingerprint,
+  scoreOf,
+  TAGS,
+  type Aspect,
+  type Channel,
+  type Level,
+  type RatingContent,
+  type Tag,
+} from '../domain/ratings.ts';
 import * as cases from '../storage/cases.ts';
 import type { DB } from '../storage/schema.ts';
 import type { InvitationToken } from './cases.ts';
@@ -74,7 +86,6 @@ interface Target {
   expiresAt?: number;
 }
 
-
 async function targetFromToken(services: Services, token: string): Promise<Target> {
   const payload = services.protector.verify<InvitationToken>(token);
   if (!payload || payload.v !== 1) throw new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
@@ -83,7 +94,12 @@ async function targetFromToken(services: Services, token: string): Promise<Targe
   if (!occasion || occasion.case_id !== payload.c || occasion.package_id !== payload.p || occasion.staff_id !== payload.s) {
     throw new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
   }
-  return { occasionId: occasion.id, raterIdHash: await cases.applicantHashOf(services.db, occasion), tokenId: `${payload.o}:${payload.n}`, expiresAt: payload.e };
+  return {
+    occasionId: occasion.id,
+    raterIdHash: await cases.applicantHashOf(services.db, occasion),
+    tokenId: `${payload.o}:${payload.n}`,
+    expiresAt: payload.e,
+  };
 }
 
 async function targetFromChannel(services: Services, s: Extract<Submission, { via: 'channel' }>, content: RatingContent): Promise<Target> {

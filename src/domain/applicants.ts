@@ -28,11 +28,7 @@ export function checkApplicant(input: Applicant, prefix: string): { applicant: A
   const idNumber = input.idNumber.trim().toUpperCase();
   if (!name || name.length > 100) problems.push({ field: `${prefix}/name`, message: 'must be 1 to 100 characters' });
   const valid =
-    input.idType === 'resident_id'
-      ? isValidResidentId(idNumber)
-      : input.idType === 'uscc'
-        ? isValidCreditCode(idNumber)
-        : /^[A-Z0-9]{5,30}$/.test(idNumber);
+    input.idType === 'resident_id' ? isValidResidentId(idNumber) : input.idType === 'uscc' ? isValidCreditCode(idNumber) : /^[A-Z0-9]{5,30}$/.test(idNumber);
   if (!valid) problems.push({ field: `${prefix}/idNumber`, message: `is not a valid ${ID_TYPES[input.idType] ?? 'ID'} number` });
   const phone = input.phone?.trim() || null;
   if (phone && !isValidMobile(phone)) problems.push({ field: `${prefix}/phone`, message: 'is not an 11-digit mobile number' });

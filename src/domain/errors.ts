@@ -3,16 +3,7 @@
 // `kind` to an HTTP status in one place (src/api/plugins/errors.ts).
 
 export type ErrorKind =
-  | 'invalid'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'not_allowed'
-  | 'conflict'
-  | 'gone'
-  | 'unprocessable'
-  | 'too_many'
-  | 'unavailable';
+  'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'not_allowed' | 'conflict' | 'gone' | 'unprocessable' | 'too_many' | 'unavailable';
 
 export interface FieldProblem {
   /** Where the problem is: a JSON pointer into the request, or a column name in an import. */

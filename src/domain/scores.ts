@@ -129,7 +129,8 @@ export function readRange(q: { period?: string; from?: string; to?: string }): D
     if (!isDay(q.to)) problems.push({ field: '/querystring/to', message: 'must be a day, YYYY-MM-DD' });
     if (!problems.length) {
       if (q.from > q.to) problems.push({ field: '/querystring/to', message: 'must not be before from' });
-      else if ((Date.parse(q.to) - Date.parse(q.from)) / DAY_MS >= MAX_RANGE_DAYS) problems.push({ field: '/querystring/to', message: `a range is at most ${MAX_RANGE_DAYS} days` });
+      else if ((Date.parse(q.to) - Date.parse(q.from)) / DAY_MS >= MAX_RANGE_DAYS)
+        problems.push({ field: '/querystring/to', message: `a range is at most ${MAX_RANGE_DAYS} days` });
       else range = { from: q.from, to: q.to };
     }
   }
@@ -180,7 +181,13 @@ export interface Totals {
   activeSum: number;
 }
 
-export const emptyTotals = (): Totals => ({ n: 0, scoreSum: 0, levels: Object.fromEntries(LEVEL_NAMES.map((l) => [l, 0])) as Record<Level, number>, nDefault: 0, activeSum: 0 });
+export const emptyTotals = (): Totals => ({
+  n: 0,
+  scoreSum: 0,
+  levels: Object.fromEntries(LEVEL_NAMES.map((l) => [l, 0])) as Record<Level, number>,
+  nDefault: 0,
+  activeSum: 0,
+});
 
 /** Adds one counted rating (sign +1) or takes one away (sign -1). */
 export function addRating(t: Totals, level: Level, isDefault: boolean, sign: 1 | -1 = 1): Totals {

@@ -196,7 +196,12 @@ export async function insertCompositeParties(db: Db, occasionId: number, package
 }
 
 export async function packageMembers(db: Db, packageId: number) {
-  return db.selectFrom('service_case').select(['case_number', 'matter_code', 'agency_code']).where('package_id', '=', packageId).orderBy('case_number').execute();
+  return db
+    .selectFrom('service_case')
+    .select(['case_number', 'matter_code', 'agency_code'])
+    .where('package_id', '=', packageId)
+    .orderBy('case_number')
+    .execute();
 }
 
 export async function packageParties(db: Db, packageId: number) {

@@ -96,11 +96,7 @@ function applyFilters<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, kind
 function baseQuery(db: AnyDb, kind: EntityKind): SelectQueryBuilder<any, any, Row> {
   const t = TABLES[kind].table;
   if (kind === 'staff') {
-    return db
-      .selectFrom('staff')
-      .leftJoin('service_window as sw', 'sw.id', 'staff.window_id')
-      .selectAll('staff')
-      .select('sw.number as window_number');
+    return db.selectFrom('staff').leftJoin('service_window as sw', 'sw.id', 'staff.window_id').selectAll('staff').select('sw.number as window_number');
   }
   return db.selectFrom(t).selectAll(t);
 }
@@ -158,7 +154,10 @@ export async function updateRow(db: AnyDb, kind: EntityKind, key: Row, changes: 
 }
 
 export async function setStatus(db: AnyDb, kind: EntityKind, key: Row, status: 'active' | 'retired', at: Date): Promise<boolean> {
-  const result = await keyWhere(kind, key)(
+  const result = await keyWhere(
+    kind,
+    key,
+  )(
     db
       .updateTable(TABLES[kind].table)
       .set({ status, retired_at: status === 'retired' ? at : null, updated_at: at })

@@ -73,7 +73,7 @@ async function openServer(url: string, poolMax: number): Promise<Database> {
     client.release();
   } catch (error) {
     await pool.end().catch(() => {});
-    const reason = error instanceof Error ? (error as NodeJS.ErrnoException).code ?? error.message : String(error);
+    const reason = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
     throw new DatabaseUnavailableError(`cannot connect to the database at ${redactUrl(url)}: ${reason}`, { cause: error });
   }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });

@@ -78,9 +78,7 @@ export async function migrationStatus(db: Kysely<DB>, migrations = readMigration
   for (const row of applied) {
     const file = migrations[row.version - 1];
     if (!file) {
-      throw new MigrationError(
-        `the database has migration ${row.version} (${row.name}) that this version of the platform does not know; run a newer version`,
-      );
+      throw new MigrationError(`the database has migration ${row.version} (${row.name}) that this version of the platform does not know; run a newer version`);
     }
     if (file.checksum !== row.checksum) {
       throw new MigrationError(`migration ${row.version} (${row.name}) was changed after it was applied; migrations are forward-only, add a new one`);
@@ -93,10 +91,7 @@ export async function migrationStatus(db: Kysely<DB>, migrations = readMigration
  * Applies what is pending. Safe from several processes at once: each
  * migration takes a transaction-scoped advisory lock and re-checks.
  */
-export async function migrate(
-  db: Kysely<DB>,
-  options: { migrations?: Migration[]; log?: (line: string) => void } = {},
-): Promise<Migration[]> {
+export async function migrate(db: Kysely<DB>, options: { migrations?: Migration[]; log?: (line: string) => void } = {}): Promise<Migration[]> {
   const migrations = options.migrations ?? readMigrations();
   const done: Migration[] = [];
   for (;;) {

@@ -65,7 +65,10 @@ export async function upsertRegions(db: Kysely<DB>, rows: RegionRow[]): Promise<
 }
 
 export async function countRegions(db: Kysely<DB>): Promise<number> {
-  const row = await db.selectFrom('region').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('region')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .executeTakeFirstOrThrow();
   return row.n;
 }
 
@@ -89,11 +92,7 @@ export interface RegionFilter {
   nameContains?: string;
 }
 
-export async function listRegions(
-  db: Kysely<DB>,
-  filter: RegionFilter,
-  page: { offset: number; limit: number },
-): Promise<{ items: Region[]; total: number }> {
+export async function listRegions(db: Kysely<DB>, filter: RegionFilter, page: { offset: number; limit: number }): Promise<{ items: Region[]; total: number }> {
   let query = db.selectFrom('region');
   if (filter.parent) query = query.where('parent_code', '=', filter.parent);
   if (filter.within) {

@@ -355,7 +355,8 @@ export function rankingSql(q: RankingQuery): RawBuilder<RankingRow> {
   const dimension = storedDimension(q.dimension, q.regionScope, q.filter);
   const lineByRegion = dimension === 'line_region';
   const lineRegionWhere: RawBuilder<unknown>[] = [];
-  if (lineByRegion && q.filter.withinPath) lineRegionWhere.push(sql`(g.path = ${q.filter.withinPath} or g.path like ${escapeLike(q.filter.withinPath) + '.%'})`);
+  if (lineByRegion && q.filter.withinPath)
+    lineRegionWhere.push(sql`(g.path = ${q.filter.withinPath} or g.path like ${escapeLike(q.filter.withinPath) + '.%'})`);
   if (lineByRegion && q.filter.regionLevel) lineRegionWhere.push(sql`g.level = ${q.filter.regionLevel}`);
   // Entries are filtered by their current record (staff by their agency now);
   // names are looked up for the page only.
@@ -413,7 +414,8 @@ export async function ratingsBehind(db: Db, q: DrillDownQuery) {
   const composite = sql`o.kind = 'composite'`;
   const single = sql`o.kind <> 'composite'`;
   const party = (cond: RawBuilder<unknown>) => sql`(${composite} and exists (select 1 from occasion_party p where p.occasion_id = o.id and ${cond}))`;
-  const subtree = (column: string) => sql`${sql.ref(column)} in (select code from region where path = ${q.path!} or path like ${escapeLike(q.path ?? '') + '.%'})`;
+  const subtree = (column: string) =>
+    sql`${sql.ref(column)} in (select code from region where path = ${q.path!} or path like ${escapeLike(q.path ?? '') + '.%'})`;
   const counts: Record<Exclude<StoredDimension, 'line_region'>, RawBuilder<unknown>> = {
     staff: sql`o.staff_id = ${Number(q.key)}`,
     agency: sql`((${single} and o.agency_code = ${q.key}) or ${party(sql`p.agency_code = ${q.key}`)})`,
@@ -476,7 +478,9 @@ export interface Difference {
 }
 
 const periodsOf = (day: string) =>
-  sql.raw(`cross join lateral (values ('d', ${day}), ('m', ${day} - (extract(day from ${day})::int - 1)), ('y', make_date(extract(year from ${day})::int, 1, 1))) as p(period, period_start)`);
+  sql.raw(
+    `cross join lateral (values ('d', ${day}), ('m', ${day} - (extract(day from ${day})::int - 1)), ('y', make_date(extract(year from ${day})::int, 1, 1))) as p(period, period_start)`,
+  );
 
 /** Every figure computed from the ratings as they are now (not voided, not revoked). */
 const RECOMPUTED = sql`
@@ -516,9 +520,12 @@ export async function rebuild(db: Db): Promise<number> {
  * counts and 0 if not. Returns the differences (there must be none).
  */
 export async function verify(db: Db): Promise<{ compared: number; differences: Difference[]; ledgerMismatches: number }> {
-  return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-    const compare = sql.raw(SUM_COLUMNS.map((c) => `coalesce(k.${c}, 0) <> coalesce(x.${c}, 0)`).join(' or '));
-    const result = await sql<{ compared: number; rows: Record<string, unknown>[] | null }>`
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const compare = sql.raw(SUM_COLUMNS.map((c) => `coalesce(k.${c}, 0) <> coalesce(x.${c}, 0)`).join(' or '));
+      const result = await sql<{ compared: number; rows: Record<string, unknown>[] | null }>`
       with recomputed as (${RECOMPUTED}),
       tail as (${contributionsOf(sql`score_pending`)}),
       kept as (
@@ -538,31 +545,31 @@ export async function verify(db: Db): Promise<{ compared: number; differences: D
       )
       select (select count(*)::int from compared) as compared,
         (select jsonb_agg(c) from (select * from compared where differs limit 200) c) as rows`.execute(trx);
-    const differences: Difference[] = [];
-    for (const row of result.rows[0]!.rows ?? []) {
-      const kept = (row.kept ?? {}) as Record<string, number>;
-      const recomputed = (row.recomputed ?? {}) as Record<string, number>;
-      for (const column of SUM_COLUMNS) {
-        if (Number(kept[column] ?? 0) !== Number(recomputed[column] ?? 0)) {
-          differences.push({
-            dimension: String(row.dimension),
-            key: String(row.key),
-            region_code: String(row.region_code),
-            period: String(row.period),
-            period_start: String(row.period_start),
-            column,
-            kept: Number(kept[column] ?? 0),
-            recomputed: Number(recomputed[column] ?? 0),
-          });
+      const differences: Difference[] = [];
+      for (const row of result.rows[0]!.rows ?? []) {
+        const kept = (row.kept ?? {}) as Record<string, number>;
+        const recomputed = (row.recomputed ?? {}) as Record<string, number>;
+        for (const column of SUM_COLUMNS) {
+          if (Number(kept[column] ?? 0) !== Number(recomputed[column] ?? 0)) {
+            differences.push({
+              dimension: String(row.dimension),
+              key: String(row.key),
+              region_code: String(row.region_code),
+              period: String(row.period),
+              period_start: String(row.period_start),
+              column,
+              kept: Number(kept[column] ?? 0),
+              recomputed: Number(recomputed[column] ?? 0),
+            });
+          }
         }
       }
-    }
-    const ledger = await sql<{ n: number }>`
+      const ledger = await sql<{ n: number }>`
       select count(*)::int as n from rating r
       where coalesce((select sum(e.sign) from score_event e where e.rating_id = r.id), 0)
         <> case when r.voided_at is null and r.revoked_at is null then 1 else 0 end`.execute(trx);
-    return { compared: result.rows[0]!.compared, differences, ledgerMismatches: ledger.rows[0]!.n };
-  });
+      return { compared: result.rows[0]!.compared, differences, ledgerMismatches: ledger.rows[0]!.n };
+    });
 }
 
 // ——— what a score is of ———

@@ -6,8 +6,7 @@ import type { DB, StaffAssignmentTable, StaffTable } from './schema.ts';
 
 export type Place = { agency_code: string; center_code: string | null; window_id: number | null };
 
-export const samePlace = (a: Place, b: Place) =>
-  a.agency_code === b.agency_code && a.center_code === b.center_code && a.window_id === b.window_id;
+export const samePlace = (a: Place, b: Place) => a.agency_code === b.agency_code && a.center_code === b.center_code && a.window_id === b.window_id;
 
 export async function lockStaff(trx: Transaction<DB>, staffNumber: string) {
   return trx.selectFrom('staff').selectAll().where('staff_number', '=', staffNumber).forUpdate().executeTakeFirst();
@@ -63,16 +62,17 @@ export async function insertStaffWithAssignments(db: Kysely<DB>, rows: NewStaff[
 }
 
 /** Closes the current period at `at` and opens the next one; updates the staff row. */
-export async function moveStaff(
-  trx: Kysely<DB>,
-  staffId: number,
-  to: Place,
-  at: Date,
-  reason: StaffAssignmentTable['reason'],
-): Promise<void> {
+export async function moveStaff(trx: Kysely<DB>, staffId: number, to: Place, at: Date, reason: StaffAssignmentTable['reason']): Promise<void> {
   await trx.updateTable('staff_assignment').set({ valid_to: at }).where('staff_id', '=', staffId).where('valid_to', 'is', null).execute();
-  await trx.insertInto('staff_assignment').values({ staff_id: staffId, ...to, valid_from: at, reason }).execute();
-  await trx.updateTable('staff').set({ ...to, updated_at: at }).where('id', '=', staffId).execute();
+  await trx
+    .insertInto('staff_assignment')
+    .values({ staff_id: staffId, ...to, valid_from: at, reason })
+    .execute();
+  await trx
+    .updateTable('staff')
+    .set({ ...to, updated_at: at })
+    .where('id', '=', staffId)
+    .execute();
 }
 
 export async function assignmentsOf(db: Kysely<DB>, staffId: number) {
@@ -110,5 +110,9 @@ export async function findStaffByNumber(db: Kysely<DB>, staffNumber: string) {
 }
 
 export async function updateStaff(db: Kysely<DB>, staffId: number, changes: Record<string, unknown>, at: Date): Promise<void> {
-  await db.updateTable('staff').set({ ...changes, updated_at: at }).where('id', '=', staffId).execute();
+  await db
+    .updateTable('staff')
+    .set({ ...changes, updated_at: at })
+    .where('id', '=', staffId)
+    .execute();
 }

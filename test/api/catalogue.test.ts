@@ -78,7 +78,11 @@ describe('agencies', () => {
 
   it('take 6-digit region codes and filter by region subtree or this level only', async () => {
     const town = await ok('POST', '/api/v1/agencies', buildAgency({ businessLineCode: line.code, regionCode: '450102001', name: '民生街道便民服务站' }));
-    const city = await ok('POST', '/api/v1/agencies', buildAgency({ businessLineCode: line.code, regionCode: '450100', centralUnit: true, name: '国家税务总局南宁市税务局' }));
+    const city = await ok(
+      'POST',
+      '/api/v1/agencies',
+      buildAgency({ businessLineCode: line.code, regionCode: '450100', centralUnit: true, name: '国家税务总局南宁市税务局' }),
+    );
     expect(town.regionCode).toBe('450102001000');
     const xingning = await call('GET', '/api/v1/agencies?regionCode=450102&pageSize=500');
     const codes = xingning.body.items.map((a: { code: string }) => a.code);
@@ -103,7 +107,10 @@ describe('agencies', () => {
     expect((await call('GET', `/api/v1/agencies?q=${a.code}&status=all`)).body.total).toBe(1);
     // Nothing new may point at a retired agency.
     const staffThere = await call('POST', '/api/v1/staff', buildStaff({ agencyCode: a.code }));
-    expect(staffThere.body.error).toMatchObject({ id: 'invalid_reference', fields: [{ field: '/body/agencyCode', message: expect.stringContaining('retired') }] });
+    expect(staffThere.body.error).toMatchObject({
+      id: 'invalid_reference',
+      fields: [{ field: '/body/agencyCode', message: expect.stringContaining('retired') }],
+    });
     expect((await call('POST', `/api/v1/agencies/${a.code}/reinstate`)).body.status).toBe('active');
   });
 });
@@ -128,7 +135,11 @@ describe('centers and windows', () => {
     expect((await call('GET', `/api/v1/windows/${center.code}/A01`)).body.id).toBe(w.id);
     const again = await call('POST', '/api/v1/windows', buildWindow({ centerCode: center.code, agencyCode: agency.code, number: 'A01' }));
     expect(again.body.error.id).toBe('window_already_exists');
-    const device = await call('POST', '/api/v1/windows', buildWindow({ centerCode: center.code, agencyCode: agency.code, number: 'A02', deviceSerial: 'DEV-0001' }));
+    const device = await call(
+      'POST',
+      '/api/v1/windows',
+      buildWindow({ centerCode: center.code, agencyCode: agency.code, number: 'A02', deviceSerial: 'DEV-0001' }),
+    );
     expect(device.body.error.fields[0]).toMatchObject({ field: '/body/deviceSerial', message: expect.stringContaining(`${center.code}/A01`) });
   });
 });
@@ -172,8 +183,24 @@ describe('staff', () => {
 
     const history = await ok('POST', url, { agencyCode: other.code, effectiveAt: '2026-03-05T00:00:00+08:00' });
     expect(history.assignments).toEqual([
-      { agencyCode: agency.code, agencyName: expect.any(String), centerCode: center.code, windowNumber: 'B01', validFrom: '2026-03-02T02:00:00.000Z', validTo: '2026-03-04T16:00:00.000Z', reason: 'created' },
-      { agencyCode: other.code, agencyName: '青秀区行政审批局', centerCode: null, windowNumber: null, validFrom: '2026-03-04T16:00:00.000Z', validTo: null, reason: 'transfer' },
+      {
+        agencyCode: agency.code,
+        agencyName: expect.any(String),
+        centerCode: center.code,
+        windowNumber: 'B01',
+        validFrom: '2026-03-02T02:00:00.000Z',
+        validTo: '2026-03-04T16:00:00.000Z',
+        reason: 'created',
+      },
+      {
+        agencyCode: other.code,
+        agencyName: '青秀区行政审批局',
+        centerCode: null,
+        windowNumber: null,
+        validFrom: '2026-03-04T16:00:00.000Z',
+        validTo: null,
+        reason: 'transfer',
+      },
     ]);
     expect((await call('GET', `/api/v1/staff/${s.staffNumber}`)).body).toMatchObject({ agencyCode: other.code, centerCode: null, windowNumber: null });
 
@@ -230,7 +257,10 @@ describe('export', () => {
     expect(xlsx.headers['content-type']).toContain('spreadsheetml');
     expect(xlsx.rawPayload.subarray(0, 2).toString()).toBe('PK');
     const csv = await app().inject(`/api/v1/agencies/export.csv?regionCode=450102&status=all`);
-    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\n');
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\n');
     expect(lines[0]).toBe('统一社会信用代码,机构名称,所属地区代码,业务条线代码,是否中直驻桂单位,状态');
     expect(lines.slice(1).some((l) => l.startsWith(agency.code))).toBe(true);
     const staff = await app().inject(`/api/v1/staff/export.csv`);

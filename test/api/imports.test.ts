@@ -14,8 +14,7 @@ async function upload(kind: string, file: Buffer, commit: boolean, contentType =
   const res = await app().inject({ method: 'POST', url: `/api/v1/imports/${kind}?commit=${commit}`, payload: file, headers: { 'content-type': contentType } });
   return { status: res.statusCode, body: res.json() };
 }
-const count = async (table: string) =>
-  (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(database().db)).rows[0]!.n;
+const count = async (table: string) => (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(database().db)).rows[0]!.n;
 const post = async (url: string, payload: object) => {
   const res = await app().inject({ method: 'POST', url, payload });
   if (res.statusCode !== 201) throw new Error(`${url}: ${res.body}`);
@@ -109,12 +108,24 @@ describe('file formats and headers', () => {
   });
 
   it('accepts API field names as headers, and application/octet-stream', async () => {
-    const { body } = await upload('agencies', await xlsxFile([['code', 'name', 'regionCode', 'businessLineCode'], ...rows().map((r) => r.slice(0, 4))]), false, 'application/octet-stream');
+    const { body } = await upload(
+      'agencies',
+      await xlsxFile([['code', 'name', 'regionCode', 'businessLineCode'], ...rows().map((r) => r.slice(0, 4))]),
+      false,
+      'application/octet-stream',
+    );
     expect(body).toMatchObject({ errorCount: 0, inserted: 3 });
   });
 
   it('reports unknown and missing columns on row 1 and reads no rows', async () => {
-    const { body } = await upload('agencies', await xlsxFile([['统一社会信用代码', '机构名', '颜色'], ['x', 'y', 'z']]), false);
+    const { body } = await upload(
+      'agencies',
+      await xlsxFile([
+        ['统一社会信用代码', '机构名', '颜色'],
+        ['x', 'y', 'z'],
+      ]),
+      false,
+    );
     expect(body.errors).toEqual([
       { row: 1, column: '机构名', reason: expect.stringContaining('is not a column of 政务服务机构') },
       { row: 1, column: '颜色', reason: expect.stringContaining('is not a column') },
@@ -125,7 +136,14 @@ describe('file formats and headers', () => {
   });
 
   it('says when Excel turned an 18-digit number into a float', async () => {
-    const { body } = await upload('staff', await xlsxFile([['工号', '姓名', '所属机构统一社会信用代码', '身份证号'], ['A1', '王五', creditCode(1), 450102199001011234]]), false);
+    const { body } = await upload(
+      'staff',
+      await xlsxFile([
+        ['工号', '姓名', '所属机构统一社会信用代码', '身份证号'],
+        ['A1', '王五', creditCode(1), 450102199001011234],
+      ]),
+      false,
+    );
     expect(body.errors).toEqual([{ row: 2, column: '身份证号', reason: expect.stringContaining('stored by Excel as a number') }]);
   });
 
@@ -142,9 +160,22 @@ describe('file formats and headers', () => {
 describe('importing every kind, in order, and exports that import back unchanged', () => {
   it('centers may list a sub-center after its center in the same file', async () => {
     const header = ['中心代码', '中心名称', '所属地区代码', '上级中心代码'];
-    const { body } = await upload('centers', await xlsxFile([header, ['QX-C', '青秀区政务服务中心', '450103', ''], ['QX-SUB', '青秀区不动产分中心', '450103', 'QX-C'], ['QX-BAD', '错误分中心', '450103', 'QX-LATER']]), true);
+    const { body } = await upload(
+      'centers',
+      await xlsxFile([
+        header,
+        ['QX-C', '青秀区政务服务中心', '450103', ''],
+        ['QX-SUB', '青秀区不动产分中心', '450103', 'QX-C'],
+        ['QX-BAD', '错误分中心', '450103', 'QX-LATER'],
+      ]),
+      true,
+    );
     expect(body.report.errors).toEqual([{ row: 4, column: '上级中心代码', reason: 'no center has the code QX-LATER' }]);
-    const fixed = await upload('centers', await xlsxFile([header, ['QX-C', '青秀区政务服务中心', '450103', ''], ['QX-SUB', '青秀区不动产分中心', '450103', 'QX-C']]), true);
+    const fixed = await upload(
+      'centers',
+      await xlsxFile([header, ['QX-C', '青秀区政务服务中心', '450103', ''], ['QX-SUB', '青秀区不动产分中心', '450103', 'QX-C']]),
+      true,
+    );
     expect(fixed.body).toMatchObject({ committed: true, inserted: 2 });
   });
 
@@ -168,7 +199,14 @@ describe('importing every kind, in order, and exports that import back unchanged
     people[0]![4] = '';
     expect((await upload('staff', await xlsxFile([header, ...people]), true)).body).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
     const history = (await app().inject('/api/v1/staff/GX001/assignments')).json();
-    expect(history.assignments.map((a: { agencyCode: string; windowNumber: string | null; validFrom: string; reason: string }) => [a.agencyCode, a.windowNumber, a.validFrom, a.reason])).toEqual([
+    expect(
+      history.assignments.map((a: { agencyCode: string; windowNumber: string | null; validFrom: string; reason: string }) => [
+        a.agencyCode,
+        a.windowNumber,
+        a.validFrom,
+        a.reason,
+      ]),
+    ).toEqual([
       [a1.code, '7', '2026-04-01T00:00:00.000Z', 'import'],
       [a2.code, null, '2026-05-01T00:00:00.000Z', 'import'],
     ]);
@@ -180,7 +218,14 @@ describe('importing every kind, in order, and exports that import back unchanged
   it.each(['business-lines', 'agencies', 'centers', 'windows', 'staff', 'matters'])('%s: the export imports back with nothing to change', async (kind) => {
     if (kind === 'matters') {
       const a = await post('/api/v1/agencies', buildAgency({ businessLineCode: line.code }));
-      await post('/api/v1/matters', { code: 'MAT-EXPORT-1', name: '食品经营许可', kind: 'promised', businessLineCode: line.code, agencyCode: a.code, timeLimitDays: 20 });
+      await post('/api/v1/matters', {
+        code: 'MAT-EXPORT-1',
+        name: '食品经营许可',
+        kind: 'promised',
+        businessLineCode: line.code,
+        agencyCode: a.code,
+        timeLimitDays: 20,
+      });
     }
     const exported = await app().inject(`/api/v1/${kind}/export.xlsx`);
     const { body } = await upload(kind, exported.rawPayload, true);

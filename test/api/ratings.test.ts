@@ -50,7 +50,13 @@ describe('cases and their occasions (R7)', () => {
     expect(c.kind).toBe('immediate');
     expect(c.completedAt).toBe(c.acceptedAt);
     expect(c.occasions).toEqual([
-      expect.objectContaining({ kind: 'completion', status: 'open', staffNumber: world.staffA.staffNumber, agencyCode: world.agencyA.code, deadline: '2026-03-09T16:00:00.000Z' }),
+      expect.objectContaining({
+        kind: 'completion',
+        status: 'open',
+        staffNumber: world.staffA.staffNumber,
+        agencyCode: world.agencyA.code,
+        deadline: '2026-03-09T16:00:00.000Z',
+      }),
     ]);
     expect(c.applicant).toEqual({ name: '张*', idType: 'resident_id', idNumber: expect.stringMatching(/^4501\*{10}\d{3}[\dX]$/), phone: '138****1234' });
   });
@@ -59,21 +65,36 @@ describe('cases and their occasions (R7)', () => {
     const c = await newCase('promised');
     expect(c.occasions.map((o: { kind: string }) => o.kind)).toEqual(['acceptance']);
     clock.set('2026-03-05T03:00:00Z');
-    const done = await business('POST', `/api/v1/cases/${c.caseNumber}/complete`, { completedAt: clock.now().toISOString(), staffNumber: world.staffB.staffNumber });
+    const done = await business('POST', `/api/v1/cases/${c.caseNumber}/complete`, {
+      completedAt: clock.now().toISOString(),
+      staffNumber: world.staffB.staffNumber,
+    });
     expect(done.status).toBe(200);
     expect(done.body.occasions.map((o: { kind: string; agencyCode: string }) => [o.kind, o.agencyCode])).toEqual([
       ['acceptance', world.agencyA.code],
       ['completion', world.agencyB.code],
     ]);
-    const again = await business('POST', `/api/v1/cases/${c.caseNumber}/complete`, { completedAt: clock.now().toISOString(), staffNumber: world.staffB.staffNumber });
+    const again = await business('POST', `/api/v1/cases/${c.caseNumber}/complete`, {
+      completedAt: clock.now().toISOString(),
+      staffNumber: world.staffB.staffNumber,
+    });
     expect(again.status).toBe(200);
-    const other = await business('POST', `/api/v1/cases/${c.caseNumber}/complete`, { completedAt: '2026-03-05T02:30:00Z', staffNumber: world.staffB.staffNumber });
+    const other = await business('POST', `/api/v1/cases/${c.caseNumber}/complete`, {
+      completedAt: '2026-03-05T02:30:00Z',
+      staffNumber: world.staffB.staffNumber,
+    });
     expect(other.body.error.id).toBe('case_already_completed');
   });
 
   it('the same case sent again is answered with the stored one; other details are refused', async () => {
     const c = await newCase('promised');
-    const body = { caseNumber: c.caseNumber, matterCode: world.promised.code, applicant: c.applicantIdentity, staffNumber: world.staffA.staffNumber, acceptedAt: c.acceptedAt };
+    const body = {
+      caseNumber: c.caseNumber,
+      matterCode: world.promised.code,
+      applicant: c.applicantIdentity,
+      staffNumber: world.staffA.staffNumber,
+      acceptedAt: c.acceptedAt,
+    };
     expect((await business('POST', '/api/v1/cases', body)).status).toBe(200);
     const changed = await business('POST', '/api/v1/cases', { ...body, staffNumber: world.staffB.staffNumber });
     expect(changed.body.error.id).toBe('case_already_exists');
@@ -85,7 +106,14 @@ describe('cases and their occasions (R7)', () => {
     [{ applicant: { name: '张三', idType: 'resident_id', idNumber: '450103198506120000' } }, 400, 'validation_failed', '/body/applicant/idNumber'],
     [{ acceptedAt: '2026-03-03T02:00:00Z' }, 400, 'validation_failed', '/body/acceptedAt'],
   ])('refuses %j', async (change, status, id, field) => {
-    const res = await business('POST', '/api/v1/cases', { caseNumber: `BAD-${++caseSeq}`, matterCode: world.promised.code, applicant: buildApplicant(), staffNumber: world.staffA.staffNumber, acceptedAt: clock.now().toISOString(), ...change });
+    const res = await business('POST', '/api/v1/cases', {
+      caseNumber: `BAD-${++caseSeq}`,
+      matterCode: world.promised.code,
+      applicant: buildApplicant(),
+      staffNumber: world.staffA.staffNumber,
+      acceptedAt: clock.now().toISOString(),
+      ...change,
+    });
     expect(res.status).toBe(status);
     expect(res.body.error.id).toBe(id);
     expect(res.body.error.fields.map((f: { field: string }) => f.field)).toContain(field);
@@ -99,7 +127,13 @@ describe('cases and their occasions (R7)', () => {
 
   it('keeps the applicant encrypted: no plaintext name, ID number or phone in the table', async () => {
     const applicant = buildApplicant({ name: '覃秘密', phone: '13900009999' });
-    await business('POST', '/api/v1/cases', { caseNumber: 'SECRET-1', matterCode: world.immediate.code, applicant, staffNumber: world.staffA.staffNumber, acceptedAt: clock.now().toISOString() });
+    await business('POST', '/api/v1/cases', {
+      caseNumber: 'SECRET-1',
+      matterCode: world.immediate.code,
+      applicant,
+      staffNumber: world.staffA.staffNumber,
+      acceptedAt: clock.now().toISOString(),
+    });
     const { rows } = await sql`select * from service_case where case_number = 'SECRET-1'`.execute(database().db);
     const raw = JSON.stringify(rows);
     for (const secret of ['覃秘密', applicant.idNumber, applicant.idNumber.slice(6, 14), '13900009999']) expect(raw).not.toContain(secret);
@@ -120,7 +154,14 @@ describe('rating by invitation token', () => {
   it('stores a rating; the same again is answered with it (200); the token then cannot rate anew', async () => {
     const { c, token, expiresAt } = await invitation();
     expect(expiresAt).toBe(c.occasions[0].deadline);
-    const body = { token, level: 'dissatisfied', aspects: { efficiency: 'very_dissatisfied' }, tags: ['efficiency.long_wait'], comment: '排队两个小时', channel: 'sms' };
+    const body = {
+      token,
+      level: 'dissatisfied',
+      aspects: { efficiency: 'very_dissatisfied' },
+      tags: ['efficiency.long_wait'],
+      comment: '排队两个小时',
+      channel: 'sms',
+    };
     const first = await call('POST', '/api/v1/ratings', body);
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ level: 'dissatisfied', score: 3, negative: true, channel: 'sms', isDefault: false, givenAt: clock.now().toISOString() });
@@ -159,7 +200,12 @@ describe('rating by invitation token', () => {
 describe('rating through a channel client (API key + rater identity)', () => {
   it.each(RATER_CHANNELS)('%s', async (channel) => {
     const c = await newCase('immediate');
-    const res = await call('POST', '/api/v1/ratings', { caseNumber: c.caseNumber, occasion: 'completion', rater: rater(c), level: 'very_satisfied', channel }, world.channelKeys[channel]);
+    const res = await call(
+      'POST',
+      '/api/v1/ratings',
+      { caseNumber: c.caseNumber, occasion: 'completion', rater: rater(c), level: 'very_satisfied', channel },
+      world.channelKeys[channel],
+    );
     expect(res.status).toBe(201);
     expect(res.body.channel).toBe(channel);
   });
@@ -172,12 +218,30 @@ describe('rating through a channel client (API key + rater identity)', () => {
     const ok = { caseNumber: immediate.caseNumber, occasion: 'completion', rater: rater(immediate), level: 'satisfied', channel: 'app' };
     const cases: [string, object, string | undefined, number, string][] = [
       ['unknown case', { ...ok, caseNumber: 'NO-SUCH-CASE' }, world.channelKeys.app, 404, 'case_not_found'],
-      ['occasion not yet open', { ...ok, caseNumber: promised.caseNumber, occasion: 'completion', rater: rater(promised) }, world.channelKeys.app, 409, 'occasion_not_open'],
+      [
+        'occasion not yet open',
+        { ...ok, caseNumber: promised.caseNumber, occasion: 'completion', rater: rater(promised) },
+        world.channelKeys.app,
+        409,
+        'occasion_not_open',
+      ],
       ['an occasion the case never has', { ...ok, occasion: 'acceptance' }, world.channelKeys.app, 404, 'occasion_not_found'],
-      ['withdrawn case', { ...ok, caseNumber: withdrawn.caseNumber, occasion: 'acceptance', rater: rater(withdrawn) }, world.channelKeys.app, 409, 'occasion_cancelled'],
+      [
+        'withdrawn case',
+        { ...ok, caseNumber: withdrawn.caseNumber, occasion: 'acceptance', rater: rater(withdrawn) },
+        world.channelKeys.app,
+        409,
+        'occasion_cancelled',
+      ],
       ['level out of range', { ...ok, level: 'excellent' }, world.channelKeys.app, 400, 'validation_failed'],
       ['unknown tag', { ...ok, tags: ['attitude.grumpy'] }, world.channelKeys.app, 400, 'validation_failed'],
-      ['rater not the applicant', { ...ok, rater: { ...rater(immediate), idNumber: rater(promised).idNumber } }, world.channelKeys.app, 403, 'rater_not_applicant'],
+      [
+        'rater not the applicant',
+        { ...ok, rater: { ...rater(immediate), idNumber: rater(promised).idNumber } },
+        world.channelKeys.app,
+        403,
+        'rater_not_applicant',
+      ],
       ['right ID, wrong name', { ...ok, rater: { ...rater(immediate), name: '李四' } }, world.channelKeys.app, 403, 'rater_not_applicant'],
       ['anonymous (no rater)', { ...ok, rater: undefined }, world.channelKeys.app, 400, 'validation_failed'],
       ['wrong channel key', ok, 'hcp_not_a_key', 401, 'invalid_api_key'],
@@ -210,12 +274,21 @@ describe('rating through a channel client (API key + rater identity)', () => {
     const levels = ['very_satisfied', 'satisfied', 'basically_satisfied', 'dissatisfied', 'very_dissatisfied'];
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        call('POST', '/api/v1/ratings', { caseNumber: c.caseNumber, occasion: 'completion', rater: rater(c), level: levels[i % 5], comment: `第${i}次`, channel: 'app' }, world.channelKeys.app),
+        call(
+          'POST',
+          '/api/v1/ratings',
+          { caseNumber: c.caseNumber, occasion: 'completion', rater: rater(c), level: levels[i % 5], comment: `第${i}次`, channel: 'app' },
+          world.channelKeys.app,
+        ),
       ),
     );
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409 && r.body.error.id === 'rating_already_given')).toHaveLength(49);
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from rating r join occasion o on o.id = r.occasion_id join service_case c on c.id = o.case_id where c.case_number = ${c.caseNumber}`.execute(database().db);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from rating r join occasion o on o.id = r.occasion_id join service_case c on c.id = o.case_id where c.case_number = ${c.caseNumber}`.execute(
+      database().db,
+    );
     expect(rows[0]!.n).toBe(1);
   });
 
@@ -233,7 +306,12 @@ describe('R6 default ratings', () => {
     clock.set('2026-04-01T01:00:00Z');
     const made = await Promise.all([newCase('immediate'), newCase('immediate'), newCase('promised')]);
     const rated = made[0]!;
-    await call('POST', '/api/v1/ratings', { caseNumber: rated.caseNumber, occasion: 'completion', rater: rater(rated), level: 'satisfied', channel: 'web' }, world.channelKeys.web);
+    await call(
+      'POST',
+      '/api/v1/ratings',
+      { caseNumber: rated.caseNumber, occasion: 'completion', rater: rater(rated), level: 'satisfied', channel: 'web' },
+      world.channelKeys.web,
+    );
     const log = { info() {}, warn() {}, error() {} };
     const db = services().db;
     const deadline = new Date('2026-04-08T16:00:00Z');
@@ -241,22 +319,29 @@ describe('R6 default ratings', () => {
     await runJobsNow(db, new Date(deadline.getTime() - 1), log, ['default-ratings']);
     for (const c of made.slice(1)) expect((await business('GET', `/api/v1/cases/${c.caseNumber}`)).body.occasions[0].status).toBe('open');
     clock.set('2026-04-09T01:00:00Z');
-    const [a, b] = await Promise.all([
-      runJobsNow(db, deadline, log, ['default-ratings']),
-      runJobsNow(db, deadline, log, ['default-ratings']),
-    ]);
+    const [a, b] = await Promise.all([runJobsNow(db, deadline, log, ['default-ratings']), runJobsNow(db, deadline, log, ['default-ratings'])]);
     const given = Number(a[0]!.summary.split(' ')[0]) + Number(b[0]!.summary.split(' ')[0]);
     expect(given).toBeGreaterThanOrEqual(2); // the two unrated cases made above (and any older open occasion)
     const again = await runJobsNow(db, deadline, log, ['default-ratings']);
     expect(again[0]!.summary).toMatch(/^0 default/);
     for (const c of made.slice(1)) {
       const shown = await business('GET', `/api/v1/cases/${c.caseNumber}`);
-      expect(shown.body.occasions[0]).toMatchObject({ status: 'defaulted', rating: { level: 'very_satisfied', channel: 'system', isDefault: true, givenAt: deadline.toISOString() } });
+      expect(shown.body.occasions[0]).toMatchObject({
+        status: 'defaulted',
+        rating: { level: 'very_satisfied', channel: 'system', isDefault: true, givenAt: deadline.toISOString() },
+      });
     }
     // …and the defaulted occasion cannot be rated any more.
-    const late = await call('POST', '/api/v1/ratings', { caseNumber: made[1]!.caseNumber, occasion: 'completion', rater: rater(made[1]!), level: 'satisfied', channel: 'web' }, world.channelKeys.web);
+    const late = await call(
+      'POST',
+      '/api/v1/ratings',
+      { caseNumber: made[1]!.caseNumber, occasion: 'completion', rater: rater(made[1]!), level: 'satisfied', channel: 'web' },
+      world.channelKeys.web,
+    );
     expect(late).toMatchObject({ status: 409, body: { error: { id: 'occasion_defaulted' } } });
-    const { rows } = await sql<{ dup: number }>`select count(*)::int as dup from (select occasion_id from rating group by occasion_id having count(*) > 1) d`.execute(database().db);
+    const { rows } = await sql<{
+      dup: number;
+    }>`select count(*)::int as dup from (select occasion_id from rating group by occasion_id having count(*) > 1) d`.execute(database().db);
     expect(rows[0]!.dup).toBe(0);
   });
 });
@@ -265,7 +350,12 @@ describe('R3 attribution is a snapshot', () => {
   it('after a staff transfer, earlier ratings still count for the old agency', async () => {
     clock.set('2026-05-01T01:00:00Z');
     const before = await newCase('immediate', { staffNumber: world.staffA.staffNumber });
-    await call('POST', '/api/v1/ratings', { caseNumber: before.caseNumber, occasion: 'completion', rater: rater(before), level: 'satisfied', channel: 'web' }, world.channelKeys.web);
+    await call(
+      'POST',
+      '/api/v1/ratings',
+      { caseNumber: before.caseNumber, occasion: 'completion', rater: rater(before), level: 'satisfied', channel: 'web' },
+      world.channelKeys.web,
+    );
     clock.set('2026-05-02T01:00:00Z');
     const t = await app().inject({ method: 'POST', url: `/api/v1/staff/${world.staffA.staffNumber}/transfer`, payload: { agencyCode: world.agencyB.code } });
     expect(t.statusCode).toBe(200);
@@ -278,7 +368,11 @@ describe('R3 attribution is a snapshot', () => {
     expect(after.occasions[0]).toMatchObject({ agencyCode: world.agencyB.code, regionCode: '450103000000' });
     // Back where they were, for the tests after this one.
     clock.set('2026-05-04T01:00:00Z');
-    await app().inject({ method: 'POST', url: `/api/v1/staff/${world.staffA.staffNumber}/transfer`, payload: { agencyCode: world.agencyA.code, centerCode: world.center.code, windowNumber: '1' } });
+    await app().inject({
+      method: 'POST',
+      url: `/api/v1/staff/${world.staffA.staffNumber}/transfer`,
+      payload: { agencyCode: world.agencyA.code, centerCode: world.center.code, windowNumber: '1' },
+    });
   });
 });
 
@@ -297,13 +391,17 @@ describe('R8 package services', () => {
       acceptance: { staffNumber: world.staffA.staffNumber, at: clock.now().toISOString() },
     });
     expect(created.status).toBe(201);
-    expect((await business('POST', '/api/v1/packages/PKG-1/stages/delivery', { staffNumber: world.staffB.staffNumber, at: clock.now().toISOString() })).body.error.id).toBe(
-      'package_stage_out_of_order',
-    );
+    expect(
+      (await business('POST', '/api/v1/packages/PKG-1/stages/delivery', { staffNumber: world.staffB.staffNumber, at: clock.now().toISOString() })).body.error
+        .id,
+    ).toBe('package_stage_out_of_order');
     clock.set('2026-06-03T01:00:00Z');
     await business('POST', '/api/v1/packages/PKG-1/stages/approval', { staffNumber: world.staffB.staffNumber, at: clock.now().toISOString() });
     clock.set('2026-06-05T01:00:00Z');
-    const delivered = await business('POST', '/api/v1/packages/PKG-1/stages/delivery', { staffNumber: world.staffA.staffNumber, at: clock.now().toISOString() });
+    const delivered = await business('POST', '/api/v1/packages/PKG-1/stages/delivery', {
+      staffNumber: world.staffA.staffNumber,
+      at: clock.now().toISOString(),
+    });
     expect(delivered.status, JSON.stringify(delivered.body)).toBe(200);
     expect(delivered.body.occasions.map((o: { kind: string; staffNumber: string | null }) => [o.kind, o.staffNumber])).toEqual([
       ['acceptance', world.staffA.staffNumber],
@@ -319,10 +417,20 @@ describe('R8 package services', () => {
     );
     const who = { name: '韦小宝', idType: applicant.idType, idNumber: applicant.idNumber };
     for (const occasion of ['acceptance', 'approval', 'delivery', 'composite']) {
-      const res = await call('POST', '/api/v1/ratings', { packageNumber: 'PKG-1', occasion, rater: who, level: 'very_satisfied', channel: 'app' }, world.channelKeys.app);
+      const res = await call(
+        'POST',
+        '/api/v1/ratings',
+        { packageNumber: 'PKG-1', occasion, rater: who, level: 'very_satisfied', channel: 'app' },
+        world.channelKeys.app,
+      );
       expect({ occasion, status: res.status }).toEqual({ occasion, status: 201 });
     }
-    const member = await call('POST', '/api/v1/ratings', { caseNumber: 'PKG-1-A', occasion: 'completion', rater: who, level: 'satisfied', channel: 'app' }, world.channelKeys.app);
+    const member = await call(
+      'POST',
+      '/api/v1/ratings',
+      { caseNumber: 'PKG-1-A', occasion: 'completion', rater: who, level: 'satisfied', channel: 'app' },
+      world.channelKeys.app,
+    );
     expect(member.body.error.id).toBe('case_in_package');
   });
 });
@@ -360,7 +468,13 @@ describe('edges found in review', () => {
   });
 
   it('two copies of one case sent at once: one stored (201), the other answered with it (200)', async () => {
-    const body = { caseNumber: `TWIN-${++caseSeq}`, matterCode: world.promised.code, applicant: buildApplicant(), staffNumber: world.staffA.staffNumber, acceptedAt: clock.now().toISOString() };
+    const body = {
+      caseNumber: `TWIN-${++caseSeq}`,
+      matterCode: world.promised.code,
+      applicant: buildApplicant(),
+      staffNumber: world.staffA.staffNumber,
+      acceptedAt: clock.now().toISOString(),
+    };
     const results = await Promise.all([business('POST', '/api/v1/cases', body), business('POST', '/api/v1/cases', body)]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 201]);
   });
@@ -368,7 +482,13 @@ describe('edges found in review', () => {
   it('a retry is recognised even after the accepting staff member retired', async () => {
     const { createEntity, setEntityStatus } = await import('../../src/app/catalogue.ts');
     const temp = await createEntity(services(), 'staff', { staffNumber: `TEMP-${++caseSeq}`, name: '临时', agencyCode: world.agencyA.code });
-    const body = { caseNumber: `RETIRED-${caseSeq}`, matterCode: world.promised.code, applicant: buildApplicant(), staffNumber: temp.staffNumber, acceptedAt: clock.now().toISOString() };
+    const body = {
+      caseNumber: `RETIRED-${caseSeq}`,
+      matterCode: world.promised.code,
+      applicant: buildApplicant(),
+      staffNumber: temp.staffNumber,
+      acceptedAt: clock.now().toISOString(),
+    };
     expect((await business('POST', '/api/v1/cases', body)).status).toBe(201);
     await setEntityStatus(services(), 'staff', { staffNumber: String(temp.staffNumber) }, 'retired');
     expect((await business('POST', '/api/v1/cases', body)).status).toBe(200);
@@ -377,7 +497,13 @@ describe('edges found in review', () => {
   });
 
   it('refuses a malformed case number with 400, not a database error', async () => {
-    const res = await business('POST', '/api/v1/cases', { caseNumber: 'has space', matterCode: world.promised.code, applicant: buildApplicant(), staffNumber: world.staffA.staffNumber, acceptedAt: clock.now().toISOString() });
+    const res = await business('POST', '/api/v1/cases', {
+      caseNumber: 'has space',
+      matterCode: world.promised.code,
+      applicant: buildApplicant(),
+      staffNumber: world.staffA.staffNumber,
+      acceptedAt: clock.now().toISOString(),
+    });
     expect(res).toMatchObject({ status: 400, body: { error: { id: 'validation_failed', fields: [{ field: '/body/caseNumber' }] } } });
   });
 });

@@ -12,9 +12,7 @@ describe('GET /api/v1/regions (R1)', () => {
     const { status, body } = await get('/api/v1/regions?parent=450000');
     expect(status).toBe(200);
     expect(body.total).toBe(14);
-    expect(body.items.map((r: { code: string }) => r.code)).toEqual(
-      Array.from({ length: 14 }, (_, i) => `45${String(i + 1).padStart(2, '0')}00000000`),
-    );
+    expect(body.items.map((r: { code: string }) => r.code)).toEqual(Array.from({ length: 14 }, (_, i) => `45${String(i + 1).padStart(2, '0')}00000000`));
     expect(body.items[0]).toEqual({ code: '450100000000', name: '南宁市', level: 2, levelName: '设区市', parentCode: '450000000000' });
   });
 

@@ -71,17 +71,40 @@ beforeAll(async () => {
   clock.set('2026-11-05T01:00:00Z');
   const applicant = buildApplicant({ name: '韦小宝' });
   const at = () => clock.now().toISOString();
-  expect((await call('POST', '/api/v1/packages', {
-    packageNumber: 'PKG-S', name: '开办餐饮店一件事', applicant,
-    members: [{ caseNumber: 'PKG-S-A', matterCode: world.promised.code }, { caseNumber: 'PKG-S-B', matterCode: world.promisedB.code }],
-    acceptance: { staffNumber: world.staffA.staffNumber, at: at() },
-  }, world.businessKey)).status).toBe(201);
+  expect(
+    (
+      await call(
+        'POST',
+        '/api/v1/packages',
+        {
+          packageNumber: 'PKG-S',
+          name: '开办餐饮店一件事',
+          applicant,
+          members: [
+            { caseNumber: 'PKG-S-A', matterCode: world.promised.code },
+            { caseNumber: 'PKG-S-B', matterCode: world.promisedB.code },
+          ],
+          acceptance: { staffNumber: world.staffA.staffNumber, at: at() },
+        },
+        world.businessKey,
+      )
+    ).status,
+  ).toBe(201);
   await call('POST', '/api/v1/packages/PKG-S/stages/approval', { staffNumber: world.staffA.staffNumber, at: at() }, world.businessKey);
-  expect((await call('POST', '/api/v1/packages/PKG-S/stages/delivery', { staffNumber: world.staffA.staffNumber, at: at() }, world.businessKey)).status).toBe(200);
+  expect((await call('POST', '/api/v1/packages/PKG-S/stages/delivery', { staffNumber: world.staffA.staffNumber, at: at() }, world.businessKey)).status).toBe(
+    200,
+  );
   clock.advance(3_600_000);
   const composite = await call(
-    'POST', '/api/v1/ratings',
-    { packageNumber: 'PKG-S', occasion: 'composite', rater: { name: applicant.name, idType: applicant.idType, idNumber: applicant.idNumber }, level: 'very_dissatisfied', channel: 'app' },
+    'POST',
+    '/api/v1/ratings',
+    {
+      packageNumber: 'PKG-S',
+      occasion: 'composite',
+      rater: { name: applicant.name, idType: applicant.idType, idNumber: applicant.idNumber },
+      level: 'very_dissatisfied',
+      channel: 'app',
+    },
     world.channelKeys.app,
   );
   expect(composite.status).toBe(201);
@@ -97,7 +120,13 @@ const score = (path: string, query = 'period=2026-11') => get(`/api/v1/scores/${
 describe('R3 scores, worked out by hand', () => {
   it('staff, agencies, line, center: a mean over ratings, the composite only for agencies', async () => {
     expect(await score(`staff/${world.staffA.staffNumber}`)).toMatchObject({ count: 3, scoreSum: 21, mean: 7, defaults: 0, negative: 1 });
-    expect(await score(`staff/${world.staffB.staffNumber}`)).toMatchObject({ count: 2, scoreSum: 16, mean: 8, defaults: 1, active: { count: 1, mean: 6, rate: 0.5 } });
+    expect(await score(`staff/${world.staffB.staffNumber}`)).toMatchObject({
+      count: 2,
+      scoreSum: 16,
+      mean: 8,
+      defaults: 1,
+      active: { count: 1, mean: 6, rate: 0.5 },
+    });
     // Mean over the 4 ratings of agency A (10, 8, 3, 0), not the mean of 7 and 0.
     expect(await score(`agencies/${world.agencyA.code}`)).toMatchObject({ count: 4, scoreSum: 21, mean: 5.25, negative: 2, negativeShare: 0.5 });
     const b = await score(`agencies/${world.agencyB.code}`);
@@ -111,7 +140,11 @@ describe('R3 scores, worked out by hand', () => {
     expect(await score('regions/450102')).toMatchObject({ count: 4, scoreSum: 21, scope: 'subtree' });
     expect(await score('regions/450102', 'period=2026-11&scope=level')).toMatchObject({ count: 4, scoreSum: 21, scope: 'level' });
     expect(await score('regions/450103')).toMatchObject({ count: 3, scoreSum: 16 });
-    expect(await score('regions/450100')).toMatchObject({ count: 6, scoreSum: 37, levels: { very_satisfied: 2, satisfied: 1, basically_satisfied: 1, dissatisfied: 1, very_dissatisfied: 1 } });
+    expect(await score('regions/450100')).toMatchObject({
+      count: 6,
+      scoreSum: 37,
+      levels: { very_satisfied: 2, satisfied: 1, basically_satisfied: 1, dissatisfied: 1, very_dissatisfied: 1 },
+    });
     expect(await score('regions/450100', 'period=2026-11&scope=level')).toMatchObject({ count: 0, mean: null });
     expect(await score('regions/450000000000')).toMatchObject({ count: 6, scoreSum: 37 });
   });
@@ -147,10 +180,16 @@ describe('R13/R14 rankings', () => {
 
   it('agencies by mean; below the minimum count listed but not ranked', async () => {
     const r = await ranking('agencies?period=2026-11&minCount=1');
-    expect(ranks(r)).toEqual([[world.agencyB.code, 1], [world.agencyA.code, 2]]);
+    expect(ranks(r)).toEqual([
+      [world.agencyB.code, 1],
+      [world.agencyA.code, 2],
+    ]);
     expect(r).toMatchObject({ total: 2, ranked: 2, order: 'mean', minCount: 1 });
     const min4 = await ranking('agencies?period=2026-11&minCount=4');
-    expect(ranks(min4)).toEqual([[world.agencyA.code, 1], [world.agencyB.code, null]]);
+    expect(ranks(min4)).toEqual([
+      [world.agencyA.code, 1],
+      [world.agencyB.code, null],
+    ]);
     expect(min4).toMatchObject({ total: 2, ranked: 1 });
     // The default minimum (10) ranks nobody here.
     expect((await ranking('agencies?period=2026-11')).ranked).toBe(0);
@@ -159,18 +198,32 @@ describe('R13/R14 rankings', () => {
   it('staff by mean, by active mean, by negative share', async () => {
     const a = world.staffA.staffNumber;
     const b = world.staffB.staffNumber;
-    expect(ranks(await ranking('staff?period=2026-11&minCount=1'))).toEqual([[b, 1], [a, 2]]);
-    expect(ranks(await ranking('staff?period=2026-11&minCount=1&order=active_mean'))).toEqual([[a, 1], [b, 2]]);
-    expect(ranks(await ranking('staff?period=2026-11&minCount=1&order=negative_share'))).toEqual([[b, 1], [a, 2]]);
+    expect(ranks(await ranking('staff?period=2026-11&minCount=1'))).toEqual([
+      [b, 1],
+      [a, 2],
+    ]);
+    expect(ranks(await ranking('staff?period=2026-11&minCount=1&order=active_mean'))).toEqual([
+      [a, 1],
+      [b, 2],
+    ]);
+    expect(ranks(await ranking('staff?period=2026-11&minCount=1&order=negative_share'))).toEqual([
+      [b, 1],
+      [a, 2],
+    ]);
     const staff = await ranking(`staff?period=2026-11&minCount=1&line=${world.line.code}&within=450102`);
-    expect(staff.items).toEqual([expect.objectContaining({ key: a, name: world.staffA.name, parent: world.agencyA.name, region: { code: '450102000000', name: '兴宁区' } })]);
+    expect(staff.items).toEqual([
+      expect.objectContaining({ key: a, name: world.staffA.name, parent: world.agencyA.name, region: { code: '450102000000', name: '兴宁区' } }),
+    ]);
     expect((await ranking('staff?period=2026-11&minCount=1&central=true')).items).toEqual([]);
   });
 
   it('regions: the level below `within` by default; subtree or this level only', async () => {
     const counties = await ranking('regions?period=2026-11&within=450100&minCount=1');
     expect(counties).toMatchObject({ level: 3, within: { code: '450100000000', name: '南宁市' } });
-    expect(ranks(counties)).toEqual([['450103000000', 1], ['450102000000', 2]]);
+    expect(ranks(counties)).toEqual([
+      ['450103000000', 1],
+      ['450102000000', 2],
+    ]);
     const cities = await ranking('regions?period=2026-11&minCount=1');
     expect(cities.items).toEqual([expect.objectContaining({ key: '450100000000', count: 6, rank: 1, parent: '广西壮族自治区' })]);
     expect((await ranking('regions?period=2026-11&minCount=1&scope=level&level=2')).items).toEqual([]);

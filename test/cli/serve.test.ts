@@ -51,16 +51,36 @@ describe(`serve on the ${engine} database`, () => {
       expect(nanning.body.total).toBeGreaterThan(100);
       // The demo API keys work: a business system records a case, the SMS channel rates it.
       const keys = Object.fromEntries(
-        fs.readFileSync(path.join(env.DATA_DIR!, 'demo-api-keys.txt'), 'utf8').trim().split('\n').map((l) => l.split('\t')),
+        fs
+          .readFileSync(path.join(env.DATA_DIR!, 'demo-api-keys.txt'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split('\t')),
       );
       const staff = (await json(`${served.url}/api/v1/staff?pageSize=1`)).body.items[0];
       const matter = (await json(`${served.url}/api/v1/matters?kind=immediate&pageSize=1`)).body.items[0];
       const applicant = { name: '陆一', idType: 'resident_id', idNumber: '11010519491231002X' };
       const post = (url: string, key: string, body: object) =>
-        fetch(`${served.url}${url}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const accepted = await post('/api/v1/cases', keys.business_system, { caseNumber: 'E2E-1', matterCode: matter.code, applicant, staffNumber: staff.staffNumber, acceptedAt: new Date().toISOString() });
+        fetch(`${served.url}${url}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const accepted = await post('/api/v1/cases', keys.business_system, {
+        caseNumber: 'E2E-1',
+        matterCode: matter.code,
+        applicant,
+        staffNumber: staff.staffNumber,
+        acceptedAt: new Date().toISOString(),
+      });
       expect(accepted.status).toBe(201);
-      const rated = await post('/api/v1/ratings', keys.sms, { caseNumber: 'E2E-1', occasion: 'completion', rater: applicant, level: 'very_satisfied', channel: 'sms' });
+      const rated = await post('/api/v1/ratings', keys.sms, {
+        caseNumber: 'E2E-1',
+        occasion: 'completion',
+        rater: applicant,
+        level: 'very_satisfied',
+        channel: 'sms',
+      });
       expect(rated.status).toBe(201);
       expect(served.output()).toContain('job scheduler started');
     } finally {

@@ -17,8 +17,14 @@ describe('R8 occasions of a package', () => {
   it.each([
     [[], []],
     [['acceptance'], ['acceptance']],
-    [['acceptance', 'approval'], ['acceptance', 'approval']],
-    [['acceptance', 'approval', 'delivery'], ['acceptance', 'approval', 'delivery', 'composite']],
+    [
+      ['acceptance', 'approval'],
+      ['acceptance', 'approval'],
+    ],
+    [
+      ['acceptance', 'approval', 'delivery'],
+      ['acceptance', 'approval', 'delivery', 'composite'],
+    ],
   ] as const)('stages %j → %j', (stages, expected) => {
     expect(packageOccasions(stages)).toEqual(expected);
   });

@@ -21,7 +21,13 @@ describe('R4 tags', () => {
 });
 
 describe('R7 the same rating sent again', () => {
-  const base = { level: 'dissatisfied' as const, aspects: { efficiency: 'dissatisfied' as const }, tags: ['efficiency.long_wait' as const, 'quality.unclear_guidance' as const], comment: '等了两小时', channel: 'sms' as const };
+  const base = {
+    level: 'dissatisfied' as const,
+    aspects: { efficiency: 'dissatisfied' as const },
+    tags: ['efficiency.long_wait' as const, 'quality.unclear_guidance' as const],
+    comment: '等了两小时',
+    channel: 'sms' as const,
+  };
   it.each([
     [{}, true],
     [{ tags: ['quality.unclear_guidance', 'efficiency.long_wait'] }, true],

@@ -50,25 +50,51 @@ describe('R3/R8 what a rating counts for', () => {
     const counts = countsFor({ kind: 'completion', staffId: 7, agency: 'A', line: 'L', region: '450102000000', center: 'C', parties: [] }, ancestors);
     expect(sorted(counts)).toEqual(
       sorted([
-        ['staff', '7'], ['agency', 'A'], ['line', 'L'], ['line_region', 'L|450102000000'], ['center', 'C'],
-        ['region', '450102000000'], ['region_tree', '450000000000'], ['region_tree', '450100000000'], ['region_tree', '450102000000'],
+        ['staff', '7'],
+        ['agency', 'A'],
+        ['line', 'L'],
+        ['line_region', 'L|450102000000'],
+        ['center', 'C'],
+        ['region', '450102000000'],
+        ['region_tree', '450000000000'],
+        ['region_tree', '450100000000'],
+        ['region_tree', '450102000000'],
       ]),
     );
   });
 
   it('no center (a staff member without one): no center figure', () => {
-    expect(countsFor({ kind: 'acceptance', staffId: 7, agency: 'A', line: 'L', region: '450102000000', center: null, parties: [] }, ancestors).map((p) => p[0])).not.toContain('center');
+    expect(
+      countsFor({ kind: 'acceptance', staffId: 7, agency: 'A', line: 'L', region: '450102000000', center: null, parties: [] }, ancestors).map((p) => p[0]),
+    ).not.toContain('center');
   });
 
   it('a composite across two districts of one city: each agency and district once, the city and the autonomous region once, no staff, line or center', () => {
     const counts = countsFor(
-      { kind: 'composite', staffId: null, agency: null, line: null, region: null, center: null, parties: [{ agency: 'A', region: '450102000000' }, { agency: 'B', region: '450103000000' }] },
+      {
+        kind: 'composite',
+        staffId: null,
+        agency: null,
+        line: null,
+        region: null,
+        center: null,
+        parties: [
+          { agency: 'A', region: '450102000000' },
+          { agency: 'B', region: '450103000000' },
+        ],
+      },
       ancestors,
     );
     expect(sorted(counts)).toEqual(
       sorted([
-        ['agency', 'A'], ['agency', 'B'], ['region', '450102000000'], ['region', '450103000000'],
-        ['region_tree', '450000000000'], ['region_tree', '450100000000'], ['region_tree', '450102000000'], ['region_tree', '450103000000'],
+        ['agency', 'A'],
+        ['agency', 'B'],
+        ['region', '450102000000'],
+        ['region', '450103000000'],
+        ['region_tree', '450000000000'],
+        ['region_tree', '450100000000'],
+        ['region_tree', '450102000000'],
+        ['region_tree', '450103000000'],
       ]),
     );
   });
@@ -76,15 +102,32 @@ describe('R3/R8 what a rating counts for', () => {
   it('a composite of two agencies in one district, and one in another city: the district once', () => {
     const counts = countsFor(
       {
-        kind: 'composite', staffId: null, agency: null, line: null, region: null, center: null,
-        parties: [{ agency: 'A', region: '450102000000' }, { agency: 'A2', region: '450102000000' }, { agency: 'C', region: '450202000000' }],
+        kind: 'composite',
+        staffId: null,
+        agency: null,
+        line: null,
+        region: null,
+        center: null,
+        parties: [
+          { agency: 'A', region: '450102000000' },
+          { agency: 'A2', region: '450102000000' },
+          { agency: 'C', region: '450202000000' },
+        ],
       },
       ancestors,
     );
     expect(sorted(counts)).toEqual(
       sorted([
-        ['agency', 'A'], ['agency', 'A2'], ['agency', 'C'], ['region', '450102000000'], ['region', '450202000000'],
-        ['region_tree', '450000000000'], ['region_tree', '450100000000'], ['region_tree', '450102000000'], ['region_tree', '450200000000'], ['region_tree', '450202000000'],
+        ['agency', 'A'],
+        ['agency', 'A2'],
+        ['agency', 'C'],
+        ['region', '450102000000'],
+        ['region', '450202000000'],
+        ['region_tree', '450000000000'],
+        ['region_tree', '450100000000'],
+        ['region_tree', '450102000000'],
+        ['region_tree', '450200000000'],
+        ['region_tree', '450202000000'],
       ]),
     );
   });
@@ -114,23 +157,49 @@ describe('periods', () => {
 
   it.each([
     // A whole year is one stored row per entry.
-    [{ from: '2026-01-01', to: '2026-12-31' }, { years: ['2026-01-01'], months: [], days: [] }],
+    [
+      { from: '2026-01-01', to: '2026-12-31' },
+      { years: ['2026-01-01'], months: [], days: [] },
+    ],
     // A month is one row.
-    [{ from: '2026-11-01', to: '2026-11-30' }, { years: [], months: ['2026-11-01'], days: [] }],
+    [
+      { from: '2026-11-01', to: '2026-11-30' },
+      { years: [], months: ['2026-11-01'], days: [] },
+    ],
     // Ragged ends are days; whole months in between are months.
     [
       { from: '2026-01-30', to: '2026-04-02' },
-      { years: [], months: ['2026-02-01', '2026-03-01'], days: [{ from: '2026-01-30', to: '2026-01-31' }, { from: '2026-04-01', to: '2026-04-02' }] },
+      {
+        years: [],
+        months: ['2026-02-01', '2026-03-01'],
+        days: [
+          { from: '2026-01-30', to: '2026-01-31' },
+          { from: '2026-04-01', to: '2026-04-02' },
+        ],
+      },
     ],
     // Across years: whole year in the middle.
     [
       { from: '2024-12-31', to: '2026-01-01' },
-      { years: ['2025-01-01'], months: [], days: [{ from: '2024-12-31', to: '2024-12-31' }, { from: '2026-01-01', to: '2026-01-01' }] },
+      {
+        years: ['2025-01-01'],
+        months: [],
+        days: [
+          { from: '2024-12-31', to: '2024-12-31' },
+          { from: '2026-01-01', to: '2026-01-01' },
+        ],
+      },
     ],
     // One day.
-    [{ from: '2026-11-25', to: '2026-11-25' }, { years: [], months: [], days: [{ from: '2026-11-25', to: '2026-11-25' }] }],
+    [
+      { from: '2026-11-25', to: '2026-11-25' },
+      { years: [], months: [], days: [{ from: '2026-11-25', to: '2026-11-25' }] },
+    ],
     // Dec 1 to Dec 31 is a month, not a year.
-    [{ from: '2026-12-01', to: '2026-12-31' }, { years: [], months: ['2026-12-01'], days: [] }],
+    [
+      { from: '2026-12-01', to: '2026-12-31' },
+      { years: [], months: ['2026-12-01'], days: [] },
+    ],
   ])('segments of %j', (range, segments) => {
     expect(periodSegments(range)).toEqual(segments);
   });
@@ -270,7 +339,11 @@ describe('R13/R14 rankings', () => {
 
   it('by negative share: fewest first', () => {
     const rows = rankEntries(
-      [entry('A', ['dissatisfied', 'very_satisfied']), entry('B', ['very_satisfied', 'very_satisfied', 'very_satisfied', 'dissatisfied']), entry('C', ['basically_satisfied'])],
+      [
+        entry('A', ['dissatisfied', 'very_satisfied']),
+        entry('B', ['very_satisfied', 'very_satisfied', 'very_satisfied', 'dissatisfied']),
+        entry('C', ['basically_satisfied']),
+      ],
       'negative_share',
       1,
     );

@@ -32,7 +32,9 @@ describe('demo organisations', () => {
         where w.center_code is distinct from s.center_code or a.id is null or a.agency_code <> s.agency_code`),
     ).toEqual({ bad: 0 });
     // Personal data is protected.
-    expect(await one(sql<{ n: number }>`select count(*)::int as n from staff where id_number_cipher like 'v1:%' and phone_hash is not null`)).toEqual({ n: 20_000 });
+    expect(await one(sql<{ n: number }>`select count(*)::int as n from staff where id_number_cipher like 'v1:%' and phone_hash is not null`)).toEqual({
+      n: 20_000,
+    });
 
     const kinds = await one(sql<{ immediate: number }>`select avg((kind = 'immediate')::int)::float8 as immediate from matter`);
     expect(kinds.immediate).toBeGreaterThan(0.3);

@@ -23,7 +23,10 @@ describe('database access under concurrency', () => {
         .transaction()
         .execute(async (trx) => {
           for (let n = 0; n < 5; n++) {
-            await trx.insertInto('probe').values({ writer: `tx${t}`, n }).execute();
+            await trx
+              .insertInto('probe')
+              .values({ writer: `tx${t}`, n })
+              .execute();
             await sleep(Math.random() * 5); // let others in, if anything would let them
           }
           if (t === 3) throw new Error('rolled back on purpose');
@@ -79,7 +82,10 @@ describe('database access under concurrency', () => {
 
   it('reports affected-row counts', async () => {
     const db = scratch();
-    await db.insertInto('probe').values([1, 2, 3].map((n) => ({ writer: 'count', n }))).execute();
+    await db
+      .insertInto('probe')
+      .values([1, 2, 3].map((n) => ({ writer: 'count', n })))
+      .execute();
     const updated = await db.updateTable('probe').set({ n: 0 }).where('writer', '=', 'count').executeTakeFirst();
     expect(updated.numUpdatedRows).toBe(3n);
     const deleted = await db.deleteFrom('probe').where('writer', '=', 'count').where('n', '=', 0).executeTakeFirst();

@@ -29,7 +29,12 @@ type Command = { at: number } & ({ op: 'submit'; occasion: number; level: Level 
 
 const commands = fc.array(
   fc.oneof(
-    fc.record({ op: fc.constant('submit' as const), occasion: fc.integer({ min: 0, max: 2 }), level: fc.constantFrom(...LEVEL_NAMES), at: fc.integer({ min: 0, max: 10 * 24 }) }),
+    fc.record({
+      op: fc.constant('submit' as const),
+      occasion: fc.integer({ min: 0, max: 2 }),
+      level: fc.constantFrom(...LEVEL_NAMES),
+      at: fc.integer({ min: 0, max: 10 * 24 }),
+    }),
     fc.record({ op: fc.constant('sweep' as const), at: fc.integer({ min: 0, max: 10 * 24 }) }),
   ),
   { maxLength: 12 },
@@ -52,7 +57,13 @@ describe('R6/R7 property: one rating per occasion, whatever happens', () => {
         const made = [];
         for (let i = 0; i < 3; i++) {
           const applicant = buildApplicant();
-          await acceptCase(services, client, { caseNumber: `PROP-${run}-${i}`, matterCode: world.immediate.code, applicant, staffNumber: world.staffA.staffNumber, acceptedAt: clock.now().toISOString() });
+          await acceptCase(services, client, {
+            caseNumber: `PROP-${run}-${i}`,
+            matterCode: world.immediate.code,
+            applicant,
+            staffNumber: world.staffA.staffNumber,
+            acceptedAt: clock.now().toISOString(),
+          });
           made.push(applicant);
         }
         const model: (Level | 'default' | null)[] = [null, null, null];
@@ -97,7 +108,10 @@ describe('R6/R7 property: one rating per occasion, whatever happens', () => {
         expect(rows.map((r) => r.n)).toEqual([1, 1, 1]);
         rows.forEach((r, i) => {
           const m = model[i] ?? 'default';
-          expect(m === 'default' ? { level: 'very_satisfied', is_default: true } : { level: m, is_default: false }).toEqual({ level: r.level, is_default: r.is_default });
+          expect(m === 'default' ? { level: 'very_satisfied', is_default: true } : { level: m, is_default: false }).toEqual({
+            level: r.level,
+            is_default: r.is_default,
+          });
         });
       }),
       { numRuns: 25, seed: 20191126 },

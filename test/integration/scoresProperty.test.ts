@@ -15,7 +15,19 @@ import { excludeRating, foldAll, verifyScores } from '../../src/app/scores.ts';
 import { submitRating } from '../../src/app/submitRating.ts';
 import { LEVEL_NAMES, type Level } from '../../src/domain/ratings.ts';
 import { chinaDay } from '../../src/domain/occasions.ts';
-import { addRating, countsFor, emptyTotals, ORDERS, periodRange, periodSegments, rankEntries, type DayRange, type RankingOrder, type StoredDimension, type Totals } from '../../src/domain/scores.ts';
+import {
+  addRating,
+  countsFor,
+  emptyTotals,
+  ORDERS,
+  periodRange,
+  periodSegments,
+  rankEntries,
+  type DayRange,
+  type RankingOrder,
+  type StoredDimension,
+  type Totals,
+} from '../../src/domain/scores.ts';
 import { giveDefaultRatings } from '../../src/storage/cases.ts';
 import * as scores from '../../src/storage/scores.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -44,7 +56,12 @@ let base = FIRST;
 /** The ranges each run checks: its month, quarter and year, and 9 days from its start. */
 function rangesOf(start: number): DayRange[] {
   const day = chinaDay(new Date(start + 3 * DAY));
-  return [periodRange(day.slice(0, 7))!, periodRange(`${day.slice(0, 4)}-Q${Math.ceil(Number(day.slice(5, 7)) / 3)}`)!, periodRange(day.slice(0, 4))!, { from: chinaDay(new Date(start)), to: chinaDay(new Date(start + 8 * DAY)) }];
+  return [
+    periodRange(day.slice(0, 7))!,
+    periodRange(`${day.slice(0, 4)}-Q${Math.ceil(Number(day.slice(5, 7)) / 3)}`)!,
+    periodRange(day.slice(0, 4))!,
+    { from: chinaDay(new Date(start)), to: chinaDay(new Date(start + 8 * DAY)) },
+  ];
 }
 
 beforeAll(async () => {
@@ -53,7 +70,11 @@ beforeAll(async () => {
   world = await buildWorld(services, 'Q');
   // A third agency in another city (柳州市城中区), of a second line, with no center.
   const line2 = await createEntity(services, 'business-lines', { code: 'Q-LINE2', name: '税务', department: '税务局' });
-  const third = await createEntity(services, 'agencies', buildAgency({ businessLineCode: line2.code, regionCode: '450202', name: '城中区税务局', centralUnit: true }));
+  const third = await createEntity(
+    services,
+    'agencies',
+    buildAgency({ businessLineCode: line2.code, regionCode: '450202', name: '城中区税务局', centralUnit: true }),
+  );
   const staffC = await createEntity(services, 'staff', buildStaff({ staffNumber: 'Q-SC', agencyCode: third.code }));
   staffNumbers = [world.staffA.staffNumber, world.staffB.staffNumber, staffC.staffNumber as string];
   client = (await authenticateClient(database().db, world.channelKeys.app))!;
@@ -70,9 +91,25 @@ type Command = { at: number } & (
 
 const commands = fc.array(
   fc.oneof(
-    { weight: 5, arbitrary: fc.record({ op: fc.constant('rate' as const), occasion: fc.nat(40), level: fc.constantFrom(...LEVEL_NAMES), at: fc.integer({ min: 0, max: 14 * 24 }) }) },
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        op: fc.constant('rate' as const),
+        occasion: fc.nat(40),
+        level: fc.constantFrom(...LEVEL_NAMES),
+        at: fc.integer({ min: 0, max: 14 * 24 }),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('sweep' as const), at: fc.integer({ min: 0, max: 14 * 24 }) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('exclude' as const), rating: fc.nat(40), cause: fc.constantFrom('voided' as const, 'revoked' as const), at: fc.integer({ min: 0, max: 14 * 24 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant('exclude' as const),
+        rating: fc.nat(40),
+        cause: fc.constantFrom('voided' as const, 'revoked' as const),
+        at: fc.integer({ min: 0, max: 14 * 24 }),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('fold' as const), at: fc.integer({ min: 0, max: 14 * 24 }) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('snapshot' as const), at: fc.integer({ min: 0, max: 14 * 24 }) }) },
   ),
@@ -92,9 +129,17 @@ async function makeOccasions(): Promise<Made[]> {
       clock.set(at);
       const applicant = buildApplicant();
       const caseNumber = `QP-${run}-${day}-${i}`;
-      await acceptCase(services, client, { caseNumber, matterCode: world.immediate.code, agencyCode: i === 2 ? agencyC : undefined, applicant, staffNumber, acceptedAt: at });
+      await acceptCase(services, client, {
+        caseNumber,
+        matterCode: world.immediate.code,
+        agencyCode: i === 2 ? agencyC : undefined,
+        applicant,
+        staffNumber,
+        acceptedAt: at,
+      });
       made.push({
-        rate: (level) => submitRating(services, { via: 'channel', client, caseNumber, occasion: 'completion', rater: applicant, content: { level, channel: 'app' } }),
+        rate: (level) =>
+          submitRating(services, { via: 'channel', client, caseNumber, occasion: 'completion', rater: applicant, content: { level, channel: 'app' } }),
       });
     }
   }
@@ -119,7 +164,9 @@ async function makeOccasions(): Promise<Made[]> {
     await advancePackage(services, packageNumber, 'approval', { staffNumber: world.staffB.staffNumber, at });
     await advancePackage(services, packageNumber, 'delivery', { staffNumber: world.staffA.staffNumber, at });
     for (const occasion of ['acceptance', 'delivery', 'composite'] as const) {
-      made.push({ rate: (level) => submitRating(services, { via: 'channel', client, packageNumber, occasion, rater: applicant, content: { level, channel: 'app' } }) });
+      made.push({
+        rate: (level) => submitRating(services, { via: 'channel', client, packageNumber, occasion, rater: applicant, content: { level, channel: 'app' } }),
+      });
     }
   }
   return made;
@@ -159,7 +206,15 @@ function expectedTotals(ratings: RawRating[], range: DayRange): Map<string, Tota
   const out = new Map<string, Totals>();
   for (const r of ratings) {
     if (r.counted !== 1 || r.score_day < range.from || r.score_day > range.to) continue;
-    const occasion = { kind: r.kind, staffId: r.staff_id, agency: r.agency_code, line: r.business_line_code, region: r.region_code, center: r.center_code, parties: r.parties ?? [] };
+    const occasion = {
+      kind: r.kind,
+      staffId: r.staff_id,
+      agency: r.agency_code,
+      line: r.business_line_code,
+      region: r.region_code,
+      center: r.center_code,
+      parties: r.parties ?? [],
+    };
     for (const [dimension, key] of countsFor(occasion, ancestors)) {
       const id = `${dimension}|${key}`;
       out.set(id, addRating(out.get(id) ?? emptyTotals(), r.level, r.is_default));
@@ -171,7 +226,13 @@ function expectedTotals(ratings: RawRating[], range: DayRange): Map<string, Tota
 const toTotals = (row: scores.TotalsRow): Totals => ({
   n: row.n,
   scoreSum: row.score_sum,
-  levels: { very_satisfied: row.n_very_satisfied, satisfied: row.n_satisfied, basically_satisfied: row.n_basically_satisfied, dissatisfied: row.n_dissatisfied, very_dissatisfied: row.n_very_dissatisfied },
+  levels: {
+    very_satisfied: row.n_very_satisfied,
+    satisfied: row.n_satisfied,
+    basically_satisfied: row.n_basically_satisfied,
+    dissatisfied: row.n_dissatisfied,
+    very_dissatisfied: row.n_very_dissatisfied,
+  },
   nDefault: row.n_default,
   activeSum: row.active_sum,
 });
@@ -203,7 +264,11 @@ async function ranking(dimension: scores.RankedDimension, range: DayRange, order
 
 describe('R3 property: totals equal the ratings, whatever happens', () => {
   it('holds for any mix of submissions, sweeps, voids, revocations and folds', async () => {
-    const { rows } = await sql<{ code: string; path: string; level: number }>`select code, path, level from region where code like '4501%' or code like '4502%' or code = '450000000000'`.execute(database().db);
+    const { rows } = await sql<{
+      code: string;
+      path: string;
+      level: number;
+    }>`select code, path, level from region where code like '4501%' or code like '4502%' or code = '450000000000'`.execute(database().db);
     paths = new Map(rows.map((r) => [r.code, r.path]));
     const levelOf = new Map(rows.map((r) => [r.code, r.level]));
     await fc.assert(
@@ -213,7 +278,9 @@ describe('R3 property: totals equal the ratings, whatever happens', () => {
         const RANGES = rangesOf(base);
         const made = await makeOccasions();
         // Snapshots are taken half past the hour, so that no change shares their instant.
-        const ordered = cmds.map((c, i) => ({ ...c, i, at: base + 4 * DAY + c.at * HOUR + (c.op === 'snapshot' ? HOUR / 2 : 0) })).sort((a, b) => a.at - b.at || a.i - b.i) as (Command & { i: number })[];
+        const ordered = cmds
+          .map((c, i) => ({ ...c, i, at: base + 4 * DAY + c.at * HOUR + (c.op === 'snapshot' ? HOUR / 2 : 0) }))
+          .sort((a, b) => a.at - b.at || a.i - b.i) as (Command & { i: number })[];
         const snapshots: { at: Date; rankings: unknown[] }[] = [];
         for (const cmd of ordered) {
           clock.set(new Date(cmd.at).toISOString());
@@ -268,7 +335,14 @@ describe('R3 property: totals equal the ratings, whatever happens', () => {
           const expectedThen = expectedTotals(await rawRatings(then), RANGES[1]!);
           for (const [id, t] of expectedThen) {
             const [dimension, key, regionCode] = id.split('|') as [StoredDimension, string, string?];
-            const row = await scores.totalsOf(database().db, { dimension, key, regionCode, range: RANGES[1]!, segments: periodSegments(RANGES[1]!), asOf: then });
+            const row = await scores.totalsOf(database().db, {
+              dimension,
+              key,
+              regionCode,
+              range: RANGES[1]!,
+              segments: periodSegments(RANGES[1]!),
+              asOf: then,
+            });
             expect([id, toTotals(row)]).toEqual([id, t]);
           }
         }

@@ -40,9 +40,7 @@ export interface Served {
 export function startServe(env: Record<string, string>, options: { readyTimeoutMs?: number; args?: string[] } = {}): Promise<Served> {
   const proc = track(spawn(process.execPath, [BIN, 'serve', ...(options.args ?? [])], { cwd: ROOT, env: childEnv({ PORT: '0', ...env }) }));
   let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
@@ -71,9 +69,7 @@ export function spawnServe(env: Record<string, string>) {
   let output = '';
   proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
   proc.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   return { proc, output: () => output, exited };
 }
 

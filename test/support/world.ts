@@ -15,11 +15,31 @@ export async function buildWorld(services: Services, tag = 'W') {
   const center = await createEntity(services, 'centers', buildCenter({ code: `${tag}-C` }));
   await createEntity(services, 'windows', { centerCode: center.code, number: '1', agencyCode: agencyA.code });
   await createEntity(services, 'windows', { centerCode: center.code, number: '2', agencyCode: agencyB.code });
-  const staffA = await createEntity(services, 'staff', buildStaff({ staffNumber: `${tag}-SA`, agencyCode: agencyA.code, centerCode: center.code, windowNumber: '1' }));
-  const staffB = await createEntity(services, 'staff', buildStaff({ staffNumber: `${tag}-SB`, agencyCode: agencyB.code, centerCode: center.code, windowNumber: '2' }));
-  const immediate = await createEntity(services, 'matters', buildMatter({ code: `${tag}-IMM-0001`, businessLineCode: line.code, agencyCode: agencyA.code, kind: 'immediate', timeLimitDays: 0 }));
-  const promised = await createEntity(services, 'matters', buildMatter({ code: `${tag}-PRO-0001`, businessLineCode: line.code, agencyCode: agencyA.code, kind: 'promised' }));
-  const promisedB = await createEntity(services, 'matters', buildMatter({ code: `${tag}-PRO-0002`, businessLineCode: line.code, agencyCode: agencyB.code, kind: 'promised' }));
+  const staffA = await createEntity(
+    services,
+    'staff',
+    buildStaff({ staffNumber: `${tag}-SA`, agencyCode: agencyA.code, centerCode: center.code, windowNumber: '1' }),
+  );
+  const staffB = await createEntity(
+    services,
+    'staff',
+    buildStaff({ staffNumber: `${tag}-SB`, agencyCode: agencyB.code, centerCode: center.code, windowNumber: '2' }),
+  );
+  const immediate = await createEntity(
+    services,
+    'matters',
+    buildMatter({ code: `${tag}-IMM-0001`, businessLineCode: line.code, agencyCode: agencyA.code, kind: 'immediate', timeLimitDays: 0 }),
+  );
+  const promised = await createEntity(
+    services,
+    'matters',
+    buildMatter({ code: `${tag}-PRO-0001`, businessLineCode: line.code, agencyCode: agencyA.code, kind: 'promised' }),
+  );
+  const promisedB = await createEntity(
+    services,
+    'matters',
+    buildMatter({ code: `${tag}-PRO-0002`, businessLineCode: line.code, agencyCode: agencyB.code, kind: 'promised' }),
+  );
   const business = await createClient(services.db, { name: `${tag} 一体化平台`, kind: 'business_system' });
   const channelKeys: Record<string, string> = {};
   for (const channel of RATER_CHANNELS) channelKeys[channel] = (await createClient(services.db, { name: `${tag} ${channel}`, kind: 'channel', channel })).key;

@@ -39,7 +39,7 @@ function validationFields(error: FastifyError): FieldProblem[] {
     const base = `/${error.validationContext ?? 'body'}${v.instancePath}`;
     const missing = v.keyword === 'required' ? (v.params as { missingProperty?: string }).missingProperty : undefined;
     const extra = v.keyword === 'additionalProperties' ? (v.params as { additionalProperty?: string }).additionalProperty : undefined;
-    const field = missing ?? extra ? `${base}/${missing ?? extra}` : base;
+    const field = (missing ?? extra) ? `${base}/${missing ?? extra}` : base;
     return { field, message: extra ? 'is not a known field' : (v.message ?? 'is invalid') };
   })) {
     if (!byField.has(problem.field)) byField.set(problem.field, problem);

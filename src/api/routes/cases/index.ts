@@ -3,7 +3,18 @@
 import { Type } from 'typebox';
 import type { AppInstance } from '../../server.ts';
 import { ID_TYPE_NAMES } from '../../../domain/applicants.ts';
-import { acceptCase, acceptPackage, advancePackage, completeCase, getCase, getPackage, issueInvitation, withdrawCase, type CaseInput, type PackageInput } from '../../../app/cases.ts';
+import {
+  acceptCase,
+  acceptPackage,
+  advancePackage,
+  completeCase,
+  getCase,
+  getPackage,
+  issueInvitation,
+  withdrawCase,
+  type CaseInput,
+  type PackageInput,
+} from '../../../app/cases.ts';
 import { API_KEY_SECURITY, requireClient } from '../../plugins/auth.ts';
 import { ErrorBody, Nullable } from '../../schemas.ts';
 
@@ -100,7 +111,15 @@ export default async function caseRoutes(app: AppInstance) {
 
   app.get(
     '/cases/:caseNumber',
-    { schema: { tags, security, summary: 'A case with its occasions (applicant masked)', params: Type.Object({ caseNumber: Type.String() }), response: { 200: Case, ...errors } } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A case with its occasions (applicant masked)',
+        params: Type.Object({ caseNumber: Type.String() }),
+        response: { 200: Case, ...errors },
+      },
+    },
     async (request) => {
       await requireClient(app, request, 'business_system');
       return getCase(services(), request.params.caseNumber);
@@ -133,7 +152,10 @@ export default async function caseRoutes(app: AppInstance) {
         security,
         summary: 'Withdraw or cancel (撤件) a case: its open occasions are cancelled, no default is given',
         params: Type.Object({ caseNumber: Type.String() }),
-        body: Type.Object({ at: Type.Optional(Instant('Default: now')), reason: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { at: Type.Optional(Instant('Default: now')), reason: Type.String({ minLength: 1, maxLength: 200 }) },
+          { additionalProperties: false },
+        ),
         response: { 200: Case, ...errors },
       },
     },
@@ -179,7 +201,15 @@ export default async function caseRoutes(app: AppInstance) {
 
   app.get(
     '/packages/:packageNumber',
-    { schema: { tags: ['packages'], security, summary: 'A package with its occasions', params: Type.Object({ packageNumber: Type.String() }), response: { 200: Package, ...errors } } },
+    {
+      schema: {
+        tags: ['packages'],
+        security,
+        summary: 'A package with its occasions',
+        params: Type.Object({ packageNumber: Type.String() }),
+        response: { 200: Package, ...errors },
+      },
+    },
     async (request) => {
       await requireClient(app, request, 'business_system');
       return getPackage(services(), request.params.packageNumber);

@@ -173,10 +173,8 @@ export default async function catalogueRoutes(app: AppInstance) {
       );
     }
 
-    app.post(
-      `/${kind}`,
-      { schema: { tags, summary: `Create ${spec.zh}`, body: create, response: { 201: item, ...errors } } },
-      async (request, reply) => reply.status(201).send(await createEntity(services(), kind, request.body as Record<string, unknown>)),
+    app.post(`/${kind}`, { schema: { tags, summary: `Create ${spec.zh}`, body: create, response: { 201: item, ...errors } } }, async (request, reply) =>
+      reply.status(201).send(await createEntity(services(), kind, request.body as Record<string, unknown>)),
     );
 
     app.get(`/${kind}/${keyPath}`, { schema: { tags, summary: `One ${spec.zh}`, params, response: { 200: item, 404: ErrorBody } } }, async (request) =>
@@ -208,10 +206,8 @@ export default async function catalogueRoutes(app: AppInstance) {
       );
     }
 
-    app.delete(
-      `/${kind}/${keyPath}`,
-      { schema: { tags, summary: 'Never allowed: retire instead', params, response: { 405: ErrorBody } } },
-      async () => refuseHardDelete(kind),
+    app.delete(`/${kind}/${keyPath}`, { schema: { tags, summary: 'Never allowed: retire instead', params, response: { 405: ErrorBody } } }, async () =>
+      refuseHardDelete(kind),
     );
   }
 
@@ -245,7 +241,9 @@ export default async function catalogueRoutes(app: AppInstance) {
             agencyCode: Type.String(),
             centerCode: Type.Optional(Nullable(Type.String())),
             windowNumber: Type.Optional(Nullable(Type.String())),
-            effectiveAt: Type.Optional(Type.String({ format: 'date-time', description: 'Default: now. Not in the future, not before the current assignment began.' })),
+            effectiveAt: Type.Optional(
+              Type.String({ format: 'date-time', description: 'Default: now. Not in the future, not before the current assignment began.' }),
+            ),
           },
           { additionalProperties: false },
         ),

@@ -24,9 +24,7 @@ export default async function healthRoutes(app: AppInstance) {
         await sql`select 1`.execute(db);
         const status = await migrationStatus(db);
         if (status.pending.length) {
-          return reply
-            .status(503)
-            .send(errorBody('migrations_pending', `${status.pending.length} migration(s) not applied; run \`haochaping migrate\``));
+          return reply.status(503).send(errorBody('migrations_pending', `${status.pending.length} migration(s) not applied; run \`haochaping migrate\``));
         }
         return { status: 'ready' as const, database: kind, migrations: status.applied };
       } catch (error) {

@@ -13,7 +13,10 @@ import { API_KEY_SECURITY, apiKeyOf, requireClient } from '../../plugins/auth.ts
 import { ErrorBody } from '../../schemas.ts';
 import { invalid } from '../../../domain/errors.ts';
 
-const Level = Type.String({ enum: LEVEL_NAMES, description: 'very_satisfied 10, satisfied 8, basically_satisfied 6, dissatisfied 3, very_dissatisfied 0 (R6)' });
+const Level = Type.String({
+  enum: LEVEL_NAMES,
+  description: 'very_satisfied 10, satisfied 8, basically_satisfied 6, dissatisfied 3, very_dissatisfied 0 (R6)',
+});
 
 const RatingOut = Type.Object({
   id: Type.Integer(),
@@ -81,10 +84,22 @@ export default async function ratingRoutes(app: AppInstance) {
       } else {
         const client = await authenticateClient(services().db, apiKeyOf(request));
         if (!occasion || !rater) {
-          const fields = [...(!occasion ? ['/body/occasion'] : []), ...(!rater ? ['/body/rater'] : [])].map((field) => ({ field, message: 'is required without a token' }));
+          const fields = [...(!occasion ? ['/body/occasion'] : []), ...(!rater ? ['/body/rater'] : [])].map((field) => ({
+            field,
+            message: 'is required without a token',
+          }));
           throw invalid('validation_failed', fields.map((f) => `${f.field} ${f.message}`).join('; '), fields);
         }
-        submission = { via: 'channel', client, caseNumber, packageNumber, occasion: occasion as OccasionKind, rater: rater as Applicant, content, idempotencyKey };
+        submission = {
+          via: 'channel',
+          client,
+          caseNumber,
+          packageNumber,
+          occasion: occasion as OccasionKind,
+          rater: rater as Applicant,
+          content,
+          idempotencyKey,
+        };
       }
       const result = await submitRating(services(), submission);
       return reply.status(result.created ? 201 : 200).send(result.rating);

@@ -11,16 +11,17 @@ import { LEVEL_NAMES } from '../../../domain/ratings.ts';
 import { POLICY } from '../../../domain/policy.ts';
 import { ErrorBody, Nullable, Paged, PageQuery } from '../../schemas.ts';
 
-const Dimension = Type.Enum(
-  [...DIMENSION_NAMES],
-  { description: 'staff (key: staff number), agencies (credit code), business-lines, regions (division code), centers' },
-);
+const Dimension = Type.Enum([...DIMENSION_NAMES], {
+  description: 'staff (key: staff number), agencies (credit code), business-lines, regions (division code), centers',
+});
 
 const PeriodQuery = {
   period: Type.Optional(Type.String({ description: 'A year (2026), a quarter (2026-Q3) or a month (2026-11); or give from and to', examples: ['2026-11'] })),
   from: Type.Optional(Type.String({ description: 'First China-time day, YYYY-MM-DD (with to)' })),
   to: Type.Optional(Type.String({ description: 'Last China-time day, inclusive' })),
-  asOf: Type.Optional(Type.String({ description: 'ISO instant: the figures as they stood then (later voids and revocations left out), to reproduce what was published' })),
+  asOf: Type.Optional(
+    Type.String({ description: 'ISO instant: the figures as they stood then (later voids and revocations left out), to reproduce what was published' }),
+  ),
 };
 const Scope = Type.Optional(
   Type.Union([Type.Literal('subtree'), Type.Literal('level')], { description: 'Regions: the whole subtree (default) or this level only (R3)' }),
@@ -70,11 +71,19 @@ const RankingQuery = Type.Object(
     ...PeriodQuery,
     scope: Scope,
     within: Type.Optional(Type.String({ description: 'Only entries in this region subtree (for business lines: their ratings there)' })),
-    level: Type.Optional(Type.Integer({ minimum: 1, maximum: 5, description: 'Only entries whose region is at this level (regions: default the level below within, or cities)' })),
+    level: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 5, description: 'Only entries whose region is at this level (regions: default the level below within, or cities)' }),
+    ),
     line: Type.Optional(Type.String({ description: 'Staff and agencies: only this business line' })),
     central: Type.Optional(Type.Boolean({ description: 'Staff and agencies: only central units stationed in Guangxi (true) or only others (false), R1' })),
-    order: Type.Optional(Type.Enum([...ORDERS], { description: 'mean (default), lower_bound of the 95% interval, active_mean, active_lower_bound, negative_share (fewest first)' })),
-    minCount: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: `Entries with fewer ratings are listed but not ranked (default ${POLICY.rankingMinCount})` })),
+    order: Type.Optional(
+      Type.Enum([...ORDERS], {
+        description: 'mean (default), lower_bound of the 95% interval, active_mean, active_lower_bound, negative_share (fewest first)',
+      }),
+    ),
+    minCount: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1_000_000, description: `Entries with fewer ratings are listed but not ranked (default ${POLICY.rankingMinCount})` }),
+    ),
   },
   { additionalProperties: false },
 );
