@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { checkApplicant, identityKey, maskApplicant, type Applicant, type IdType } from '../domain/applicants.ts';
-import { AppError, conflict, invalid, notFound, type FieldProblem } from '../domain/errors.ts';
+import { AppError, conflict, invalid, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
 import { POLICY } from '../domain/policy.ts';
 import { caseOccasions, nextPackageStage, occasionState, PACKAGE_STAGES, ratingDeadline, type OccasionKind, type PackageStage } from '../domain/occasions.ts';
 import * as cases from '../storage/cases.ts';
@@ -17,9 +17,7 @@ import type { Services } from './context.ts';
 
 type Db = Kysely<DB>;
 
-function fail(problems: FieldProblem[], id = 'validation_failed'): void {
-  if (problems.length) throw invalid(id, problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
-}
+const fail = invalidFields;
 
 function instant(value: string, field: string, now: Date, problems: FieldProblem[]): Date {
   const at = new Date(value);
@@ -129,7 +127,7 @@ export async function acceptCase(services: Services, client: ApiClient, input: C
         existing.accepted_at.getTime() === acceptedAt.getTime() &&
         existing.accepted_by === staffId &&
         existing.applicant_id_hash === protectedApplicant.applicant_id_hash;
-      if (!same) throw conflict('case_already_exists', `Case ${input.caseNumber} exists already with other details`);
+      if (!same || existing.client_id !== client.id) throw conflict('case_already_exists', `Case ${input.caseNumber} exists already with other details`);
       return { created: false, case: await presentCase(trx, services.protector, existing.case_number, services.now()) };
     }
     const matter = await activeMatter(trx, input.matterCode, '/body/matterCode', problems);
@@ -162,12 +160,12 @@ export async function acceptCase(services: Services, client: ApiClient, input: C
 }
 
 /** 办结: completes a promised case and opens its completion occasion. Idempotent for the same completion. */
-export async function completeCase(services: Services, caseNumber: string, input: { completedAt: string; staffNumber: string }) {
+export async function completeCase(services: Services, client: ApiClient, caseNumber: string, input: { completedAt: string; staffNumber: string }) {
   const problems: FieldProblem[] = [];
   const completedAt = instant(input.completedAt, '/body/completedAt', services.now(), problems);
   fail(problems);
   return services.db.transaction().execute(async (trx) => {
-    const row = await requireCase(trx, caseNumber, true);
+    const row = await requireCase(trx, client, caseNumber, true);
     const staff = await activeStaff(trx, input.staffNumber, '/body/staffNumber', problems);
     fail(problems, 'invalid_reference');
     if (row.withdrawn_at) throw conflict('case_withdrawn', `Case ${caseNumber} was withdrawn`);
@@ -185,13 +183,13 @@ export async function completeCase(services: Services, caseNumber: string, input
 }
 
 /** 撤件: the applicant withdrew or the case was cancelled; open occasions are cancelled (no default). */
-export async function withdrawCase(services: Services, caseNumber: string, input: { at?: string; reason: string }) {
+export async function withdrawCase(services: Services, client: ApiClient, caseNumber: string, input: { at?: string; reason: string }) {
   const problems: FieldProblem[] = [];
   const at = input.at ? instant(input.at, '/body/at', services.now(), problems) : services.now();
   if (!input.reason.trim()) problems.push({ field: '/body/reason', message: 'is required' });
   fail(problems);
   return services.db.transaction().execute(async (trx) => {
-    const row = await requireCase(trx, caseNumber, true);
+    const row = await requireCase(trx, client, caseNumber, true);
     if (row.package_id) throw conflict('case_in_package', `Case ${caseNumber} is part of a package`);
     if (row.withdrawn_at) throw conflict('case_withdrawn', `Case ${caseNumber} was withdrawn already`);
     if (at < row.accepted_at) fail([{ field: '/body/at', message: 'is before the case was accepted' }]);
@@ -202,9 +200,16 @@ export async function withdrawCase(services: Services, caseNumber: string, input
   });
 }
 
-async function requireCase(db: Db, caseNumber: string, lock = false) {
+/** A case of this business system; to any other system it does not exist. */
+async function requireCase(db: Db, client: ApiClient, caseNumber: string, lock = false) {
   const row = await cases.findCaseByNumber(db, caseNumber.trim(), { lock });
-  if (!row) throw notFound('case_not_found', `No case has the number ${caseNumber}`);
+  if (!row || row.client_id !== client.id) throw notFound('case_not_found', `No case has the number ${caseNumber}`);
+  return row;
+}
+
+async function requirePackage(db: Db, client: ApiClient, packageNumber: string, lock = false) {
+  const row = await cases.findPackageByNumber(db, packageNumber.trim(), { lock });
+  if (!row || row.client_id !== client.id) throw notFound('package_not_found', `No package has the number ${packageNumber}`);
   return row;
 }
 
@@ -254,7 +259,8 @@ export async function presentCase(db: Db, protector: Protector, key: number | st
   };
 }
 
-export async function getCase(services: Services, caseNumber: string) {
+export async function getCase(services: Services, client: ApiClient, caseNumber: string) {
+  await requireCase(services.db, client, caseNumber);
   return presentCase(services.db, services.protector, caseNumber.trim(), services.now());
 }
 
@@ -334,6 +340,7 @@ export async function acceptPackage(services: Services, client: ApiClient, input
  */
 export async function advancePackage(
   services: Services,
+  client: ApiClient,
   packageNumber: string,
   stage: Exclude<PackageStage, 'acceptance'>,
   input: { staffNumber: string; at: string },
@@ -343,8 +350,7 @@ export async function advancePackage(
   const at = instant(input.at, '/body/at', now, problems);
   fail(problems);
   return services.db.transaction().execute(async (trx) => {
-    const pkg = await cases.findPackageByNumber(trx, packageNumber.trim(), { lock: true });
-    if (!pkg) throw notFound('package_not_found', `No package has the number ${packageNumber}`);
+    const pkg = await requirePackage(trx, client, packageNumber, true);
     const done = await cases.packageOccasionKinds(trx, pkg.id);
     const stagesDone = done.map((o) => o.kind).filter((k): k is PackageStage => (PACKAGE_STAGES as readonly string[]).includes(k));
     const next = nextPackageStage(stagesDone);
@@ -395,7 +401,8 @@ export async function presentPackage(db: Db, protector: Protector, packageNumber
   };
 }
 
-export async function getPackage(services: Services, packageNumber: string) {
+export async function getPackage(services: Services, client: ApiClient, packageNumber: string) {
+  await requirePackage(services.db, client, packageNumber);
   return presentPackage(services.db, services.protector, packageNumber.trim(), services.now());
 }
 

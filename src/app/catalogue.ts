@@ -3,13 +3,16 @@
 // deleted (a rating may point to it).
 import type { Kysely } from 'kysely';
 import { ENTITIES, keyFields, parseRecord, type EntityKind, type EntitySpec, type FieldSpec, type ParsedRecord } from '../domain/catalogue.ts';
-import { AppError, conflict, invalid, notFound, type FieldProblem } from '../domain/errors.ts';
+import { AppError, conflict, invalid, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
 import { maskIdNumber, maskPhone } from '../domain/identifiers.ts';
 import * as repo from '../storage/catalogue.ts';
 import type { DB } from '../storage/schema.ts';
 import * as staffRepo from '../storage/staff.ts';
 import type { Protector } from '../storage/protect.ts';
-import type { Services } from './context.ts';
+import type { Caller, Services } from './context.ts';
+import { notFoundInScope, outOfScope, readScope, requireAccess, ROOT_PATH, type Scope } from '../domain/access.ts';
+import { POLICY } from '../domain/policy.ts';
+import { changedFields, recordAudit } from './audit.ts';
 
 type Row = Record<string, any>;
 
@@ -102,7 +105,7 @@ export async function checkReferences(
 export function toColumns(spec: EntitySpec, record: ParsedRecord): Row {
   const row: Row = {};
   for (const field of spec.fields) {
-    if (!(field.name in record) || field.protected || (spec.kind === 'staff' && field.name === 'windowNumber')) continue;
+    if (!(field.name in record) || field.protected || field.derived || (spec.kind === 'staff' && field.name === 'windowNumber')) continue;
     row[repo.snake(field.name)] = record[field.name];
   }
   return row;
@@ -143,7 +146,8 @@ export function presentRow(kind: EntityKind, row: Row, protector?: Protector): R
   const out: Row = kind === 'windows' ? { id: row.id } : {};
   for (const field of ENTITIES[kind].fields) {
     if (field.protected) continue;
-    out[field.name] = kind === 'staff' && field.name === 'windowNumber' ? (row.window_number ?? null) : (row[repo.snake(field.name)] ?? null);
+    const value = kind === 'staff' && field.name === 'windowNumber' ? row.window_number : row[repo.snake(field.name)];
+    out[field.name] = value instanceof Date ? value.toISOString() : (value ?? null);
   }
   if (kind === 'staff') {
     out.idNumberMasked = row.id_number_cipher && protector ? maskIdNumber(protector.decrypt(row.id_number_cipher)) : null;
@@ -167,26 +171,75 @@ function keyColumns(kind: EntityKind, key: EntityKey): Row {
   return out;
 }
 
-async function requireRow(db: Kysely<DB>, kind: EntityKind, key: EntityKey): Promise<Row> {
-  const row = await repo.findRow(db, kind, keyColumns(kind, key));
-  if (!row) throw notFound(`${ENTITIES[kind].singular}_not_found`, `No ${ENTITIES[kind].zh} has the key ${Object.values(key).join('/')}`);
+const keyText = (key: EntityKey) => Object.values(key).join('/');
+
+/**
+ * The row of a key within the scope. To a scoped caller, a row outside the
+ * scope and a row that does not exist look the same (404 not_found_in_scope).
+ */
+async function requireRow(db: Kysely<DB>, kind: EntityKind, key: EntityKey, scope: Scope): Promise<Row> {
+  const row = await repo.findRow(db, kind, keyColumns(kind, key), scope);
+  if (row) return row;
+  if (scope.kind !== 'all') throw notFoundInScope(ENTITIES[kind].singular.replace('_', ' '));
+  throw notFound(`${ENTITIES[kind].singular}_not_found`, `No ${ENTITIES[kind].zh} has the key ${keyText(key)}`);
+}
+
+/**
+ * May the caller change this kind at all? Business lines span every level,
+ * so only a scope holding the whole autonomous region changes them (R2).
+ */
+export function requireWrite(caller: Caller, kind: EntityKind): Scope {
+  requireAccess(caller.actor, 'catalogue.write', kind === 'business-lines' ? { regionPath: ROOT_PATH } : undefined, {
+    outside: 'forbidden',
+    what: 'A business line (it spans every level)',
+  });
+  return readScope(caller.actor);
+}
+
+/** After a write, still inside the caller's scope — or the whole change is refused (403 out_of_scope). */
+async function requireStillInScope(trx: Kysely<DB>, kind: EntityKind, key: EntityKey, scope: Scope): Promise<Row> {
+  const row = await repo.findRow(trx, kind, keyColumns(kind, key), scope);
+  if (!row) throw outOfScope(`${ENTITIES[kind].zh} ${keyText(key)} would then be outside your scope; it`);
   return row;
 }
 
-export async function getEntity(services: Services, kind: EntityKind, key: EntityKey) {
-  return presentRow(kind, await requireRow(services.db, kind, key), services.protector);
+/** What the audit log keeps of a record: no personal data (masked fields are left out too). */
+const auditView = (view: Row): Row => {
+  const { idNumberMasked: _id, phoneMasked: _phone, createdAt: _c, updatedAt: _u, ...rest } = view;
+  return rest;
+};
+const protectedChanges = (record: ParsedRecord) =>
+  Object.fromEntries(PROTECTED.filter(([field]) => typeof record[field] === 'string').map(([field]) => [field, 'changed']));
+
+export async function getEntity(services: Services, caller: Caller, kind: EntityKind, key: EntityKey) {
+  requireAccess(caller.actor, 'catalogue.read');
+  return presentRow(kind, await requireRow(services.db, kind, key, readScope(caller.actor)), services.protector);
 }
 
-export async function listEntities(services: Services, kind: EntityKind, filter: repo.CatalogueFilter, page: { page: number; pageSize: number }) {
-  const { items, total } = await repo.listRows(services.db, kind, filter, { offset: (page.page - 1) * page.pageSize, limit: page.pageSize });
+export async function listEntities(
+  services: Services,
+  caller: Caller,
+  kind: EntityKind,
+  filter: repo.CatalogueFilter,
+  page: { page: number; pageSize: number },
+) {
+  requireAccess(caller.actor, 'catalogue.read');
+  const scope = readScope(caller.actor);
+  const { items, total } = await repo.listRows(services.db, kind, filter, { offset: (page.page - 1) * page.pageSize, limit: page.pageSize }, scope);
   return { items: items.map((r) => presentRow(kind, r, services.protector)), total, page: page.page, pageSize: page.pageSize };
 }
 
-function rejectProblems(problems: FieldProblem[] | undefined, id = 'validation_failed'): void {
-  if (problems?.length) throw invalid(id, problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+const rejectProblems = invalidFields;
+
+/** R3: a staff member's current period begins at assignedFrom (default now), never in the future. */
+function assignedFrom(record: ParsedRecord, now: Date, field: string): Date {
+  const at = typeof record.assignedFrom === 'string' ? new Date(record.assignedFrom) : now;
+  if (at.getTime() > now.getTime() + POLICY.clockSkewMs) rejectProblems([{ field, message: 'is in the future' }], 'assignment_in_future');
+  return at.getTime() > now.getTime() ? now : at;
 }
 
-export async function createEntity(services: Services, kind: EntityKind, body: Record<string, unknown>) {
+export async function createEntity(services: Services, caller: Caller, kind: EntityKind, body: Record<string, unknown>) {
+  const scope = requireWrite(caller, kind);
   const spec = ENTITIES[kind];
   const { record, problems } = parseRecord(spec, body, { fieldName: bodyPointer });
   rejectProblems(problems);
@@ -195,27 +248,39 @@ export async function createEntity(services: Services, kind: EntityKind, body: R
     rejectProblems(refs.problems.get(0), 'invalid_reference');
     const key: EntityKey = Object.fromEntries(keyFields(spec).map((f) => [f.name, String(record[f.name])]));
     if (await repo.findRow(trx, kind, keyColumns(kind, key))) {
-      throw conflict(`${spec.singular}_already_exists`, `${spec.zh} ${Object.values(key).join('/')} already exists; update it instead`);
+      throw conflict(`${spec.singular}_already_exists`, `${spec.zh} ${keyText(key)} already exists; update it instead`);
     }
     const at = services.now();
     const values = { ...toColumns(spec, record), created_at: at, updated_at: at };
     if (kind === 'staff') Object.assign(values, protectedColumns(services.protector, record), { window_id: refs.windowIds.get(0) ?? null });
     const inserted = await repo.insertRow(trx, kind, values);
     if (kind === 'staff') {
-      await staffRepo.openFirstAssignments(trx, [{ staff_id: inserted.id, place: placeOf(inserted) }], at, 'created');
+      const from = assignedFrom(record, at, '/body/assignedFrom');
+      await staffRepo.openFirstAssignments(trx, [{ staff_id: inserted.id, place: placeOf(inserted) }], from, 'created');
     }
-    return presentRow(kind, (await repo.findRow(trx, kind, keyColumns(kind, key)))!, services.protector);
+    const view = presentRow(kind, await requireStillInScope(trx, kind, key, scope), services.protector);
+    await recordAudit(
+      trx,
+      caller,
+      { action: 'catalogue.create', subjectType: kind, subjectId: keyText(key), changes: { ...auditView(view), ...protectedChanges(record) } },
+      at,
+    );
+    return view;
   });
 }
 
 const placeOf = (row: Row): staffRepo.Place => ({ agency_code: row.agency_code, center_code: row.center_code ?? null, window_id: row.window_id ?? null });
 
-export async function updateEntity(services: Services, kind: EntityKind, key: EntityKey, body: Record<string, unknown>) {
+export async function updateEntity(services: Services, caller: Caller, kind: EntityKind, key: EntityKey, body: Record<string, unknown>) {
+  const scope = requireWrite(caller, kind);
   const spec = ENTITIES[kind];
   const { record, problems } = parseRecord(spec, body, { partial: true, fieldName: bodyPointer });
+  if ('assignedFrom' in record)
+    problems.push({ field: '/body/assignedFrom', message: 'is set when the staff member is created; a later move is a transfer (POST …/transfer)' });
   rejectProblems(problems);
   return services.db.transaction().execute(async (trx) => {
-    const current = await requireRow(trx, kind, key);
+    const current = await requireRow(trx, kind, key, scope);
+    const before = presentRow(kind, current, services.protector);
     // Check references of the record as it will be (a parent's region is checked against the new region).
     const merged = { ...presentRow(kind, current), ...record };
     const refs = await checkReferences(trx, spec, [merged], bodyPointer);
@@ -230,18 +295,31 @@ export async function updateEntity(services: Services, kind: EntityKind, key: En
       const to = { agency_code: String(merged.agencyCode), center_code: (merged.centerCode as string) ?? null, window_id: refs.windowIds.get(0) ?? null };
       if (!staffRepo.samePlace(to, placeOf(current))) await staffRepo.moveStaff(trx, current.id, to, at, 'transfer');
     }
-    return presentRow(kind, (await repo.findRow(trx, kind, keyColumns(kind, key)))!, services.protector);
+    const after = presentRow(kind, await requireStillInScope(trx, kind, key, scope), services.protector);
+    await recordAudit(
+      trx,
+      caller,
+      {
+        action: 'catalogue.update',
+        subjectType: kind,
+        subjectId: keyText(key),
+        changes: { ...changedFields(auditView(before), auditView(after)), ...protectedChanges(record) },
+      },
+      at,
+    );
+    return after;
   });
 }
 
-export async function setEntityStatus(services: Services, kind: EntityKind, key: EntityKey, status: 'active' | 'retired') {
+export async function setEntityStatus(services: Services, caller: Caller, kind: EntityKind, key: EntityKey, status: 'active' | 'retired') {
+  const scope = requireWrite(caller, kind);
   const spec = ENTITIES[kind];
   return services.db.transaction().execute(async (trx) => {
-    const current = await requireRow(trx, kind, key);
+    const current = await requireRow(trx, kind, key, scope);
     if (status === 'retired' && current.status === 'active') {
       const dependants = await repo.activeDependants(trx, kind, keyColumns(kind, key));
       if (dependants.length) {
-        throw conflict(`${spec.singular}_in_use`, `${spec.zh} ${Object.values(key).join('/')} still has ${dependants.join(', ')}; retire or move them first`);
+        throw conflict(`${spec.singular}_in_use`, `${spec.zh} ${keyText(key)} still has ${dependants.join(', ')}; retire or move them first`);
       }
     }
     if (status === 'active' && current.status === 'retired') {
@@ -249,7 +327,19 @@ export async function setEntityStatus(services: Services, kind: EntityKind, key:
       const refs = await checkReferences(trx, spec, [presentRow(kind, current)], bodyPointer);
       rejectProblems(refs.problems.get(0), 'invalid_reference');
     }
-    await repo.setStatus(trx, kind, keyColumns(kind, key), status, services.now());
+    const at = services.now();
+    await repo.setStatus(trx, kind, keyColumns(kind, key), status, at);
+    await recordAudit(
+      trx,
+      caller,
+      {
+        action: status === 'retired' ? 'catalogue.retire' : 'catalogue.reinstate',
+        subjectType: kind,
+        subjectId: keyText(key),
+        changes: { status: [current.status, status] },
+      },
+      at,
+    );
     return presentRow(kind, (await repo.findRow(trx, kind, keyColumns(kind, key)))!, services.protector);
   });
 }
@@ -266,7 +356,8 @@ export interface TransferInput {
  * instant on. Ratings of services before that instant keep counting for
  * where the staff member was then.
  */
-export async function transferStaff(services: Services, staffNumber: string, input: TransferInput) {
+export async function transferStaff(services: Services, caller: Caller, staffNumber: string, input: TransferInput) {
+  const scope = requireWrite(caller, 'staff');
   const spec = ENTITIES.staff;
   const now = services.now();
   const at = input.effectiveAt ? new Date(input.effectiveAt) : now;
@@ -276,8 +367,8 @@ export async function transferStaff(services: Services, staffNumber: string, inp
   const { record, problems } = parseRecord(spec, { staffNumber, name: '-', ...input }, { fieldName: bodyPointer });
   rejectProblems(problems);
   return services.db.transaction().execute(async (trx) => {
-    const staff = await staffRepo.lockStaff(trx, staffNumber);
-    if (!staff) throw notFound('staff_not_found', `No staff member has the number ${staffNumber}`);
+    await requireRow(trx, 'staff', { staffNumber }, scope);
+    const staff = (await staffRepo.lockStaff(trx, staffNumber))!;
     if (staff.status !== 'active') throw conflict('staff_retired', `Staff member ${staffNumber} is retired; reinstate first`);
     const refs = await checkReferences(trx, spec, [record], bodyPointer);
     rejectProblems(refs.problems.get(0), 'invalid_reference');
@@ -291,11 +382,36 @@ export async function transferStaff(services: Services, staffNumber: string, inp
       );
     }
     await staffRepo.moveStaff(trx, staff.id, to, at, 'transfer');
+    await requireStillInScope(trx, 'staff', { staffNumber }, scope);
+    await recordAudit(
+      trx,
+      caller,
+      {
+        action: 'staff.transfer',
+        subjectType: 'staff',
+        subjectId: staffNumber,
+        changes: {
+          place: [
+            { agencyCode: staff.agency_code, centerCode: staff.center_code },
+            { agencyCode: to.agency_code, centerCode: to.center_code, windowNumber: record.windowNumber ?? null },
+          ],
+          effectiveAt: at.toISOString(),
+        },
+      },
+      now,
+    );
     return staffHistory(trx, staffNumber);
   });
 }
 
-export async function staffHistory(db: Kysely<DB>, staffNumber: string) {
+/** R3: where a staff member sat, and when — for callers whose scope holds the staff member. */
+export async function getStaffHistory(services: Services, caller: Caller, staffNumber: string) {
+  requireAccess(caller.actor, 'catalogue.read');
+  await requireRow(services.db, 'staff', { staffNumber }, readScope(caller.actor));
+  return staffHistory(services.db, staffNumber);
+}
+
+async function staffHistory(db: Kysely<DB>, staffNumber: string) {
   const staff = await staffRepo.findStaffByNumber(db, staffNumber);
   if (!staff) throw notFound('staff_not_found', `No staff member has the number ${staffNumber}`);
   const periods = await staffRepo.assignmentsOf(db, staff.id);

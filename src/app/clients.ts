@@ -1,51 +1,110 @@
 // Systems that call the platform with an API key (R5): business systems send
 // cases and ask for invitations; channel clients (an SMS gateway, the app,
-// the hotline, the window devices…) submit ratings through their channel.
-// The key is shown once at creation; only its SHA-256 is stored.
+// the hotline…) submit ratings through their channel; a device (评价器) is
+// the evaluation terminal at one window. The key is shown once at creation;
+// only its SHA-256 is stored. A revoked key stops working at once: every
+// request looks the key up (there is no cache to outlive a revocation).
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { AppError, conflict } from '../domain/errors.ts';
-import type { Channel } from '../domain/ratings.ts';
+import { requireAccess, type ClientKind } from '../domain/access.ts';
+import { AppError, conflict, invalidFields, notFound, type FieldProblem } from '../domain/errors.ts';
+import { RATER_CHANNELS, type Channel } from '../domain/ratings.ts';
 import type { DB } from '../storage/schema.ts';
 import * as clients from '../storage/clients.ts';
+import { recordAudit } from './audit.ts';
+import type { Caller, Services } from './context.ts';
 
-export type ClientKind = 'business_system' | 'channel';
+export type { ClientKind };
 export interface ApiClient {
   id: number;
   name: string;
   kind: ClientKind;
   channel: Exclude<Channel, 'system'> | null;
+  /** A device's window. */
+  windowId: number | null;
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
-export async function createClient(db: Kysely<DB>, input: { name: string; kind: ClientKind; channel?: string | null }) {
+export interface NewClient {
+  name: string;
+  kind: ClientKind;
+  channel?: string | null;
+  /** A device's window: center code and window number. */
+  window?: { centerCode: string; number: string } | null;
+}
+
+export async function createClient(services: Services, caller: Caller, input: NewClient) {
+  requireAccess(caller.actor, 'clients.manage');
+  const name = input.name.trim();
+  const problems: FieldProblem[] = [];
+  if (!name || name.length > 100) problems.push({ field: '/body/name', message: 'must be 1 to 100 characters' });
+  const channel = input.kind === 'device' ? 'device' : input.kind === 'channel' ? (input.channel ?? null) : null;
+  if (input.kind === 'channel' && !(RATER_CHANNELS as readonly string[]).includes(channel ?? ''))
+    problems.push({ field: '/body/channel', message: `is required for a channel client: one of ${RATER_CHANNELS.join(', ')}` });
+  if (input.kind !== 'channel' && input.channel && input.channel !== channel)
+    problems.push({ field: '/body/channel', message: `does not apply to a ${input.kind}` });
+  if (input.kind === 'device' && !input.window) problems.push({ field: '/body/window', message: 'is required for a device: the window it stands at' });
+  if (input.kind !== 'device' && input.window) problems.push({ field: '/body/window', message: 'is for devices only' });
+  invalidFields(problems);
   const key = `hcp_${randomBytes(24).toString('base64url')}`;
-  if (await clients.clientNameTaken(db, input.name)) throw conflict('client_already_exists', `A client named ${input.name} exists already`);
-  const row = await clients.insertClient(db, {
-    name: input.name,
-    kind: input.kind,
-    channel: input.channel ?? null,
-    key_prefix: key.slice(0, 10),
-    key_hash: hashKey(key),
-  });
-  return { client: row as ApiClient, key };
-}
-
-/** The active client holding this key, or a 401 `invalid_api_key`. */
-export async function authenticateClient(db: Kysely<DB>, key: string | undefined): Promise<ApiClient> {
-  if (!key) throw new AppError('api_key_required', 'unauthorized', 'Send the API key as `Authorization: Bearer <key>`');
-  const row = await clients.activeClientByKeyHash(db, hashKey(key));
-  if (!row) throw new AppError('invalid_api_key', 'unauthorized', 'The API key is not valid or has been revoked');
-  return row as ApiClient;
-}
-
-export function requireKind(client: ApiClient, kind: ClientKind): void {
-  if (client.kind !== kind) {
-    throw new AppError(
-      'client_not_allowed',
-      'forbidden',
-      `This call is for ${kind === 'business_system' ? 'business systems' : 'channel clients'}; ${client.name} is a ${client.kind.replace('_', ' ')}`,
+  return services.db.transaction().execute(async (trx) => {
+    let windowId: number | null = null;
+    if (input.window) {
+      const found = await clients.activeWindow(trx, input.window.centerCode.trim().toUpperCase(), input.window.number.trim());
+      if (!found)
+        invalidFields(
+          [{ field: '/body/window', message: `center ${input.window.centerCode} has no active window ${input.window.number}` }],
+          'invalid_reference',
+        );
+      windowId = found!.id;
+    }
+    if (await clients.clientNameTaken(trx, name)) throw conflict('client_already_exists', `A client named ${name} exists already`);
+    const row = await clients.insertClient(trx, { name, kind: input.kind, channel, window_id: windowId, key_prefix: key.slice(0, 10), key_hash: hashKey(key) });
+    await recordAudit(
+      trx,
+      caller,
+      { action: 'client.create', subjectType: 'client', subjectId: row.id, changes: { name, kind: input.kind, channel, window: input.window ?? null } },
+      services.now(),
     );
-  }
+    return { client: presentClient(row), key };
+  });
+}
+
+type ClientRow = Awaited<ReturnType<typeof clients.listClients>>[number];
+const presentClient = (row: Pick<ClientRow, 'id' | 'name' | 'kind' | 'channel' | 'window_id'> & Partial<ClientRow>) => ({
+  id: row.id,
+  name: row.name,
+  kind: row.kind,
+  channel: row.channel,
+  window: row.center_code ? { centerCode: row.center_code, number: row.window_number! } : null,
+  keyPrefix: row.key_prefix ?? null,
+  active: row.active ?? true,
+  createdAt: row.created_at?.toISOString() ?? null,
+  revokedAt: row.revoked_at?.toISOString() ?? null,
+});
+
+export async function listClients(services: Services, caller: Caller) {
+  requireAccess(caller.actor, 'clients.read');
+  return { items: (await clients.listClients(services.db)).map(presentClient) };
+}
+
+export async function revokeClient(services: Services, caller: Caller, id: number) {
+  requireAccess(caller.actor, 'clients.manage');
+  return services.db.transaction().execute(async (trx) => {
+    const at = services.now();
+    const row = await clients.clientById(trx, id);
+    if (!row) throw notFound('client_not_found', `No API client has the id ${id}`);
+    if (!row.active) throw conflict('client_already_revoked', `Client ${row.name} was revoked already`);
+    await clients.revokeClient(trx, id, at);
+    await recordAudit(trx, caller, { action: 'client.revoke', subjectType: 'client', subjectId: id, changes: { active: [true, false] } }, at);
+    return presentClient((await clients.clientById(trx, id))!);
+  });
+}
+
+/** The active client holding this key, or 401 authentication_required. */
+export async function authenticateClient(db: Kysely<DB>, key: string | undefined): Promise<ApiClient> {
+  const row = key ? await clients.activeClientByKeyHash(db, hashKey(key)) : undefined;
+  if (!row) throw new AppError('authentication_required', 'unauthorized', 'The API key is not valid or has been revoked');
+  return { id: row.id, name: row.name, kind: row.kind, channel: row.channel as ApiClient['channel'], windowId: row.window_id };
 }

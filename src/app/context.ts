@@ -2,6 +2,7 @@
 // data, and the clock (tests pass a fixed one).
 import type { Kysely } from 'kysely';
 import type { DB } from '../storage/schema.ts';
+import type { Actor } from '../domain/access.ts';
 import { loadProtectionKey, Protector } from '../storage/protect.ts';
 
 export interface Services {
@@ -25,3 +26,13 @@ export function createServices(
   }
   return { db, protector: new Protector(key), now: () => new Date() };
 }
+
+/** Who is calling, and from which request: what access checks and the audit log need. */
+export interface Caller {
+  actor: Actor;
+  requestId?: string;
+  sourceIp?: string;
+}
+
+/** The command line, a job, the demo: whoever runs them holds the database and the key already. */
+export const systemCaller = (name: string): Caller => ({ actor: { type: 'system', name } });

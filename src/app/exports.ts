@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import { ENTITIES, STATUS_ZH, type EntityKind, type FieldSpec } from '../domain/catalogue.ts';
 import * as repo from '../storage/catalogue.ts';
 import { presentRow } from './catalogue.ts';
-import type { Services } from './context.ts';
+import type { Caller, Services } from './context.ts';
+import { readScope, requireAccess } from '../domain/access.ts';
 import { writeSheet, type SheetFormat } from './spreadsheets.ts';
 
 const BATCH = 1000;
@@ -18,14 +19,16 @@ function cell(field: FieldSpec, value: unknown): unknown {
   return value;
 }
 
-export function exportSheet(services: Services, kind: EntityKind, filter: repo.CatalogueFilter, format: SheetFormat): Readable {
+export function exportSheet(services: Services, caller: Caller, kind: EntityKind, filter: repo.CatalogueFilter, format: SheetFormat): Readable {
+  requireAccess(caller.actor, 'catalogue.read');
+  const scope = readScope(caller.actor);
   const spec = ENTITIES[kind];
   const fields = spec.fields.filter((f) => !f.protected);
   const header = [...fields.map((f) => f.zh), STATUS_ZH.header];
   async function* rows() {
     let after: Record<string, unknown> | null = null;
     for (;;) {
-      const batch = await repo.rowsAfter(services.db, kind, filter, after, BATCH);
+      const batch = await repo.rowsAfter(services.db, kind, filter, after, BATCH, scope);
       for (const row of batch) {
         const shown = presentRow(kind, row);
         yield [...fields.map((f) => cell(f, shown[f.name])), STATUS_ZH[shown.status as 'active' | 'retired']];

@@ -12,8 +12,11 @@ import { ENTITIES, keyFields, parseRecord, STATUS_ZH, type EntityKind, type Enti
 import * as repo from '../storage/catalogue.ts';
 import type { DB } from '../storage/schema.ts';
 import * as staffRepo from '../storage/staff.ts';
-import { checkReferences, protectedColumns, protectedHashes, toColumns } from './catalogue.ts';
-import type { Services } from './context.ts';
+import { checkReferences, protectedColumns, protectedHashes, requireWrite, toColumns } from './catalogue.ts';
+import type { Caller, Services } from './context.ts';
+import type { Scope } from '../domain/access.ts';
+import { POLICY } from '../domain/policy.ts';
+import { recordAudit } from './audit.ts';
 import { readSheet, type SheetFormat } from './spreadsheets.ts';
 
 export interface ImportProblem {
@@ -62,7 +65,8 @@ function mapHeader(spec: EntitySpec, header: string[], problems: ImportProblem[]
   return columns;
 }
 
-export async function importSheet(services: Services, kind: EntityKind, input: Readable, options: { commit: boolean }): Promise<ImportReport> {
+export async function importSheet(services: Services, caller: Caller, kind: EntityKind, input: Readable, options: { commit: boolean }): Promise<ImportReport> {
+  const scope = requireWrite(caller, kind);
   const spec = ENTITIES[kind];
   const { format, rows } = await readSheet(input);
   const report: ImportReport = {
@@ -106,7 +110,7 @@ export async function importSheet(services: Services, kind: EntityKind, input: R
         if (!batch.length) return;
         const current = batch;
         batch = [];
-        await writeBatch(services, trx, spec, current, label, problem, report, earlierCenters);
+        await writeBatch(services, trx, spec, current, label, problem, report, scope, earlierCenters);
       };
 
       for await (const { rowNumber, cells } of rows) {
@@ -124,6 +128,9 @@ export async function importSheet(services: Services, kind: EntityKind, input: R
           continue;
         }
         const { record, problems } = parseRecord(spec, input, { fieldName: label });
+        if (typeof record.assignedFrom === 'string' && Date.parse(record.assignedFrom) > services.now().getTime() + POLICY.clockSkewMs) {
+          problems.push({ field: label(spec.fields.find((f) => f.name === 'assignedFrom')!), message: 'is in the future' });
+        }
         const key = keyFields(spec)
           .map((f) => record[f.name])
           .join('/');
@@ -143,6 +150,12 @@ export async function importSheet(services: Services, kind: EntityKind, input: R
       await flush();
       if (report.rows === 0) problem({ row: 2, column: '', reason: 'the file has a header but no rows' });
       if (!options.commit || report.errorCount) throw new Rollback();
+      await recordAudit(
+        trx,
+        caller,
+        { action: 'catalogue.import', subjectType: kind, changes: { rows: report.rows, inserted: report.inserted, updated: report.updated, format: report.format } },
+        services.now(),
+      );
       report.committed = true;
     });
   } catch (error) {
@@ -161,9 +174,21 @@ async function writeBatch(
   label: (field: FieldSpec) => string,
   problem: (p: ImportProblem) => void,
   report: ImportReport,
+  scope: Scope,
   earlierCenters?: Map<string, ParsedRecord>,
 ): Promise<void> {
   const records = batch.map((b) => b.record);
+  // R2: rows already stored outside the caller's scope are not theirs to change.
+  const keyOf = (r: ParsedRecord) => keyFields(spec).map((f) => String(r[f.name])).join('/');
+  const keyRow = (r: ParsedRecord) => Object.fromEntries(keyFields(spec).map((f) => [repo.snake(f.name), r[f.name]]));
+  const keyLabel = label(keyFields(spec)[0]!);
+  if (scope.kind !== 'all') {
+    const before = await repo.keysInScope(trx, spec.kind, records.map(keyRow), scope);
+    const outside = new Set(batch.filter((b) => before.existing.has(keyOf(b.record)) && !before.held.has(keyOf(b.record))).map((b) => b.row));
+    for (const row of outside) problem({ row, column: keyLabel, reason: 'names a record outside your scope' });
+    batch = batch.filter((b) => !outside.has(b.row));
+    records.splice(0, records.length, ...batch.map((b) => b.record));
+  }
   if (earlierCenters) for (const r of records) earlierCenters.set(String(r.code), r);
   const refs = await checkReferences(trx, spec, records, label, earlierCenters);
   const good: { record: ParsedRecord; windowId: number | null }[] = [];
@@ -183,9 +208,16 @@ async function writeBatch(
     );
     report.inserted += inserted;
     report.updated += updated;
-    return;
+  } else {
+    await writeStaffBatch(services, trx, good, report);
   }
-  await writeStaffBatch(services, trx, good, report);
+  if (scope.kind !== 'all') {
+    // …and what is written must lie inside it (the whole file is refused otherwise).
+    const after = await repo.keysInScope(trx, spec.kind, good.map((g) => keyRow(g.record)), scope);
+    for (const b of batch) {
+      if (good.some((g) => g.record === b.record) && !after.held.has(keyOf(b.record))) problem({ row: b.row, column: keyLabel, reason: 'would lie outside your scope' });
+    }
+  }
 }
 
 /**
@@ -214,6 +246,7 @@ async function writeStaffBatch(services: Services, trx: Kysely<DB>, good: { reco
       phone_cipher: null,
       phone_hash: null,
       ...protectedColumns(services.protector, g.record),
+      assigned_from: typeof g.record.assignedFrom === 'string' ? new Date(g.record.assignedFrom) : null,
     })),
     at,
     'import',

@@ -22,7 +22,8 @@ import {
 } from '../domain/scores.ts';
 import type { DB } from '../storage/schema.ts';
 import * as scores from '../storage/scores.ts';
-import type { Services } from './context.ts';
+import type { Caller, Services } from './context.ts';
+import { notFoundInScope, rankingLimits, readScope, requireAccess, within as scopeHolds } from '../domain/access.ts';
 import { parseRegionCode, requireRegion } from './regions.ts';
 import { writeSheet, type SheetFormat } from './spreadsheets.ts';
 
@@ -71,14 +72,20 @@ const toTotals = (row: scores.TotalsRow): Totals => ({
   activeSum: row.active_sum,
 });
 
-async function subjectOf(db: Kysely<DB>, dimension: Dimension, label: string): Promise<scores.Subject> {
+/**
+ * What a score is of, if the caller's scope holds it (R2). To a scoped
+ * caller, outside and absent look the same: 404 not_found_in_scope.
+ */
+async function subjectOf(db: Kysely<DB>, caller: Caller, dimension: Dimension, label: string): Promise<scores.Subject> {
+  requireAccess(caller.actor, 'scores.read');
+  const scope = readScope(caller.actor);
   const code = dimension === 'regions' ? normalizeRegionCode(label) : label.trim();
   const subject = code ? await scores.findSubject(db, dimension, code) : undefined;
-  if (!subject) {
-    const [id, text] = NOT_FOUND[dimension];
-    throw notFound(id, `${text} ${label}`);
-  }
-  return subject;
+  const place = subject && { regionPath: subject.region_path, agencyCode: subject.agency_code, businessLineCode: subject.line_code, staffId: subject.staff_id };
+  if (place && scopeHolds(scope, place)) return subject;
+  if (scope.kind !== 'all') throw notFoundInScope(DIMENSIONS[dimension].zh);
+  const [id, text] = NOT_FOUND[dimension];
+  throw notFound(id, `${text} ${label}`);
 }
 
 export interface ScoreInput extends PeriodInput {
@@ -95,14 +102,14 @@ function storedOf(dimension: Dimension, scope: RegionScope | undefined): StoredD
 }
 
 /** R3: one score — a mean over the counted ratings, with its interval and what it is made of. */
-export async function getScore(services: Services, input: ScoreInput) {
-  return (await scoreWithSubject(services, input)).score;
+export async function getScore(services: Services, caller: Caller, input: ScoreInput) {
+  return (await scoreWithSubject(services, caller, input)).score;
 }
 
-async function scoreWithSubject(services: Services, input: ScoreInput) {
+async function scoreWithSubject(services: Services, caller: Caller, input: ScoreInput) {
   const stored = storedOf(input.dimension, input.scope);
   const { range, asOf } = readPeriod(services, input);
-  const subject = await subjectOf(services.db, input.dimension, input.key);
+  const subject = await subjectOf(services.db, caller, input.dimension, input.key);
   const row = await scores.totalsOf(services.db, { dimension: stored, range, segments: periodSegments(range), asOf, key: subject.key });
   const score = {
     dimension: input.dimension,
@@ -128,7 +135,8 @@ export interface RankingInput extends PeriodInput {
   minCount?: number;
 }
 
-async function resolveRanking(services: Services, input: RankingInput) {
+async function resolveRanking(services: Services, caller: Caller, input: RankingInput) {
+  requireAccess(caller.actor, 'scores.read');
   const { range, asOf } = readPeriod(services, input);
   const d = input.dimension;
   const notFor = (field: string, what: string) =>
@@ -138,9 +146,12 @@ async function resolveRanking(services: Services, input: RankingInput) {
   if (input.scope === 'level' && d !== 'regions') throw notFor('scope', d);
   if (input.line !== undefined && (d === 'business-lines' || d === 'regions' || d === 'centers')) throw notFor('line', d);
   if (input.central !== undefined && (d === 'business-lines' || d === 'regions' || d === 'centers')) throw notFor('central', d);
-  const within = input.within === undefined ? undefined : await requireRegion(services.db, parseRegionCode(input.within, '/querystring/within'));
-  if (input.line !== undefined && !(await scores.findSubject(services.db, 'business-lines', input.line))) {
-    throw notFound('business_line_not_found', `No business line has the code ${input.line}`);
+  const asked = input.within === undefined ? undefined : await requireRegion(services.db, parseRegionCode(input.within, '/querystring/within'));
+  // R2: a scope narrows the ranking (a supervisor's region, a line manager's line, an agency's staff).
+  const limits = rankingLimits(readScope(caller.actor), { dimension: d, within: asked, line: input.line ?? null });
+  const within = limits.withinCode && limits.withinCode !== asked?.code ? await requireRegion(services.db, limits.withinCode) : asked;
+  if (limits.line !== null && !(await scores.findSubject(services.db, 'business-lines', limits.line))) {
+    throw notFound('business_line_not_found', `No business line has the code ${limits.line}`);
   }
   // A ranking of regions compares regions of one level: by default the level below `within`, or the cities.
   const level = input.level ?? (d === 'regions' ? Math.min(5, (within?.level ?? 1) + 1) : null);
@@ -153,7 +164,7 @@ async function resolveRanking(services: Services, input: RankingInput) {
     segments: periodSegments(range),
     asOf,
     regionScope,
-    filter: { withinPath: within?.path ?? null, regionLevel: level, businessLine: input.line ?? null, centralUnit: input.central ?? null },
+    filter: { withinPath: within?.path ?? null, regionLevel: level, businessLine: limits.line, centralUnit: input.central ?? null, agencyCode: limits.agencyCode },
     order,
     minCount,
   };
@@ -167,7 +178,7 @@ async function resolveRanking(services: Services, input: RankingInput) {
       scope: d === 'regions' ? regionScope : null,
       within: within ? { code: within.code, name: within.name } : null,
       level,
-      line: input.line ?? null,
+      line: limits.line,
       central: input.central ?? null,
       order,
       minCount,
@@ -187,8 +198,8 @@ function presentEntry(row: scores.RankingRow) {
 }
 
 /** R13, R14: one page of a ranking. */
-export async function getRanking(services: Services, input: RankingInput, page: { page: number; pageSize: number }) {
-  const { query, described } = await resolveRanking(services, input);
+export async function getRanking(services: Services, caller: Caller, input: RankingInput, page: { page: number; pageSize: number }) {
+  const { query, described } = await resolveRanking(services, caller, input);
   const rows = await scores.rankingPage(services.db, { ...query, limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
   // Past the last page there are no rows to read the totals from.
   const totals = rows[0] ?? (page.page > 1 ? (await scores.rankingPage(services.db, { ...query, limit: 1, offset: 0 }))[0] : undefined);
@@ -206,8 +217,8 @@ const EXPORT_BATCH = 1000;
 const fixed = (x: number | null | undefined, digits: number) => (x === null || x === undefined ? '' : Number(x.toFixed(digits)));
 
 /** A ranking as .xlsx or CSV, streamed in pages (flat memory). No rater identity is in a ranking. */
-export async function exportRanking(services: Services, input: RankingInput, format: SheetFormat): Promise<{ stream: Readable; filename: string }> {
-  const { query, described } = await resolveRanking(services, input);
+export async function exportRanking(services: Services, caller: Caller, input: RankingInput, format: SheetFormat): Promise<{ stream: Readable; filename: string }> {
+  const { query, described } = await resolveRanking(services, caller, input);
   const header = [
     '名次',
     '代码',
@@ -258,8 +269,8 @@ export async function exportRanking(services: Services, input: RankingInput, for
 }
 
 /** R3, R13: the ratings behind a score, newest first; the rater is masked (R9). */
-export async function ratingsBehindScore(services: Services, input: ScoreInput, page: { page: number; pageSize: number }) {
-  const { score, subject, stored, range, asOf } = await scoreWithSubject(services, input);
+export async function ratingsBehindScore(services: Services, caller: Caller, input: ScoreInput, page: { page: number; pageSize: number }) {
+  const { score, subject, stored, range, asOf } = await scoreWithSubject(services, caller, input);
   const rows = await scores.ratingsBehind(services.db, {
     dimension: stored,
     key: subject.key,

@@ -9,7 +9,7 @@
 // a different one is refused (409).
 import type { Kysely } from 'kysely';
 import { checkApplicant, identityKey, type Applicant } from '../domain/applicants.ts';
-import { AppError, conflict, invalid, notFound, type FieldProblem } from '../domain/errors.ts';
+import { AppError, conflict, invalid, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
 import { occasionState, type OccasionKind } from '../domain/occasions.ts';
 import { POLICY } from '../domain/policy.ts';
 import {
@@ -30,7 +30,8 @@ import type { DB } from '../storage/schema.ts';
 import type { InvitationToken } from './cases.ts';
 import { revealApplicant } from './cases.ts';
 import type { ApiClient } from './clients.ts';
-import type { Services } from './context.ts';
+import type { Caller, Services } from './context.ts';
+import { requireAccess } from '../domain/access.ts';
 
 export interface RatingInput {
   level: string;
@@ -38,6 +39,8 @@ export interface RatingInput {
   tags?: string[];
   comment?: string | null;
   channel: string;
+  /** R9: the rater consents to the rating being shared with a third party (default no). */
+  thirdPartyConsent?: boolean;
 }
 
 export type Submission =
@@ -74,9 +77,7 @@ export function checkContent(input: RatingInput): { content: RatingContent; prob
   return { content: { level: input.level as Level, aspects, tags: tags as Tag[], comment, channel: input.channel as Channel }, problems };
 }
 
-function reject(problems: FieldProblem[], id = 'validation_failed'): void {
-  if (problems.length) throw invalid(id, problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
-}
+const reject = invalidFields;
 
 interface Target {
   occasionId: number;
@@ -103,7 +104,7 @@ async function targetFromToken(services: Services, token: string): Promise<Targe
 }
 
 async function targetFromChannel(services: Services, s: Extract<Submission, { via: 'channel' }>, content: RatingContent): Promise<Target> {
-  if (s.client.kind !== 'channel') throw new AppError('client_not_allowed', 'forbidden', 'Ratings are submitted by channel clients');
+  if (s.client.kind === 'business_system') throw new AppError('forbidden', 'forbidden', 'Ratings are submitted by channel clients and devices');
   if (s.client.channel !== content.channel) {
     throw new AppError('channel_not_allowed', 'forbidden', `This API key is for the ${s.client.channel} channel, not ${content.channel}`);
   }
@@ -142,6 +143,10 @@ async function targetFromChannel(services: Services, s: Extract<Submission, { vi
   const raterHash = services.protector.hash(identityKey(rater.idType, rater.idNumber));
   if (raterHash !== applicantRow.applicant_id_hash || rater.name !== applicant.name) {
     throw new AppError('rater_not_applicant', 'forbidden', 'Only the applicant of the case may rate it (R9)');
+  }
+  // A window's device rates only what was served at its window.
+  if (s.client.kind === 'device' && occasion.window_id !== s.client.windowId) {
+    throw new AppError('device_window_mismatch', 'forbidden', 'This device stands at another window than the one where the case was served');
   }
   return { occasionId: occasion.id, raterIdHash: raterHash, tokenId: null };
 }
@@ -196,6 +201,7 @@ export async function submitRating(services: Services, submission: Submission): 
         idempotency_key: submission.idempotencyKey ?? null,
         token_id: target.tokenId,
         fingerprint,
+        third_party_consent: submission.content.thirdPartyConsent === true,
       },
       now,
     );
@@ -226,8 +232,11 @@ export function presentRating(row: RatingRow) {
   };
 }
 
-export async function getRating(db: Kysely<DB>, id: number) {
-  const row = await cases.findRating(db, id);
-  if (!row) throw notFound('rating_not_found', `No rating has the id ${id}`);
+/** A business system reads the ratings of the cases and packages it sent; to it, others do not exist. */
+export async function getRating(services: Services, caller: Caller, id: number) {
+  const row = await cases.findRating(services.db, id);
+  const sender = row ? await cases.senderOfOccasion(services.db, row.occasion_id) : undefined;
+  if (!row || (caller.actor.type === 'client' && sender !== caller.actor.id)) throw notFound('rating_not_found', `No rating has the id ${id}`);
+  requireAccess(caller.actor, 'cases.read', { clientId: sender ?? null });
   return presentRating(row);
 }

@@ -17,7 +17,9 @@ export type FieldType =
   | { kind: 'integer'; min: number; max: number }
   | { kind: 'enum'; values: Record<string, readonly string[]> }
   | { kind: 'region' }
-  | { kind: 'ref'; entity: EntityKind };
+  | { kind: 'ref'; entity: EntityKind }
+  /** An ISO instant, or a China-time day (YYYY-MM-DD: its 00:00 CST). */
+  | { kind: 'instant' };
 
 export interface FieldSpec {
   /** Name in the API (camelCase). */
@@ -32,6 +34,8 @@ export interface FieldSpec {
   protected?: boolean;
   /** Changed only through a transfer (R3 history), not by a plain update. */
   assignment?: boolean;
+  /** Not a column of its own: read from elsewhere (staff's assignedFrom is the current period's start). */
+  derived?: boolean;
   description?: string;
 }
 
@@ -149,6 +153,15 @@ export const ENTITIES: Record<EntityKind, EntitySpec> = {
       },
       { name: 'idNumber', zh: '身份证号', type: { kind: 'residentId' }, required: false, protected: true },
       { name: 'phone', zh: '手机号', type: { kind: 'mobile' }, required: false, protected: true },
+      {
+        name: 'assignedFrom',
+        zh: '到岗时间',
+        type: { kind: 'instant' },
+        required: false,
+        derived: true,
+        description:
+          'R3: when the current assignment began (default: now). Set it when the platform goes live mid-year, so that earlier cases are attributed correctly; not in the future.',
+      },
     ],
   },
   matters: {
@@ -240,6 +253,14 @@ export function parseField(field: FieldSpec, raw: unknown): Parsed {
     case 'region': {
       const value = normalizeRegionCode(str);
       return value ? { ok: true, value } : { ok: false, message: `is not a division code (got "${str}")` };
+    }
+    case 'instant': {
+      // A day is China time's midnight (R1: deadlines and days are CST).
+      const iso = /^\d{4}-\d{2}-\d{2}$/.test(str) ? `${str}T00:00:00+08:00` : str;
+      const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? new Date(iso) : new Date(NaN);
+      if (Number.isNaN(at.getTime()) || at.getUTCFullYear() < 2000)
+        return { ok: false, message: `must be a day (2026-03-01) or an ISO instant from 2000 on (got "${str}")` };
+      return { ok: true, value: at.toISOString() };
     }
     case 'ref': {
       const target = ENTITIES[type.entity];

@@ -3,7 +3,7 @@
 // `kind` to an HTTP status in one place (src/api/plugins/errors.ts).
 
 export type ErrorKind =
-  'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'not_allowed' | 'conflict' | 'gone' | 'unprocessable' | 'too_many' | 'unavailable';
+  'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'not_allowed' | 'conflict' | 'gone' | 'unprocessable' | 'locked' | 'too_many' | 'unavailable';
 
 export interface FieldProblem {
   /** Where the problem is: a JSON pointer into the request, or a column name in an import. */
@@ -13,6 +13,8 @@ export interface FieldProblem {
 
 export class AppError extends Error {
   override name = 'AppError';
+  /** For 423 and 429: when to try again (sent as Retry-After). */
+  retryAfterSeconds?: number;
   constructor(
     readonly id: string,
     readonly kind: ErrorKind,
@@ -26,3 +28,8 @@ export class AppError extends Error {
 export const invalid = (id: string, message: string, fields?: FieldProblem[]) => new AppError(id, 'invalid', message, fields);
 export const notFound = (id: string, message: string) => new AppError(id, 'not_found', message);
 export const conflict = (id: string, message: string) => new AppError(id, 'conflict', message);
+
+/** Throws one 400 naming every field with a problem (nothing, when there is none). */
+export function invalidFields(problems: readonly FieldProblem[] | undefined, id = 'validation_failed'): void {
+  if (problems?.length) throw invalid(id, problems.map((p) => `${p.field} ${p.message}`).join('; '), [...problems]);
+}

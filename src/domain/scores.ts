@@ -2,7 +2,7 @@
 // plain numbers; the sums come from storage/scores.ts, which keeps them per
 // day, month and year and applies the same rules in SQL (the ranking order
 // below is checked against the SQL in test/integration/scoresProperty.test.ts).
-import { invalid, type FieldProblem } from './errors.ts';
+import { invalid, type FieldProblem, invalidFields } from './errors.ts';
 import { POLICY } from './policy.ts';
 import { LEVEL_NAMES, LEVELS, type Level } from './ratings.ts';
 
@@ -134,8 +134,8 @@ export function readRange(q: { period?: string; from?: string; to?: string }): D
       else range = { from: q.from, to: q.to };
     }
   }
-  if (problems.length || !range) throw invalid('validation_failed', problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
-  return range;
+  invalidFields(problems);
+  return range!;
 }
 
 export interface Segments {

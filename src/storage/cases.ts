@@ -258,3 +258,50 @@ export async function insertRatingAndClose(db: Db, values: Insertable<DB['rating
 export async function findRating(db: Db, id: number) {
   return db.selectFrom('rating').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** The client that sent the case or package of an occasion. */
+export async function senderOfOccasion(db: Db, occasionId: number): Promise<number | null> {
+  const row = await db
+    .selectFrom('occasion as o')
+    .leftJoin('service_case as c', 'c.id', 'o.case_id')
+    .leftJoin('service_package as p', 'p.id', 'o.package_id')
+    .select((eb) => eb.fn.coalesce('c.client_id', 'p.client_id').as('client_id'))
+    .where('o.id', '=', occasionId)
+    .executeTakeFirst();
+  return row?.client_id ?? null;
+}
+
+/**
+ * What R9's reveal needs of a rating: where it counts (one place, or for a
+ * composite rating every party's), the applicant's ciphertexts and consent.
+ */
+export async function ratingForReveal(db: Db, ratingId: number) {
+  const row = await sql<{
+    id: number;
+    is_default: boolean;
+    third_party_consent: boolean;
+    applicant_name_cipher: string | null;
+    applicant_id_type: string | null;
+    applicant_id_cipher: string | null;
+    applicant_phone_cipher: string | null;
+    places: { regionPath: string | null; agencyCode: string | null; businessLineCode: string | null; staffId: number | null }[];
+  }>`
+    select r.id, r.is_default, r.third_party_consent,
+      coalesce(c.applicant_name_cipher, pk.applicant_name_cipher) as applicant_name_cipher,
+      coalesce(c.applicant_id_type, pk.applicant_id_type) as applicant_id_type,
+      coalesce(c.applicant_id_cipher, pk.applicant_id_cipher) as applicant_id_cipher,
+      coalesce(c.applicant_phone_cipher, pk.applicant_phone_cipher) as applicant_phone_cipher,
+      case when o.kind = 'composite' then
+        (select coalesce(json_agg(json_build_object('regionPath', g.path, 'agencyCode', p.agency_code, 'businessLineCode', p.business_line_code, 'staffId', null)), '[]'::json)
+         from occasion_party p join region g on g.code = p.region_code where p.occasion_id = o.id)
+      else
+        json_build_array(json_build_object('regionPath', og.path, 'agencyCode', o.agency_code, 'businessLineCode', o.business_line_code, 'staffId', o.staff_id))
+      end as places
+    from rating r
+    join occasion o on o.id = r.occasion_id
+    left join region og on og.code = o.region_code
+    left join service_case c on c.id = o.case_id
+    left join service_package pk on pk.id = o.package_id
+    where r.id = ${ratingId}`.execute(db);
+  return row.rows[0];
+}

@@ -6,6 +6,8 @@ import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { EntityKind } from '../domain/catalogue.ts';
 import { escapeLike } from './regions.ts';
 import type { DB } from './schema.ts';
+import type { Scope } from '../domain/access.ts';
+import { scopePredicate } from './scope.ts';
 
 type AnyDb = Kysely<any>;
 type Row = Record<string, any>;
@@ -57,9 +59,17 @@ export interface CatalogueFilter {
 }
 
 /** Which filters each kind understands; anything else is ignored by design of the API schemas. */
-function applyFilters<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, kind: EntityKind, f: CatalogueFilter, regionPath?: string): QB {
+function applyFilters<QB extends SelectQueryBuilder<any, any, any>>(
+  qb: QB,
+  kind: EntityKind,
+  f: CatalogueFilter,
+  regionPath: string | undefined,
+  scope: Scope,
+): QB {
   const t = TABLES[kind].table;
   let q = qb;
+  const inScope = scopePredicate(kind, scope);
+  if (inScope) q = q.where(inScope) as QB;
   const status = f.status ?? 'active';
   if (status !== 'all') q = q.where(`${t}.status`, '=', status) as QB;
   if (f.q) {
@@ -96,7 +106,14 @@ function applyFilters<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, kind
 function baseQuery(db: AnyDb, kind: EntityKind): SelectQueryBuilder<any, any, Row> {
   const t = TABLES[kind].table;
   if (kind === 'staff') {
-    return db.selectFrom('staff').leftJoin('service_window as sw', 'sw.id', 'staff.window_id').selectAll('staff').select('sw.number as window_number');
+    return db
+      .selectFrom('staff')
+      .leftJoin('service_window as sw', 'sw.id', 'staff.window_id')
+      .leftJoin('staff_assignment as current_period', (join: any) =>
+        join.onRef('current_period.staff_id', '=', 'staff.id').on('current_period.valid_to', 'is', null),
+      )
+      .selectAll('staff')
+      .select(['sw.number as window_number', 'current_period.valid_from as assigned_from']);
   }
   return db.selectFrom(t).selectAll(t);
 }
@@ -107,11 +124,11 @@ async function regionPathOf(db: AnyDb, code: string | undefined): Promise<string
   return row?.path ?? '-'; // an unknown region matches nothing
 }
 
-export async function listRows(db: AnyDb, kind: EntityKind, filter: CatalogueFilter, page: { offset: number; limit: number }) {
+export async function listRows(db: AnyDb, kind: EntityKind, filter: CatalogueFilter, page: { offset: number; limit: number }, scope: Scope) {
   const t = TABLES[kind].table;
   const path = await regionPathOf(db, filter.regionCode);
-  const rows = applyFilters(baseQuery(db, kind), kind, filter, path);
-  const count = applyFilters(db.selectFrom(t), kind, filter, path).select(sql<number>`count(*)::int`.as('n'));
+  const rows = applyFilters(baseQuery(db, kind), kind, filter, path, scope);
+  const count = applyFilters(db.selectFrom(t), kind, filter, path, scope).select(sql<number>`count(*)::int`.as('n'));
   let ordered = rows;
   for (const k of TABLES[kind].key) ordered = ordered.orderBy(`${t}.${k}`);
   const [items, total] = await Promise.all([ordered.offset(page.offset).limit(page.limit).execute(), count.executeTakeFirstOrThrow()]);
@@ -123,10 +140,10 @@ export async function listRows(db: AnyDb, kind: EntityKind, filter: CatalogueFil
  * this way in batches, holding no connection (or, on PGlite, the lock)
  * between batches and no more than one batch in memory.
  */
-export async function rowsAfter(db: AnyDb, kind: EntityKind, filter: CatalogueFilter, after: Row | null, limit: number): Promise<Row[]> {
+export async function rowsAfter(db: AnyDb, kind: EntityKind, filter: CatalogueFilter, after: Row | null, limit: number, scope: Scope): Promise<Row[]> {
   const spec = TABLES[kind];
   const path = await regionPathOf(db, filter.regionCode);
-  let q = applyFilters(baseQuery(db, kind), kind, filter, path);
+  let q = applyFilters(baseQuery(db, kind), kind, filter, path, scope);
   if (after) {
     const cols = spec.key.map((k) => sql.ref(`${spec.table}.${k}`));
     const vals = spec.key.map((k) => after[k]);
@@ -141,8 +158,37 @@ const keyWhere = (kind: EntityKind, key: Row) => {
   return (qb: any) => spec.key.reduce((q, k) => q.where(`${spec.table}.${k}`, '=', key[k]), qb);
 };
 
-export async function findRow(db: AnyDb, kind: EntityKind, key: Row): Promise<Row | undefined> {
-  return keyWhere(kind, key)(baseQuery(db, kind)).executeTakeFirst();
+/** The row of a natural key; with a scope, only if the scope holds it. */
+export async function findRow(db: AnyDb, kind: EntityKind, key: Row, scope?: Scope): Promise<Row | undefined> {
+  const inScope = scope ? scopePredicate(kind, scope) : null;
+  const q = keyWhere(kind, key)(baseQuery(db, kind));
+  return (inScope ? q.where(inScope) : q).executeTakeFirst();
+}
+
+/**
+ * Of these natural keys (column → value rows), which exist and which of
+ * those the scope holds: what an import checks before and after it writes.
+ */
+export async function keysInScope(db: AnyDb, kind: EntityKind, keys: Row[], scope: Scope): Promise<{ existing: Set<string>; held: Set<string> }> {
+  const spec = TABLES[kind];
+  const existing = new Set<string>();
+  const held = new Set<string>();
+  if (!keys.length) return { existing, held };
+  const inScope = scopePredicate(kind, scope) ?? sql<boolean>`true`;
+  const cols = spec.key.map((k) => sql.ref(`${spec.table}.${k}`));
+  const tuples = keys.map((k) => sql`(${sql.join(spec.key.map((c) => k[c]))})`);
+  const rows = (await db
+    .selectFrom(spec.table)
+    .select(spec.key.map((k) => `${spec.table}.${k}`) as any)
+    .select(inScope.as('held'))
+    .where(sql<boolean>`(${sql.join(cols)}) in (${sql.join(tuples)})`)
+    .execute()) as Row[];
+  for (const row of rows) {
+    const id = spec.key.map((k) => row[k]).join('/');
+    existing.add(id);
+    if (row.held) held.add(id);
+  }
+  return { existing, held };
 }
 
 export async function insertRow(db: AnyDb, kind: EntityKind, values: Row): Promise<Row> {

@@ -90,12 +90,15 @@ export interface MatterTable extends Timestamps {
 export interface ApiClientTable {
   id: Generated<number>;
   name: string;
-  kind: 'business_system' | 'channel';
+  kind: 'business_system' | 'channel' | 'device';
   channel: string | null;
   key_prefix: string;
   key_hash: string;
   active: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: ColumnType<Date, Date | undefined, never>;
+  /** A device's window (评价器). */
+  window_id: ColumnType<number | null, number | null | undefined, never>;
+  revoked_at: ColumnType<Date | null, never, Date | null>;
 }
 
 interface Applicant {
@@ -181,6 +184,68 @@ export interface RatingTable {
   voided_at: ColumnType<Date | null, never, Date | null>;
   revoked_at: ColumnType<Date | null, never, Date | null>;
   exclusion_reason: ColumnType<string | null, never, string | null>;
+  /** R9: the rater consented to sharing with a third party. */
+  third_party_consent: ColumnType<boolean, boolean | undefined, never>;
+}
+
+export interface AppUserTable {
+  id: Generated<number>;
+  username: string;
+  display_name: string;
+  role: string;
+  scope_region_code: string | null;
+  scope_line_code: string | null;
+  scope_agency_code: string | null;
+  scope_staff_id: number | null;
+  password_hash: string;
+  must_change_password: ColumnType<boolean, boolean | undefined, boolean>;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  failed_attempts: ColumnType<number, number | undefined, number>;
+  locked_until: Date | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+  password_changed_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface UserSessionTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  csrf_token: string;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  ended_at: Date | null;
+  source_ip: string | null;
+}
+
+export interface SignInFailureTable {
+  username: string;
+  failures: number;
+  first_at: Date;
+  locked_until: Date | null;
+}
+
+export interface AuditEventTable {
+  id: Generated<number>;
+  at: Date;
+  actor_type: 'user' | 'client' | 'system' | 'anonymous';
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  action: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  changes: unknown;
+  reason: string | null;
+  request_id: string | null;
+  source_ip: string | null;
+}
+
+export interface SettingTable {
+  name: string;
+  value: unknown;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
 export interface ScoreEventTable {
@@ -196,6 +261,11 @@ export interface ScorePendingTable {
 }
 
 export interface DB {
+  app_user: AppUserTable;
+  user_session: UserSessionTable;
+  sign_in_failure: SignInFailureTable;
+  audit_event: AuditEventTable;
+  setting: SettingTable;
   score_event: ScoreEventTable;
   score_pending: ScorePendingTable;
   api_client: ApiClientTable;

@@ -10,6 +10,7 @@ import type { DayRange, RankingOrder, Segments, StoredDimension } from '../domai
 import { Z95 } from '../domain/scores.ts';
 import type { DB } from './schema.ts';
 import { escapeLike } from './regions.ts';
+import { ROOT_PATH } from '../domain/access.ts';
 
 type Db = Kysely<DB>;
 
@@ -223,6 +224,8 @@ export interface RankingScope {
   regionLevel?: number | null;
   businessLine?: string | null;
   centralUnit?: boolean | null;
+  /** Staff of this agency only (an agency manager's ranking, R2). */
+  agencyCode?: string | null;
 }
 
 export type RankedDimension = 'staff' | 'agencies' | 'business-lines' | 'regions' | 'centers';
@@ -288,6 +291,7 @@ function entityJoin(q: RankingQuery, t: string): { select: RawBuilder<unknown>; 
     case 'staff':
       regionFilters();
       agencyFilters();
+      if (f.agencyCode) where.push(sql`s.agency_code = ${f.agencyCode}`);
       return {
         select: sql`s.name, s.staff_number as label, g.code as region_code, g.name as region_name, ag.name as parent_name`,
         join: sql`join staff s on s.id = ${sql.ref(t)}.key::int join agency ag on ag.code = s.agency_code join region g on g.code = ag.region_code`,
@@ -582,16 +586,26 @@ export interface Subject {
   name: string;
   /** For regions: the materialized path. */
   path: string | null;
+  /** Where it is (R2 scopes): its region's path, agency, line, staff id. */
+  region_path: string | null;
+  agency_code: string | null;
+  line_code: string | null;
+  staff_id: number | null;
 }
 
 /** The staff member, agency, line, region or center a score is of, by the code people know. */
 export async function findSubject(db: Db, dimension: RankedDimension, label: string): Promise<Subject | undefined> {
   const q = {
-    staff: sql<Subject>`select id::text as key, staff_number as label, name, null as path from staff where staff_number = ${label}`,
-    agencies: sql<Subject>`select code as key, code as label, name, null as path from agency where code = ${label}`,
-    'business-lines': sql<Subject>`select code as key, code as label, name, null as path from business_line where code = ${label}`,
-    regions: sql<Subject>`select code as key, code as label, name, path from region where code = ${label}`,
-    centers: sql<Subject>`select code as key, code as label, name, null as path from service_center where code = ${label}`,
+    staff: sql<Subject>`select s.id::text as key, s.staff_number as label, s.name, null as path, g.path as region_path, s.agency_code, ag.business_line_code as line_code, s.id as staff_id
+      from staff s join agency ag on ag.code = s.agency_code join region g on g.code = ag.region_code where s.staff_number = ${label}`,
+    agencies: sql<Subject>`select ag.code as key, ag.code as label, ag.name, null as path, g.path as region_path, ag.code as agency_code, ag.business_line_code as line_code, null::int as staff_id
+      from agency ag join region g on g.code = ag.region_code where ag.code = ${label}`,
+    // A line spans every level: it lies at the top of the tree (docs/decisions.md).
+    'business-lines': sql<Subject>`select code as key, code as label, name, null as path, ${ROOT_PATH}::text as region_path, null as agency_code, code as line_code, null::int as staff_id
+      from business_line where code = ${label}`,
+    regions: sql<Subject>`select code as key, code as label, name, path, path as region_path, null as agency_code, null as line_code, null::int as staff_id from region where code = ${label}`,
+    centers: sql<Subject>`select c.code as key, c.code as label, c.name, null as path, g.path as region_path, null as agency_code, null as line_code, null::int as staff_id
+      from service_center c join region g on g.code = c.region_code where c.code = ${label}`,
   }[dimension];
   return (await q.execute(db)).rows[0];
 }

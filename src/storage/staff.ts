@@ -37,27 +37,35 @@ export interface NewStaff extends Place {
   id_number_hash: string | null;
   phone_cipher: string | null;
   phone_hash: string | null;
+  /** R3: when the current assignment began (a platform going live mid-year); null: `at`. */
+  assigned_from?: Date | null;
 }
 
 /**
  * Inserts staff with their first assignment in one statement: arrays in,
- * unnest, so a batch of thousands is one round trip with ten parameters.
+ * unnest, so a batch of thousands is one round trip with eleven parameters.
  */
 export async function insertStaffWithAssignments(db: Kysely<DB>, rows: NewStaff[], at: Date, reason: StaffAssignmentTable['reason']): Promise<number> {
   if (!rows.length) return 0;
-  const col = <K extends keyof NewStaff>(k: K) => rows.map((r) => r[k]);
+  const col = <K extends keyof NewStaff>(k: K) => rows.map((r) => r[k] ?? null);
   const result = await sql`
-    with new_staff as (
+    with input as (
+      select * from unnest(${col('staff_number')}::text[], ${col('name')}::text[], ${col('agency_code')}::text[],
+                  ${col('center_code')}::text[], ${col('window_id')}::int[], ${col('id_number_cipher')}::text[],
+                  ${col('id_number_hash')}::text[], ${col('phone_cipher')}::text[], ${col('phone_hash')}::text[],
+                  ${col('assigned_from')}::timestamptz[])
+        as s(staff_number, name, agency_code, center_code, window_id, id_number_cipher, id_number_hash, phone_cipher, phone_hash, assigned_from)
+    ), new_staff as (
       insert into staff (staff_number, name, agency_code, center_code, window_id,
                          id_number_cipher, id_number_hash, phone_cipher, phone_hash, created_at, updated_at)
-      select s.*, ${at}::timestamptz, ${at}::timestamptz
-      from unnest(${col('staff_number')}::text[], ${col('name')}::text[], ${col('agency_code')}::text[],
-                  ${col('center_code')}::text[], ${col('window_id')}::int[], ${col('id_number_cipher')}::text[],
-                  ${col('id_number_hash')}::text[], ${col('phone_cipher')}::text[], ${col('phone_hash')}::text[]) as s
-      returning id, agency_code, center_code, window_id
+      select staff_number, name, agency_code, center_code, window_id, id_number_cipher, id_number_hash, phone_cipher, phone_hash,
+             ${at}::timestamptz, ${at}::timestamptz
+      from input
+      returning id, staff_number, agency_code, center_code, window_id
     )
     insert into staff_assignment (staff_id, agency_code, center_code, window_id, valid_from, reason)
-    select id, agency_code, center_code, window_id, ${at}::timestamptz, ${reason} from new_staff`.execute(db);
+    select n.id, n.agency_code, n.center_code, n.window_id, coalesce(i.assigned_from, ${at}::timestamptz), ${reason}
+    from new_staff n join input i on i.staff_number = n.staff_number`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
 

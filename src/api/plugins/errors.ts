@@ -16,6 +16,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   gone: 410,
   unprocessable: 422,
+  locked: 423,
   too_many: 429,
   unavailable: 503,
 };
@@ -50,6 +51,7 @@ function validationFields(error: FastifyError): FieldProblem[] {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
+      if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.status(STATUS[error.kind]).send(errorBody(error.id, error.message, error.fields));
     }
     if (error.validation) {

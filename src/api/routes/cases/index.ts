@@ -15,7 +15,7 @@ import {
   type CaseInput,
   type PackageInput,
 } from '../../../app/cases.ts';
-import { API_KEY_SECURITY, requireClient } from '../../plugins/auth.ts';
+import { API_KEY_SECURITY, clientOf } from '../../plugins/auth.ts';
 import { ErrorBody, Nullable } from '../../schemas.ts';
 
 const CaseNumber = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Letters, digits, - or _; at most 64' });
@@ -76,6 +76,10 @@ const Package = Type.Object({
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const tags = ['cases'];
 const security = API_KEY_SECURITY;
+// A business system's own records: each case and package keeps the client
+// that sent it, and ratings the channel; they are not audit events.
+const SUBMIT = { action: 'cases.submit', notAudited: 'machine intake: the case or package records the sending client' } as const;
+const READ = { action: 'cases.read' } as const;
 
 export default async function caseRoutes(app: AppInstance) {
   const services = () => app.deps.services;
@@ -83,6 +87,7 @@ export default async function caseRoutes(app: AppInstance) {
   app.post(
     '/cases',
     {
+      config: { access: SUBMIT },
       schema: {
         tags,
         security,
@@ -103,7 +108,7 @@ export default async function caseRoutes(app: AppInstance) {
       },
     },
     async (request, reply) => {
-      const client = await requireClient(app, request, 'business_system');
+      const client = clientOf(request);
       const result = await acceptCase(services(), client, request.body as CaseInput);
       return reply.status(result.created ? 201 : 200).send(result.case);
     },
@@ -112,6 +117,7 @@ export default async function caseRoutes(app: AppInstance) {
   app.get(
     '/cases/:caseNumber',
     {
+      config: { access: READ },
       schema: {
         tags,
         security,
@@ -121,14 +127,14 @@ export default async function caseRoutes(app: AppInstance) {
       },
     },
     async (request) => {
-      await requireClient(app, request, 'business_system');
-      return getCase(services(), request.params.caseNumber);
+      return getCase(services(), clientOf(request), request.params.caseNumber);
     },
   );
 
   app.post(
     '/cases/:caseNumber/complete',
     {
+      config: { access: SUBMIT },
       schema: {
         tags,
         security,
@@ -139,14 +145,14 @@ export default async function caseRoutes(app: AppInstance) {
       },
     },
     async (request) => {
-      await requireClient(app, request, 'business_system');
-      return completeCase(services(), request.params.caseNumber, request.body);
+      return completeCase(services(), clientOf(request), request.params.caseNumber, request.body);
     },
   );
 
   app.post(
     '/cases/:caseNumber/withdraw',
     {
+      config: { access: SUBMIT },
       schema: {
         tags,
         security,
@@ -160,8 +166,7 @@ export default async function caseRoutes(app: AppInstance) {
       },
     },
     async (request) => {
-      await requireClient(app, request, 'business_system');
-      return withdrawCase(services(), request.params.caseNumber, request.body);
+      return withdrawCase(services(), clientOf(request), request.params.caseNumber, request.body);
     },
   );
 
@@ -170,6 +175,7 @@ export default async function caseRoutes(app: AppInstance) {
   app.post(
     '/packages',
     {
+      config: { access: SUBMIT },
       schema: {
         tags: ['packages'],
         security,
@@ -194,7 +200,7 @@ export default async function caseRoutes(app: AppInstance) {
       },
     },
     async (request, reply) => {
-      const client = await requireClient(app, request, 'business_system');
+      const client = clientOf(request);
       return reply.status(201).send(await acceptPackage(services(), client, request.body as PackageInput));
     },
   );
@@ -202,6 +208,7 @@ export default async function caseRoutes(app: AppInstance) {
   app.get(
     '/packages/:packageNumber',
     {
+      config: { access: READ },
       schema: {
         tags: ['packages'],
         security,
@@ -211,14 +218,14 @@ export default async function caseRoutes(app: AppInstance) {
       },
     },
     async (request) => {
-      await requireClient(app, request, 'business_system');
-      return getPackage(services(), request.params.packageNumber);
+      return getPackage(services(), clientOf(request), request.params.packageNumber);
     },
   );
 
   app.post(
     '/packages/:packageNumber/stages/:stage',
     {
+      config: { access: SUBMIT },
       schema: {
         tags: ['packages'],
         security,
@@ -229,14 +236,14 @@ export default async function caseRoutes(app: AppInstance) {
       },
     },
     async (request) => {
-      await requireClient(app, request, 'business_system');
-      return advancePackage(services(), request.params.packageNumber, request.params.stage as 'approval' | 'delivery', request.body);
+      return advancePackage(services(), clientOf(request), request.params.packageNumber, request.params.stage as 'approval' | 'delivery', request.body);
     },
   );
 
   app.post(
     '/occasions/:occasionId/invitations',
     {
+      config: { access: SUBMIT },
       schema: {
         tags: ['ratings'],
         security,
@@ -246,7 +253,7 @@ export default async function caseRoutes(app: AppInstance) {
       },
     },
     async (request, reply) => {
-      const client = await requireClient(app, request, 'business_system');
+      const client = clientOf(request);
       return reply.status(201).send(await issueInvitation(services(), client, request.params.occasionId));
     },
   );

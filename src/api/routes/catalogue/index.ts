@@ -19,7 +19,7 @@ import {
   listEntities,
   refuseHardDelete,
   setEntityStatus,
-  staffHistory,
+  getStaffHistory,
   transferStaff,
   updateEntity,
   type EntityKey,
@@ -27,6 +27,7 @@ import {
 import { exportSheet } from '../../../app/exports.ts';
 import { parseRegionCode } from '../../../app/regions.ts';
 import type { CatalogueFilter } from '../../../storage/catalogue.ts';
+import { callerOf } from '../../plugins/auth.ts';
 import { ErrorBody, Nullable, Paged, PageQuery } from '../../schemas.ts';
 
 function fieldSchema(field: FieldSpec): TSchema {
@@ -129,6 +130,10 @@ function keyOf(spec: EntitySpec, params: Record<string, string>): EntityKey {
   return key;
 }
 
+const READ = { action: 'catalogue.read' } as const;
+const WRITE = { action: 'catalogue.write', audited: true } as const;
+const NEVER = { action: 'catalogue.write', notAudited: 'always refused: nothing is deleted' } as const;
+
 export default async function catalogueRoutes(app: AppInstance) {
   const services = () => app.deps.services;
 
@@ -144,10 +149,13 @@ export default async function catalogueRoutes(app: AppInstance) {
 
     app.get(
       `/${kind}`,
-      { schema: { tags, summary: `List ${spec.zh}`, querystring: listQuery(kind, true), response: { 200: Paged(item), 400: ErrorBody } } },
+      {
+        config: { access: READ },
+        schema: { tags, summary: `List ${spec.zh}`, querystring: listQuery(kind, true), response: { 200: Paged(item), 400: ErrorBody } },
+      },
       async (request) => {
         const query = request.query as Record<string, unknown> & { page: number; pageSize: number };
-        return listEntities(services(), kind, toFilter(query), query);
+        return listEntities(services(), callerOf(request), kind, toFilter(query), query);
       },
     );
 
@@ -155,6 +163,7 @@ export default async function catalogueRoutes(app: AppInstance) {
       app.get(
         `/${kind}/export.${format}`,
         {
+          config: { access: READ },
           schema: {
             tags,
             summary: `Export ${spec.zh} (${format}), same filters as the list`,
@@ -168,22 +177,27 @@ export default async function catalogueRoutes(app: AppInstance) {
           reply
             .header('content-type', format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8')
             .header('content-disposition', `attachment; filename*=UTF-8''${name}`);
-          return reply.send(exportSheet(services(), kind, filter, format));
+          return reply.send(exportSheet(services(), callerOf(request), kind, filter, format));
         },
       );
     }
 
-    app.post(`/${kind}`, { schema: { tags, summary: `Create ${spec.zh}`, body: create, response: { 201: item, ...errors } } }, async (request, reply) =>
-      reply.status(201).send(await createEntity(services(), kind, request.body as Record<string, unknown>)),
+    app.post(
+      `/${kind}`,
+      { config: { access: WRITE }, schema: { tags, summary: `Create ${spec.zh}`, body: create, response: { 201: item, ...errors } } },
+      async (request, reply) => reply.status(201).send(await createEntity(services(), callerOf(request), kind, request.body as Record<string, unknown>)),
     );
 
-    app.get(`/${kind}/${keyPath}`, { schema: { tags, summary: `One ${spec.zh}`, params, response: { 200: item, 404: ErrorBody } } }, async (request) =>
-      getEntity(services(), kind, keyOf(spec, request.params as Record<string, string>)),
+    app.get(
+      `/${kind}/${keyPath}`,
+      { config: { access: READ }, schema: { tags, summary: `One ${spec.zh}`, params, response: { 200: item, 404: ErrorBody } } },
+      async (request) => getEntity(services(), callerOf(request), kind, keyOf(spec, request.params as Record<string, string>)),
     );
 
     app.patch(
       `/${kind}/${keyPath}`,
       {
+        config: { access: WRITE },
         schema: {
           tags,
           summary: kind === 'staff' ? `Update ${spec.zh} (a change of agency, center or window is a transfer effective now)` : `Update ${spec.zh}`,
@@ -192,7 +206,8 @@ export default async function catalogueRoutes(app: AppInstance) {
           response: { 200: item, ...errors },
         },
       },
-      async (request) => updateEntity(services(), kind, keyOf(spec, request.params as Record<string, string>), request.body as Record<string, unknown>),
+      async (request) =>
+        updateEntity(services(), callerOf(request), kind, keyOf(spec, request.params as Record<string, string>), request.body as Record<string, unknown>),
     );
 
     for (const [action, status] of [
@@ -201,13 +216,18 @@ export default async function catalogueRoutes(app: AppInstance) {
     ] as const) {
       app.post(
         `/${kind}/${keyPath}/${action}`,
-        { schema: { tags, summary: `${action === 'retire' ? 'Retire' : 'Reinstate'} ${spec.zh}`, params, response: { 200: item, ...errors } } },
-        async (request) => setEntityStatus(services(), kind, keyOf(spec, request.params as Record<string, string>), status),
+        {
+          config: { access: WRITE },
+          schema: { tags, summary: `${action === 'retire' ? 'Retire' : 'Reinstate'} ${spec.zh}`, params, response: { 200: item, ...errors } },
+        },
+        async (request) => setEntityStatus(services(), callerOf(request), kind, keyOf(spec, request.params as Record<string, string>), status),
       );
     }
 
-    app.delete(`/${kind}/${keyPath}`, { schema: { tags, summary: 'Never allowed: retire instead', params, response: { 405: ErrorBody } } }, async () =>
-      refuseHardDelete(kind),
+    app.delete(
+      `/${kind}/${keyPath}`,
+      { config: { access: NEVER }, schema: { tags, summary: 'Never allowed: retire instead', params, response: { 405: ErrorBody } } },
+      async () => refuseHardDelete(kind),
     );
   }
 
@@ -225,13 +245,17 @@ export default async function catalogueRoutes(app: AppInstance) {
 
   app.get(
     '/staff/:staffNumber/assignments',
-    { schema: { tags: ['staff'], summary: 'R3: where the staff member sat, and when', params: StaffParams, response: { 200: History, 404: ErrorBody } } },
-    async (request) => staffHistory(services().db, request.params.staffNumber),
+    {
+      config: { access: READ },
+      schema: { tags: ['staff'], summary: 'R3: where the staff member sat, and when', params: StaffParams, response: { 200: History, 404: ErrorBody } },
+    },
+    async (request) => getStaffHistory(services(), callerOf(request), request.params.staffNumber),
   );
 
   app.post(
     '/staff/:staffNumber/transfer',
     {
+      config: { access: WRITE },
       schema: {
         tags: ['staff'],
         summary: 'R3: transfer to another agency, center or window from an instant on (past ratings stay where they were)',
@@ -250,6 +274,6 @@ export default async function catalogueRoutes(app: AppInstance) {
         response: { 200: History, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
       },
     },
-    async (request) => transferStaff(services(), request.params.staffNumber, request.body),
+    async (request) => transferStaff(services(), callerOf(request), request.params.staffNumber, request.body),
   );
 }

@@ -14,6 +14,7 @@ import { AppError } from '../../../domain/errors.ts';
 import { importSheet } from '../../../app/imports.ts';
 import { errorBody } from '../../plugins/errors.ts';
 import { ErrorBody } from '../../schemas.ts';
+import { callerOf } from '../../plugins/auth.ts';
 
 export const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
 const FILE_TYPES = [
@@ -57,6 +58,7 @@ export default async function importRoutes(app: AppInstance) {
     '/imports/:kind',
     {
       bodyLimit: MAX_IMPORT_BYTES,
+      config: { access: { action: 'catalogue.write', audited: true } },
       schema: {
         tags: ['imports'],
         summary: 'Import a spreadsheet of a catalogue kind (dry run by default)',
@@ -81,7 +83,7 @@ export default async function importRoutes(app: AppInstance) {
       let report;
       try {
         await pipeline(body, limitBytes(MAX_IMPORT_BYTES), fs.createWriteStream(file));
-        report = await importSheet(app.deps.services, request.params.kind as EntityKind, fs.createReadStream(file), { commit: request.query.commit });
+        report = await importSheet(app.deps.services, callerOf(request), request.params.kind as EntityKind, fs.createReadStream(file), { commit: request.query.commit });
       } finally {
         await fs.promises.rm(dir, { recursive: true, force: true });
       }

@@ -8,10 +8,10 @@ import { OCCASION_KINDS, type OccasionKind } from '../../../domain/occasions.ts'
 import type { Applicant } from '../../../domain/applicants.ts';
 import { LEVEL_NAMES, RATER_CHANNELS, TAG_NAMES } from '../../../domain/ratings.ts';
 import { getRating, submitRating, type Submission } from '../../../app/submitRating.ts';
-import { authenticateClient } from '../../../app/clients.ts';
-import { API_KEY_SECURITY, apiKeyOf, requireClient } from '../../plugins/auth.ts';
+import { API_KEY_SECURITY, callerOf, clientOf } from '../../plugins/auth.ts';
 import { ErrorBody } from '../../schemas.ts';
-import { invalid } from '../../../domain/errors.ts';
+import { invalidFields } from '../../../domain/errors.ts';
+import { authenticationRequired } from '../../../domain/access.ts';
 
 const Level = Type.String({
   enum: LEVEL_NAMES,
@@ -55,6 +55,9 @@ const Body = Type.Object(
     tags: Type.Optional(Type.Array(Type.String({ enum: TAG_NAMES }), { maxItems: 9 })),
     comment: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
     channel: Type.String({ enum: RATER_CHANNELS }),
+    thirdPartyConsent: Type.Optional(
+      Type.Boolean({ description: 'R9: the rater consents to sharing this rating with a third party (default false: nothing is shared)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -65,6 +68,7 @@ export default async function ratingRoutes(app: AppInstance) {
   app.post(
     '/ratings',
     {
+      config: { access: { public: true, why: 'a rater with an invitation token, or a channel client or device whose key the submission checks' } },
       schema: {
         tags: ['ratings'],
         security: [{}, ...API_KEY_SECURITY],
@@ -82,13 +86,15 @@ export default async function ratingRoutes(app: AppInstance) {
       if (token) {
         submission = { via: 'token', token, content, idempotencyKey };
       } else {
-        const client = await authenticateClient(services().db, apiKeyOf(request));
+        // The hook resolved the API key; without a token the caller must be a channel client or device.
+        if (request.actor.type === 'anonymous') throw authenticationRequired();
+        const client = clientOf(request);
         if (!occasion || !rater) {
           const fields = [...(!occasion ? ['/body/occasion'] : []), ...(!rater ? ['/body/rater'] : [])].map((field) => ({
             field,
             message: 'is required without a token',
           }));
-          throw invalid('validation_failed', fields.map((f) => `${f.field} ${f.message}`).join('; '), fields);
+          invalidFields(fields);
         }
         submission = {
           via: 'channel',
@@ -109,6 +115,7 @@ export default async function ratingRoutes(app: AppInstance) {
   app.get(
     '/ratings/:id',
     {
+      config: { access: { action: 'cases.read' } },
       schema: {
         tags: ['ratings'],
         security: API_KEY_SECURITY,
@@ -118,8 +125,7 @@ export default async function ratingRoutes(app: AppInstance) {
       },
     },
     async (request) => {
-      await requireClient(app, request, 'business_system');
-      return getRating(services().db, request.params.id);
+      return getRating(services(), callerOf(request), request.params.id);
     },
   );
 }

@@ -10,6 +10,7 @@ import { DIMENSION_NAMES, ORDERS } from '../../../domain/scores.ts';
 import { LEVEL_NAMES } from '../../../domain/ratings.ts';
 import { POLICY } from '../../../domain/policy.ts';
 import { ErrorBody, Nullable, Paged, PageQuery } from '../../schemas.ts';
+import { callerOf } from '../../plugins/auth.ts';
 
 const Dimension = Type.Enum([...DIMENSION_NAMES], {
   description: 'staff (key: staff number), agencies (credit code), business-lines, regions (division code), centers',
@@ -129,13 +130,15 @@ const RatingBehind = Type.Object({
 const ScoreParams = Type.Object({ dimension: Dimension, key: Type.String() });
 const ScoreQuery = Type.Object({ ...PeriodQuery, scope: Scope }, { additionalProperties: false });
 
+const READ = { action: 'scores.read' } as const;
+
 export default async function scoreRoutes(app: AppInstance) {
   const services = () => app.deps.services;
 
   app.get(
     '/scores/:dimension/:key',
     {
-      schema: {
+      config: { access: READ }, schema: {
         tags: ['scores'],
         summary: 'One score of a staff member, agency, business line, region or center (R3)',
         params: ScoreParams,
@@ -143,13 +146,13 @@ export default async function scoreRoutes(app: AppInstance) {
         response: { 200: Score, 400: ErrorBody, 404: ErrorBody },
       },
     },
-    async (request) => getScore(services(), { ...request.query, ...request.params }),
+    async (request) => getScore(services(), callerOf(request), { ...request.query, ...request.params }),
   );
 
   app.get(
     '/scores/:dimension/:key/ratings',
     {
-      schema: {
+      config: { access: READ }, schema: {
         tags: ['scores'],
         summary: 'The ratings behind a score, newest first (rater masked)',
         params: ScoreParams,
@@ -159,14 +162,14 @@ export default async function scoreRoutes(app: AppInstance) {
     },
     async (request) => {
       const { page, pageSize, ...query } = request.query;
-      return ratingsBehindScore(services(), { ...query, ...request.params }, { page, pageSize });
+      return ratingsBehindScore(services(), callerOf(request), { ...query, ...request.params }, { page, pageSize });
     },
   );
 
   app.get(
     '/rankings/:dimension',
     {
-      schema: {
+      config: { access: READ }, schema: {
         tags: ['rankings'],
         summary: 'A ranking of staff, agencies, business lines, regions or centers (R13, R14)',
         params: Type.Object({ dimension: Dimension }),
@@ -176,7 +179,7 @@ export default async function scoreRoutes(app: AppInstance) {
     },
     async (request) => {
       const { page, pageSize, ...query } = request.query;
-      return getRanking(services(), { ...query, dimension: request.params.dimension }, { page, pageSize });
+      return getRanking(services(), callerOf(request), { ...query, dimension: request.params.dimension }, { page, pageSize });
     },
   );
 
@@ -185,7 +188,7 @@ export default async function scoreRoutes(app: AppInstance) {
     app.get(
       `/rankings/:dimension/export.${format}`,
       {
-        schema: {
+        config: { access: READ }, schema: {
           tags: ['rankings'],
           summary: `A whole ranking as ${format}, same query as the ranking`,
           params: Type.Object({ dimension: Dimension }),
@@ -194,7 +197,7 @@ export default async function scoreRoutes(app: AppInstance) {
         },
       },
       async (request, reply) => {
-        const { stream, filename } = await exportRanking(services(), { ...request.query, dimension: request.params.dimension }, format);
+        const { stream, filename } = await exportRanking(services(), callerOf(request), { ...request.query, dimension: request.params.dimension }, format);
         reply.header('content-type', contentType).header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`);
         return reply.send(stream);
       },
