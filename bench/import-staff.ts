@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import pg from 'pg';
 import { buildApp } from '../src/api/server.ts';
+import { adminToken, TEST_APP_CONFIG } from '../test/support/auth.ts';
 import { createServices } from '../src/app/context.ts';
 import { seedDemo } from '../src/app/demo.ts';
 import { seedRegions } from '../src/app/seed.ts';
@@ -95,12 +96,13 @@ try {
     (w) => ({ agency: w.agency_code, center: w.center_code, window: w.number }),
   );
 
-  const app = await buildApp({ database, config: { logLevel: 'warn', testRoutes: false }, services });
+  const app = await buildApp({ database, config: { ...TEST_APP_CONFIG, logLevel: 'warn' }, services });
+  const token = await adminToken(services);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const upload = async (file: string, commit: boolean) => {
     const res = await fetch(`${address}/api/v1/imports/staff?commit=${commit}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+      headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', authorization: `Bearer ${token}` },
       body: Readable.toWeb(fs.createReadStream(file)) as unknown as RequestInit['body'],
       duplex: 'half',
     } as RequestInit);

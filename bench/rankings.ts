@@ -14,6 +14,7 @@
 // query, p95 < 20 ms, and about the same figures at both sizes.
 import { sql } from 'kysely';
 import { buildApp } from '../src/api/server.ts';
+import { adminToken, TEST_APP_CONFIG } from '../test/support/auth.ts';
 import { createServices } from '../src/app/context.ts';
 import { openDatabase } from '../src/storage/db.ts';
 import { arg, fmt, loadOccasions, rateOccasions, recordAndFold, scratchDatabase, seconds, type Scratch, percentile } from './support/bulk.ts';
@@ -56,8 +57,9 @@ const NAIVE: Record<string, string> = {
 const kept = arg('--url');
 const scratch = kept ? await keptDatabase(kept) : await scratchDatabase('rankings');
 const db = scratch.database.db;
-const app = await buildApp({ database: scratch.database, config: { logLevel: 'silent', testRoutes: false }, services: scratch.services });
+const app = await buildApp({ database: scratch.database, config: { ...TEST_APP_CONFIG, logLevel: 'silent' }, services: scratch.services });
 await app.ready();
+const token = await adminToken(scratch.services);
 console.log(
   `rankings benchmark — PostgreSQL server, ${RUNS} API runs and ${NAIVE_RUNS} naive runs per figure; ratings from ${from.toISOString().slice(0, 10)} to ${to.toISOString().slice(0, 10)}`,
 );
@@ -88,7 +90,7 @@ try {
         const times: number[] = [];
         for (let i = 0; i < RUNS + 5; i++) {
           const started = performance.now();
-          const res = await app.inject({ method: 'GET', url });
+          const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
           const ms = performance.now() - started;
           if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
           entries = res.json().total;

@@ -5,10 +5,15 @@ import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import fs from 'node:fs';
 import { seedRegions } from './app/seed.ts';
-import { createServices } from './app/context.ts';
+import { createServices, systemCaller } from './app/context.ts';
 import { seedDemoIfEmpty } from './app/demo.ts';
 import { importSheet } from './app/imports.ts';
 import { createClient, type ClientKind } from './app/clients.ts';
+import os from 'node:os';
+import readline from 'node:readline';
+import { CLIENT_KINDS, ROLES, type Role } from './domain/access.ts';
+import { createUser } from './app/users.ts';
+import { AppError } from './domain/errors.ts';
 import { foldAll, rebuildScores, verifyScores } from './app/scores.ts';
 import { RATER_CHANNELS } from './domain/ratings.ts';
 import { ENTITY_KINDS, type EntityKind } from './domain/catalogue.ts';
@@ -16,7 +21,7 @@ import { runJobsNow } from './jobs/scheduler.ts';
 import { SCHEDULE } from './jobs/schedule.ts';
 import { DatabaseUnavailableError, openDatabase, type Database } from './storage/db.ts';
 import { migrate, MigrationError } from './storage/migrate.ts';
-import { Lifecycle, serve, StartupAborted } from './serve.ts';
+import { Lifecycle, serve, StartupAborted, writeDemoFiles } from './serve.ts';
 
 function configOrExit(): Config {
   try {
@@ -35,6 +40,10 @@ function fail(error: unknown): never {
   if (error instanceof DatabaseUnavailableError || error instanceof MigrationError) {
     process.stderr.write(`haochaping: ${error.message}\n`);
     process.exit(69); // EX_UNAVAILABLE
+  }
+  if (error instanceof AppError) {
+    process.stderr.write(`haochaping: ${error.id}: ${error.message}\n`);
+    process.exit(65); // EX_DATAERR
   }
   process.stderr.write(`haochaping: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
@@ -103,9 +112,10 @@ program
         const demo = await seedDemoIfEmpty(createServices(db, config), { seed: options.seed, cases: options.cases });
         if (!demo) console.log('demo: the catalogue is not empty; nothing loaded');
         else {
-          const { apiKeys, ...summary } = demo;
+          const { apiKeys, users, ...summary } = demo;
           console.log(`demo: ${JSON.stringify(summary)}`);
-          for (const [who, key] of Object.entries(apiKeys)) console.log(`demo API key\t${who}\t${key}`);
+          const { keysFile, usersFile } = writeDemoFiles(config.dataDir, apiKeys, users);
+          console.log(`demo API keys are in ${keysFile}, demo users in ${usersFile}`);
         }
       }
     }),
@@ -121,7 +131,13 @@ program
     withDatabase(async ({ db }, config) => {
       if (!ENTITY_KINDS.includes(kind as EntityKind)) fail(new Error(`unknown kind ${kind}; use one of ${ENTITY_KINDS.join(', ')}`));
       await migrate(db).catch(fail);
-      const report = await importSheet(createServices(db, config), kind as EntityKind, fs.createReadStream(file), { commit: !!options.commit });
+      const report = await importSheet(
+        createServices(db, config),
+        systemCaller(`cli:${os.userInfo().username}`),
+        kind as EntityKind,
+        fs.createReadStream(file),
+        { commit: !!options.commit },
+      );
       for (const e of report.errors) console.log(`row ${e.row}\t${e.column}\t${e.reason}`);
       console.log(
         `${report.mode} of ${report.rows} ${kind} rows (${report.format}): ${report.inserted} new, ${report.updated} changed, ${report.unchanged} unchanged, ${report.errorCount} problem(s)` +
@@ -131,22 +147,79 @@ program
     }),
   );
 
-const clients = program.command('clients').description('API keys of business systems and channel clients');
+const operator = () => systemCaller(`cli:${os.userInfo().username}`);
+
+const clients = program.command('clients').description('API keys of business systems, channel clients and window devices');
 clients
   .command('add')
   .description('create a client and print its API key (shown once)')
   .requiredOption('--name <name>', 'who it is, e.g. "南宁市一体化政务服务平台"')
-  .requiredOption('--kind <kind>', 'business_system or channel')
+  .requiredOption('--kind <kind>', `one of ${CLIENT_KINDS.join(', ')}`)
   .option('--channel <channel>', `for a channel client: ${RATER_CHANNELS.join(', ')}`)
-  .action((options: { name: string; kind: string; channel?: string }) =>
-    withDatabase(async ({ db }) => {
+  .option('--window <center/number>', 'for a device: the window it stands at, e.g. NN-ZWFW/12')
+  .action((options: { name: string; kind: string; channel?: string; window?: string }) =>
+    withDatabase(async ({ db }, config) => {
       await migrate(db).catch(fail);
-      if (options.kind !== 'business_system' && options.kind !== 'channel') fail(new Error('--kind must be business_system or channel'));
-      if ((options.kind === 'channel') !== !!options.channel) fail(new Error('--channel is required for a channel client, and only for one'));
-      if (options.channel && !(RATER_CHANNELS as string[]).includes(options.channel)) fail(new Error(`--channel must be one of ${RATER_CHANNELS.join(', ')}`));
-      const { client, key } = await createClient(db, { name: options.name, kind: options.kind as ClientKind, channel: options.channel });
+      if (!(CLIENT_KINDS as readonly string[]).includes(options.kind)) fail(new Error(`--kind must be one of ${CLIENT_KINDS.join(', ')}`));
+      const [centerCode, number] = options.window?.split('/') ?? [];
+      const window = options.window ? { centerCode: centerCode ?? '', number: number ?? '' } : null;
+      const { client, key } = await createClient(createServices(db, config), operator(), {
+        name: options.name,
+        kind: options.kind as ClientKind,
+        channel: options.channel,
+        window,
+      }).catch(fail);
       console.log(`client ${client.id} ${client.name} (${client.kind}${client.channel ? `, ${client.channel}` : ''})`);
       console.log(`API key (shown once, keep it secret): ${key}`);
+    }),
+  );
+
+/** A password from the terminal without echo, or the first line of standard input when it is not a terminal. */
+async function readPassword(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const rl = readline.createInterface({ input: process.stdin });
+    for await (const line of rl) {
+      rl.close();
+      return line;
+    }
+    return '';
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  const muted = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WriteStream };
+  process.stdout.write(prompt);
+  muted._writeToOutput = () => {};
+  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
+  rl.close();
+  process.stdout.write('\n');
+  return answer;
+}
+
+const usersCommand = program.command('users').description('people who sign in (R2)');
+usersCommand
+  .command('add')
+  .description('create a user; the password is asked for (or read from standard input), never taken as an argument')
+  .requiredOption('--username <name>', 'lower-case letters, digits, . _ -')
+  .requiredOption('--role <role>', ROLES.join(', '))
+  .option('--display-name <name>', 'the name shown (default: the username)')
+  .option('--region <code>', 'supervisor: the region; line_manager: optionally within it')
+  .option('--line <code>', 'line_manager: the business line')
+  .option('--agency <code>', 'agency_manager: the agency')
+  .option('--staff <number>', 'staff: the staff number')
+  .action((options: { username: string; role: string; displayName?: string; region?: string; line?: string; agency?: string; staff?: string }) =>
+    withDatabase(async ({ db }, config) => {
+      await migrate(db).catch(fail);
+      if (!(ROLES as readonly string[]).includes(options.role)) fail(new Error(`--role must be one of ${ROLES.join(', ')}`));
+      const password = await readPassword(`password for ${options.username}: `);
+      const again = process.stdin.isTTY ? await readPassword('again: ') : password;
+      if (password !== again) fail(new Error('the two passwords differ'));
+      const user = await createUser(createServices(db, config), operator(), {
+        username: options.username,
+        displayName: options.displayName ?? options.username,
+        role: options.role as Role,
+        scope: { regionCode: options.region, lineCode: options.line, agencyCode: options.agency, staffNumber: options.staff },
+        password,
+      }).catch(fail);
+      console.log(`user ${user.username} (${user.role}) created`);
     }),
   );
 

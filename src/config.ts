@@ -24,6 +24,22 @@ export interface Config {
   testRoutes: boolean;
   /** Base64 of the 32-byte master key protecting personal data; unset → a key file in dataDir. */
   protectionKey?: string;
+  /** Requests per minute, per user, API client, device, invitation token; and per address for callers with no identity. */
+  rateLimits: RateLimits;
+  /** Origins allowed to call the API from a browser (CORS); empty: none but our own pages. */
+  corsOrigins: string[];
+  /** Behind a reverse proxy: trust its X-Forwarded-For / -Proto (for source addresses and Secure cookies). */
+  trustProxy: boolean;
+  /** First start only: creates the user `admin` with this password (HCP_ADMIN_PASSWORD). */
+  adminPassword?: string;
+}
+
+export interface RateLimits {
+  user: number;
+  client: number;
+  device: number;
+  token: number;
+  anonymous: number;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +114,23 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (protectionKey && Buffer.from(protectionKey, 'base64').length !== 32) {
     problems.push('PROTECTION_KEY must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)');
   }
+  const rateLimits: RateLimits = {
+    user: integer(env, 'RATE_LIMIT_USER', 600, 1, 1_000_000, problems),
+    client: integer(env, 'RATE_LIMIT_CLIENT', 60_000, 1, 10_000_000, problems),
+    device: integer(env, 'RATE_LIMIT_DEVICE', 120, 1, 1_000_000, problems),
+    token: integer(env, 'RATE_LIMIT_TOKEN', 30, 1, 1_000_000, problems),
+    anonymous: integer(env, 'RATE_LIMIT_ANONYMOUS', 300, 1, 1_000_000, problems),
+  };
+  const corsOrigins = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      problems.push(`CORS_ORIGINS must be a comma-separated list of origins like https://console.example.gov.cn (got ${JSON.stringify(origin)})`);
+  }
+  const trustProxy = flag(env, 'TRUST_PROXY', false, problems);
+  const adminPassword = env.HCP_ADMIN_PASSWORD || undefined;
   if (problems.length) throw new ConfigError(problems);
   return {
     host,
@@ -109,5 +142,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     jobs,
     testRoutes,
     protectionKey,
+    rateLimits,
+    corsOrigins,
+    trustProxy,
+    adminPassword,
   };
 }

@@ -12,7 +12,8 @@ import { redactUrl } from './config.ts';
 import { buildApp } from './api/server.ts';
 import { seedRegionsIfEmpty } from './app/seed.ts';
 import { createServices } from './app/context.ts';
-import { seedDemoIfEmpty } from './app/demo.ts';
+import { seedDemoIfEmpty, type DemoUser } from './app/demo.ts';
+import { createUserAsSystem, hasUsers } from './app/users.ts';
 import { startScheduler } from './jobs/scheduler.ts';
 import { openDatabase } from './storage/db.ts';
 import { migrate } from './storage/migrate.ts';
@@ -72,6 +73,22 @@ export class Lifecycle {
 
 export class StartupAborted extends Error {}
 
+/** data/demo-api-keys.txt and data/demo-users.txt, mode 600: who<TAB>key, and username<TAB>role<TAB>scope<TAB>password. */
+export function writeDemoFiles(dataDir: string, apiKeys: Record<string, string>, users: DemoUser[]) {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const keysFile = path.join(dataDir, 'demo-api-keys.txt');
+  const usersFile = path.join(dataDir, 'demo-users.txt');
+  fs.writeFileSync(
+    keysFile,
+    Object.entries(apiKeys)
+      .map(([who, key]) => `${who}\t${key}`)
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  );
+  fs.writeFileSync(usersFile, users.map((u) => [u.username, u.role, u.scope, u.password].join('\t')).join('\n') + '\n', { mode: 0o600 });
+  return { keysFile, usersFile };
+}
+
 export async function serve(config: Config, log: Logger, lifecycle: Lifecycle, options: { demo?: boolean } = {}): Promise<void> {
   const step = async <T>(fn: () => Promise<T>): Promise<T> => {
     if (lifecycle.stopping) throw new StartupAborted();
@@ -91,21 +108,20 @@ export async function serve(config: Config, log: Logger, lifecycle: Lifecycle, o
   if (seeded) log.info(`loaded ${seeded.total} regions (first start)`);
 
   const services = createServices(database.db, config, log);
+  if (config.adminPassword && !(await step(() => hasUsers(database.db)))) {
+    // The first admin of a fresh installation (haochaping users add does the same by hand).
+    await step(() =>
+      createUserAsSystem(services, { username: 'admin', displayName: '系统管理员', role: 'admin', password: config.adminPassword! }, 'HCP_ADMIN_PASSWORD'),
+    );
+    log.info('created the user admin with the password in HCP_ADMIN_PASSWORD (first start)');
+  }
   if (options.demo) {
     const demo = await step(() => seedDemoIfEmpty(services));
     if (demo) {
-      const { apiKeys, ...summary } = demo;
-      // Demo keys go to a file only its owner can read, never to the log.
-      const file = path.join(config.dataDir, 'demo-api-keys.txt');
-      fs.mkdirSync(config.dataDir, { recursive: true });
-      fs.writeFileSync(
-        file,
-        Object.entries(apiKeys)
-          .map(([who, key]) => `${who}\t${key}`)
-          .join('\n') + '\n',
-        { mode: 0o600 },
-      );
-      log.info(summary, `loaded the demo organisations, cases and ratings (empty database); demo API keys are in ${file}`);
+      const { apiKeys, users, ...summary } = demo;
+      // Demo keys and passwords go to files only their owner can read, never to the log.
+      const { keysFile: file, usersFile } = writeDemoFiles(config.dataDir, apiKeys, users);
+      log.info(summary, `loaded the demo organisations, cases and ratings (empty database); demo API keys are in ${file}, demo users in ${usersFile}`);
     }
   }
   const app = await step(() => buildApp({ database, config, services }, { logger: log }));

@@ -25,10 +25,19 @@ import ratingRoutes from './routes/ratings/index.ts';
 import scoreRoutes from './routes/scores/index.ts';
 import type { Services } from '../app/context.ts';
 import testRoutes from './routes/test/index.ts';
+import accessRoutes from './routes/access/index.ts';
+import auditRoutes from './routes/audit/index.ts';
+import publicRoutes from './routes/public/index.ts';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import { rateLimitKey, registerAccess } from './plugins/auth.ts';
+import { AppError } from '../domain/errors.ts';
 
 export interface AppDeps {
   database: Database;
-  config: Pick<Config, 'logLevel' | 'testRoutes'>;
+  config: Pick<Config, 'logLevel' | 'testRoutes' | 'rateLimits' | 'corsOrigins' | 'trustProxy'>;
   /** What use cases are given: the database, the protector, the clock. */
   services: Services;
 }
@@ -51,6 +60,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
     // On close, stop keep-alive connections that are idle, let the busy
     // ones finish their request.
     forceCloseConnections: 'idle',
+    trustProxy: deps.config.trustProxy,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -67,6 +77,27 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   });
   registerErrorHandling(app);
   app.addSchema(ErrorBody);
+
+  await app.register(cookie);
+  // Security headers; the API docs page needs its own scripts and styles (swagger-ui's staticCSP).
+  await app.register(helmet, { global: true });
+  if (deps.config.corsOrigins.length) await app.register(cors, { origin: deps.config.corsOrigins, credentials: true });
+  registerAccess(app, { corsOrigins: deps.config.corsOrigins });
+  const limits = deps.config.rateLimits;
+  await app.register(rateLimit, {
+    global: true,
+    // After the body is read, so that a token submission is limited per token.
+    hook: 'preHandler',
+    timeWindow: 60_000,
+    keyGenerator: rateLimitKey,
+    max: (_request, key) => limits[key.slice(0, key.indexOf(':')) as keyof typeof limits] ?? limits.anonymous,
+    allowList: (request) => !request.routeOptions.config?.access, // health, docs, the web app
+    errorResponseBuilder: (_request, context) => {
+      const error = new AppError('too_many_requests', 'too_many', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`);
+      error.retryAfterSeconds = Math.ceil(context.ttl / 1000);
+      return error;
+    },
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -90,13 +121,32 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
         { name: 'ratings', description: 'R4-R9: rating submission from every channel' },
         { name: 'scores', description: 'R3: scores of staff, agencies, lines, regions and centers, and the ratings behind them' },
         { name: 'rankings', description: 'R13, R14: rankings and their exports' },
+        { name: 'sessions', description: 'R2: sign in and out; my account' },
+        { name: 'users', description: 'R2: people, roles and scopes (admins)' },
+        { name: 'clients', description: 'API keys of business systems, channel clients and devices (admins)' },
+        { name: 'settings', description: 'Run-time settings (admins)' },
+        { name: 'audit', description: 'The append-only audit log (auditors, admins)' },
+        { name: 'jobs', description: 'Scheduled jobs; run one by hand (admins)' },
+        { name: 'public', description: 'R13: the open API, no sign-in' },
       ],
       components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key of a business system or channel client (haochaping clients add)' } },
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A session token (hcs_…, from POST /api/v1/sessions) or an API key (hcp_…) of a business system, channel client or device',
+          },
+          cookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'hcp_session',
+            description: 'The session cookie set by POST /api/v1/sessions (writes need Origin or X-CSRF-Token)',
+          },
+        },
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   await app.register(healthRoutes);
   await app.register(regionRoutes, { prefix: '/api/v1' });
@@ -105,6 +155,9 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   await app.register(caseRoutes, { prefix: '/api/v1' });
   await app.register(ratingRoutes, { prefix: '/api/v1' });
   await app.register(scoreRoutes, { prefix: '/api/v1' });
+  await app.register(accessRoutes, { prefix: '/api/v1' });
+  await app.register(auditRoutes, { prefix: '/api/v1' });
+  await app.register(publicRoutes, { prefix: '/api/v1' });
   if (deps.config.testRoutes) await app.register(testRoutes, { prefix: '/api/v1/_test' });
   return app;
 }

@@ -7,7 +7,10 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { creditCodeCheckChar, residentIdCheckChar } from '../domain/identifiers.ts';
 import type { DB } from '../storage/schema.ts';
-import type { Services } from './context.ts';
+import { systemCaller, type Services } from './context.ts';
+import { randomBytes } from 'node:crypto';
+import type { Role } from '../domain/access.ts';
+import { createUserAsSystem, type ScopeInput } from './users.ts';
 import { protectedColumns } from './catalogue.ts';
 import { protectApplicant } from './cases.ts';
 import { ratingDeadline } from '../domain/occasions.ts';
@@ -105,19 +108,101 @@ async function insertBatches<T>(db: Kysely<DB>, table: keyof DB, rows: T[], size
 export async function seedDemoIfEmpty(
   services: Services,
   options: { seed?: number; staff?: number; cases?: number } = {},
-): Promise<(DemoSummary & { activity: DemoActivitySummary; apiKeys: Record<string, string> }) | null> {
+): Promise<(DemoSummary & { activity: DemoActivitySummary; apiKeys: Record<string, string>; users: DemoUser[] }) | null> {
+  if (process.env.NODE_ENV === 'production') throw new Error('demo data and demo users are refused when NODE_ENV=production');
   const any = await services.db.selectFrom('business_line').select('code').limit(1).executeTakeFirst();
   if (any) return null;
   const organisations = await seedDemo(services, options);
-  return { ...organisations, activity: await seedDemoActivity(services, options), apiKeys: await createDemoClients(services) };
+  const activity = await seedDemoActivity(services, options);
+  return { ...organisations, activity, apiKeys: await createDemoClients(services), users: await createDemoUsers(services) };
 }
 
-/** API keys for trying the platform: one business system and one client per channel. */
+const DEMO = systemCaller('demo');
+
+/** API keys for trying the platform: one business system, one client per channel, one window device. */
 export async function createDemoClients(services: Services): Promise<Record<string, string>> {
   const keys: Record<string, string> = {};
-  keys.business_system = (await createClient(services.db, { name: '演示一体化政务服务平台', kind: 'business_system' })).key;
-  for (const channel of RATER_CHANNELS) keys[channel] = (await createClient(services.db, { name: `演示${channel}渠道`, kind: 'channel', channel })).key;
+  keys.business_system = (await createClient(services, DEMO, { name: '演示一体化政务服务平台', kind: 'business_system' })).key;
+  for (const channel of RATER_CHANNELS) keys[channel] = (await createClient(services, DEMO, { name: `演示${channel}渠道`, kind: 'channel', channel })).key;
+  const window = await services.db
+    .selectFrom('service_window')
+    .select(['center_code', 'number'])
+    .where('status', '=', 'active')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  if (window)
+    keys.device = (
+      await createClient(services, DEMO, { name: '演示评价器', kind: 'device', window: { centerCode: window.center_code, number: window.number } })
+    ).key;
   return keys;
+}
+
+export interface DemoUser {
+  username: string;
+  role: Role;
+  /** What the scope is, in words: a region code, a line, an agency, a staff number. */
+  scope: string;
+  password: string;
+}
+
+/**
+ * One person per role, with believable scopes (R2): the autonomous region's
+ * supervision office, Nanning's and Xingning district's, a line, an agency
+ * of Xingning and one of its staff, an auditor. Each has a random password,
+ * returned for the data folder's demo-users.txt. Refused in production.
+ */
+export async function createDemoUsers(services: Services, env: Record<string, string | undefined> = process.env): Promise<DemoUser[]> {
+  if (env.NODE_ENV === 'production') throw new Error('demo users are never created when NODE_ENV=production');
+  const db = services.db;
+  const agency = await db
+    .selectFrom('agency as ag')
+    .innerJoin('staff as s', 's.agency_code', 'ag.code')
+    .select(['ag.code', 'ag.business_line_code', 's.staff_number'])
+    .where('ag.region_code', 'like', '450102%')
+    .where('s.status', '=', 'active')
+    .orderBy('ag.code')
+    .orderBy('s.staff_number')
+    .limit(1)
+    .executeTakeFirst();
+  const people: { username: string; displayName: string; role: Role; scope?: ScopeInput; words: string }[] = [
+    { username: 'admin', displayName: '自治区政务服务监督管理办公室（系统管理员）', role: 'admin', words: '全区' },
+    { username: 'sup-gx', displayName: '自治区政务服务监督管理办公室', role: 'supervisor', scope: { regionCode: '450000' }, words: '450000' },
+    { username: 'sup-nanning', displayName: '南宁市政务服务监督管理办公室', role: 'supervisor', scope: { regionCode: '450100' }, words: '450100' },
+    { username: 'sup-xingning', displayName: '兴宁区政务服务监督管理办公室', role: 'supervisor', scope: { regionCode: '450102' }, words: '450102' },
+    ...(agency
+      ? [
+          {
+            username: 'line-manager',
+            displayName: '条线主管部门',
+            role: 'line_manager' as const,
+            scope: { lineCode: agency.business_line_code },
+            words: agency.business_line_code,
+          },
+          { username: 'agency-manager', displayName: '机构管理员', role: 'agency_manager' as const, scope: { agencyCode: agency.code }, words: agency.code },
+          {
+            username: 'staff-demo',
+            displayName: '窗口工作人员',
+            role: 'staff' as const,
+            scope: { staffNumber: agency.staff_number },
+            words: agency.staff_number,
+          },
+        ]
+      : []),
+    { username: 'auditor', displayName: '审计员', role: 'auditor', words: '全区（只读）' },
+  ];
+  const made: DemoUser[] = [];
+  for (const person of people) {
+    if (await db.selectFrom('app_user').select('id').where('username', '=', person.username).executeTakeFirst()) continue; // e.g. admin from HCP_ADMIN_PASSWORD
+    const password = `Demo-${randomBytes(9).toString('base64url')}`;
+    await createUserAsSystem(
+      services,
+      { username: person.username, displayName: person.displayName, role: person.role, scope: person.scope, password },
+      'demo',
+    );
+    made.push({ username: person.username, role: person.role, scope: person.words, password });
+  }
+  return made;
 }
 
 export async function seedDemo(services: Services, options: { seed?: number; staff?: number } = {}): Promise<DemoSummary> {

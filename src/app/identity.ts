@@ -55,7 +55,7 @@ export async function revealRater(services: Services, caller: Caller, ratingId: 
       name: applicant.name,
       idType: applicant.idType,
       idNumber: applicant.idNumber,
-      phone: applicant.phone,
+      phone: applicant.phone ?? null,
       thirdPartyConsent: rating.third_party_consent,
     };
   });

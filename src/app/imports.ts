@@ -153,7 +153,11 @@ export async function importSheet(services: Services, caller: Caller, kind: Enti
       await recordAudit(
         trx,
         caller,
-        { action: 'catalogue.import', subjectType: kind, changes: { rows: report.rows, inserted: report.inserted, updated: report.updated, format: report.format } },
+        {
+          action: 'catalogue.import',
+          subjectType: kind,
+          changes: { rows: report.rows, inserted: report.inserted, updated: report.updated, format: report.format },
+        },
         services.now(),
       );
       report.committed = true;
@@ -179,7 +183,10 @@ async function writeBatch(
 ): Promise<void> {
   const records = batch.map((b) => b.record);
   // R2: rows already stored outside the caller's scope are not theirs to change.
-  const keyOf = (r: ParsedRecord) => keyFields(spec).map((f) => String(r[f.name])).join('/');
+  const keyOf = (r: ParsedRecord) =>
+    keyFields(spec)
+      .map((f) => String(r[f.name]))
+      .join('/');
   const keyRow = (r: ParsedRecord) => Object.fromEntries(keyFields(spec).map((f) => [repo.snake(f.name), r[f.name]]));
   const keyLabel = label(keyFields(spec)[0]!);
   if (scope.kind !== 'all') {
@@ -213,9 +220,15 @@ async function writeBatch(
   }
   if (scope.kind !== 'all') {
     // …and what is written must lie inside it (the whole file is refused otherwise).
-    const after = await repo.keysInScope(trx, spec.kind, good.map((g) => keyRow(g.record)), scope);
+    const after = await repo.keysInScope(
+      trx,
+      spec.kind,
+      good.map((g) => keyRow(g.record)),
+      scope,
+    );
     for (const b of batch) {
-      if (good.some((g) => g.record === b.record) && !after.held.has(keyOf(b.record))) problem({ row: b.row, column: keyLabel, reason: 'would lie outside your scope' });
+      if (good.some((g) => g.record === b.record) && !after.held.has(keyOf(b.record)))
+        problem({ row: b.row, column: keyLabel, reason: 'would lie outside your scope' });
     }
   }
 }

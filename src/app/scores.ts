@@ -164,7 +164,13 @@ async function resolveRanking(services: Services, caller: Caller, input: Ranking
     segments: periodSegments(range),
     asOf,
     regionScope,
-    filter: { withinPath: within?.path ?? null, regionLevel: level, businessLine: limits.line, centralUnit: input.central ?? null, agencyCode: limits.agencyCode },
+    filter: {
+      withinPath: within?.path ?? null,
+      regionLevel: level,
+      businessLine: limits.line,
+      centralUnit: input.central ?? null,
+      agencyCode: limits.agencyCode,
+    },
     order,
     minCount,
   };
@@ -217,7 +223,12 @@ const EXPORT_BATCH = 1000;
 const fixed = (x: number | null | undefined, digits: number) => (x === null || x === undefined ? '' : Number(x.toFixed(digits)));
 
 /** A ranking as .xlsx or CSV, streamed in pages (flat memory). No rater identity is in a ranking. */
-export async function exportRanking(services: Services, caller: Caller, input: RankingInput, format: SheetFormat): Promise<{ stream: Readable; filename: string }> {
+export async function exportRanking(
+  services: Services,
+  caller: Caller,
+  input: RankingInput,
+  format: SheetFormat,
+): Promise<{ stream: Readable; filename: string }> {
   const { query, described } = await resolveRanking(services, caller, input);
   const header = [
     '名次',

@@ -1,5 +1,6 @@
 // R4-R9 through the API on both databases: cases from business systems,
 // ratings from every channel, every refusal, concurrency and retries.
+import { systemCaller } from '../../src/app/context.ts';
 import { sql } from 'kysely';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runJobsNow } from '../../src/jobs/scheduler.ts';
@@ -450,7 +451,7 @@ describe('edges found in review', () => {
   it('only the business system that sent a case may invite its applicant', async () => {
     const c = await newCase('immediate');
     const { createClient } = await import('../../src/app/clients.ts');
-    const other = await createClient(services().db, { name: `other-${caseSeq}`, kind: 'business_system' });
+    const other = await createClient(services(), systemCaller('test'), { name: `other-${caseSeq}`, kind: 'business_system' });
     const res = await call('POST', `/api/v1/occasions/${c.occasions[0].id}/invitations`, undefined, other.key);
     expect(res).toMatchObject({ status: 404, body: { error: { id: 'occasion_not_found' } } });
   });
@@ -481,7 +482,11 @@ describe('edges found in review', () => {
 
   it('a retry is recognised even after the accepting staff member retired', async () => {
     const { createEntity, setEntityStatus } = await import('../../src/app/catalogue.ts');
-    const temp = await createEntity(services(), 'staff', { staffNumber: `TEMP-${++caseSeq}`, name: '临时', agencyCode: world.agencyA.code });
+    const temp = await createEntity(services(), systemCaller('test'), 'staff', {
+      staffNumber: `TEMP-${++caseSeq}`,
+      name: '临时',
+      agencyCode: world.agencyA.code,
+    });
     const body = {
       caseNumber: `RETIRED-${caseSeq}`,
       matterCode: world.promised.code,
@@ -490,7 +495,7 @@ describe('edges found in review', () => {
       acceptedAt: clock.now().toISOString(),
     };
     expect((await business('POST', '/api/v1/cases', body)).status).toBe(201);
-    await setEntityStatus(services(), 'staff', { staffNumber: String(temp.staffNumber) }, 'retired');
+    await setEntityStatus(services(), systemCaller('test'), 'staff', { staffNumber: String(temp.staffNumber) }, 'retired');
     expect((await business('POST', '/api/v1/cases', body)).status).toBe(200);
     const fresh = await business('POST', '/api/v1/cases', { ...body, caseNumber: `RETIRED-NEW-${caseSeq}` });
     expect(fresh.body.error).toMatchObject({ id: 'invalid_reference', fields: [{ field: '/body/staffNumber' }] });

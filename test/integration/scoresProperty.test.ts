@@ -5,6 +5,7 @@
 //     attribution written independently of the SQL view;
 //   - every ranking equals domain rankEntries over those figures;
 //   - a ranking taken at an instant is reproduced later with asOf.
+import { systemCaller } from '../../src/app/context.ts';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -64,18 +65,21 @@ function rangesOf(start: number): DayRange[] {
   ];
 }
 
+const SYSTEM = systemCaller('test');
+
 beforeAll(async () => {
   services = testServices(database(), clock);
   clock.set('2026-10-01T00:00:00Z');
   world = await buildWorld(services, 'Q');
   // A third agency in another city (柳州市城中区), of a second line, with no center.
-  const line2 = await createEntity(services, 'business-lines', { code: 'Q-LINE2', name: '税务', department: '税务局' });
+  const line2 = await createEntity(services, SYSTEM, 'business-lines', { code: 'Q-LINE2', name: '税务', department: '税务局' });
   const third = await createEntity(
     services,
+    SYSTEM,
     'agencies',
     buildAgency({ businessLineCode: line2.code, regionCode: '450202', name: '城中区税务局', centralUnit: true }),
   );
-  const staffC = await createEntity(services, 'staff', buildStaff({ staffNumber: 'Q-SC', agencyCode: third.code }));
+  const staffC = await createEntity(services, SYSTEM, 'staff', buildStaff({ staffNumber: 'Q-SC', agencyCode: third.code }));
   staffNumbers = [world.staffA.staffNumber, world.staffB.staffNumber, staffC.staffNumber as string];
   client = (await authenticateClient(database().db, world.channelKeys.app))!;
   agencyC = third.code as string;
@@ -161,8 +165,8 @@ async function makeOccasions(): Promise<Made[]> {
       ],
       acceptance: { staffNumber: world.staffA.staffNumber, at },
     });
-    await advancePackage(services, packageNumber, 'approval', { staffNumber: world.staffB.staffNumber, at });
-    await advancePackage(services, packageNumber, 'delivery', { staffNumber: world.staffA.staffNumber, at });
+    await advancePackage(services, client, packageNumber, 'approval', { staffNumber: world.staffB.staffNumber, at });
+    await advancePackage(services, client, packageNumber, 'delivery', { staffNumber: world.staffA.staffNumber, at });
     for (const occasion of ['acceptance', 'delivery', 'composite'] as const) {
       made.push({
         rate: (level) => submitRating(services, { via: 'channel', client, packageNumber, occasion, rater: applicant, content: { level, channel: 'app' } }),

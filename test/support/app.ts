@@ -1,16 +1,36 @@
 // Builds the API around the test file's database, for `app.inject`.
 import { afterAll, beforeAll } from 'vitest';
+import type { InjectOptions } from 'fastify';
 import { buildApp, type AppInstance } from '../../src/api/server.ts';
+import { adminToken, TEST_APP_CONFIG } from './auth.ts';
 import { useTestDatabase, type TestDatabase } from './db.ts';
 import { TestClock, testServices } from './services.ts';
 
-export function useTestApp(): { app: () => AppInstance; database: () => TestDatabase; clock: TestClock; services: () => AppInstance['deps']['services'] } {
+export function useTestApp(): {
+  app: () => AppInstance;
+  raw: () => AppInstance;
+  adminToken: () => string;
+  database: () => TestDatabase;
+  clock: TestClock;
+  services: () => AppInstance['deps']['services'];
+} {
   const database = useTestDatabase();
   const clock = new TestClock();
   let app: AppInstance | undefined;
+  let admin = '';
+  // Requests act as an admin unless they send credentials of their own (or
+  // `authorization: ''` for none); access itself is tested in access.test.ts.
+  const asAdmin = (options: InjectOptions | string): InjectOptions => {
+    const opts = typeof options === 'string' ? { url: options } : options;
+    const headers = { ...(opts.headers ?? {}) } as Record<string, string>;
+    if (!('authorization' in headers)) headers.authorization = `Bearer ${admin}`;
+    else if (headers.authorization === '') delete headers.authorization;
+    return { ...opts, headers };
+  };
   beforeAll(async () => {
-    app = await buildApp({ database: database(), config: { logLevel: 'silent', testRoutes: false }, services: testServices(database(), clock) });
+    app = await buildApp({ database: database(), config: TEST_APP_CONFIG, services: testServices(database(), clock) });
     await app.ready();
+    admin = await adminToken(app.deps.services);
   });
   afterAll(async () => {
     await app?.close();
@@ -18,8 +38,14 @@ export function useTestApp(): { app: () => AppInstance; database: () => TestData
   return {
     app: () => {
       if (!app) throw new Error('the app is built in beforeAll');
-      return app;
+      const built = app;
+      return new Proxy(built, {
+        get: (target, name, receiver) =>
+          name === 'inject' ? (options: InjectOptions | string) => target.inject(asAdmin(options)) : Reflect.get(target, name, receiver),
+      });
     },
+    raw: () => app!,
+    adminToken: () => admin,
     database,
     clock,
     services: () => app!.deps.services,

@@ -12,6 +12,7 @@ import { AppError } from '../../domain/errors.ts';
 import { authenticateClient, type ApiClient } from '../../app/clients.ts';
 import '@fastify/cookie';
 import type { Caller } from '../../app/context.ts';
+import { recordAudit } from '../../app/audit.ts';
 import { resolveSession, SESSION_TOKEN_PREFIX } from '../../app/users.ts';
 import type { AppInstance } from '../server.ts';
 
@@ -22,7 +23,15 @@ import type { AppInstance } from '../server.ts';
  * person: it writes exactly one audit event (the completeness test calls
  * each once). `notAudited` says why a write route is not audited.
  */
-export type RouteAccess = { public: true; why: string; audited?: boolean } | { action: Action; audited?: boolean; notAudited?: string };
+export type RouteAccess =
+  | { public: true; why: string; audited?: boolean }
+  | {
+      action: Action;
+      audited?: boolean;
+      notAudited?: string;
+      /** Refusals by role are audited too (R9: every attempt to reveal an identity). */
+      auditRefusals?: boolean;
+    };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -119,6 +128,24 @@ export function registerAccess(app: AppInstance, options: { corsOrigins: readonl
     await resolveActor(app, request, access);
     if ('public' in access) return;
     const decision = decide(request.actor, access.action);
+    if (decision !== 'allowed' && access.auditRefusals) {
+      const at = app.deps.services.now();
+      await app.deps.services.db
+        .transaction()
+        .execute((trx) =>
+          recordAudit(
+            trx,
+            callerOf(request),
+            {
+              action: `${access.action}.refused`,
+              subjectType: 'route',
+              subjectId: `${request.method} ${request.url.split('?')[0]}`,
+              changes: { refusal: decision },
+            },
+            at,
+          ),
+        );
+    }
     if (decision === 'unauthenticated') throw authenticationRequired();
     if (decision === 'forbidden') throw forbidden(access.action);
     checkCsrf(request, options.corsOrigins);
@@ -136,7 +163,7 @@ export function rateLimitKey(request: FastifyRequest): string {
   return `anonymous:${request.ip}`;
 }
 
-export const API_KEY_SECURITY = [{ bearer: [] }];
+export const API_KEY_SECURITY: Record<string, string[]>[] = [{ bearer: [] }];
 
 /** The calling API client (a route that declares a client action has one). */
 export function clientOf(request: FastifyRequest): ApiClient {
@@ -144,3 +171,5 @@ export function clientOf(request: FastifyRequest): ApiClient {
   if (actor.type !== 'client') throw forbidden('calls of API clients');
   return { id: actor.id, name: actor.name, kind: actor.kind, channel: actor.channel as ApiClient['channel'], windowId: actor.windowId };
 }
+/** OpenAPI: a signed-in user, by bearer session token or by the session cookie. */
+export const USER_SECURITY: Record<string, string[]>[] = [{ bearer: [] }, { cookie: [] }];

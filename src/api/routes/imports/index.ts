@@ -83,7 +83,9 @@ export default async function importRoutes(app: AppInstance) {
       let report;
       try {
         await pipeline(body, limitBytes(MAX_IMPORT_BYTES), fs.createWriteStream(file));
-        report = await importSheet(app.deps.services, callerOf(request), request.params.kind as EntityKind, fs.createReadStream(file), { commit: request.query.commit });
+        report = await importSheet(app.deps.services, callerOf(request), request.params.kind as EntityKind, fs.createReadStream(file), {
+          commit: request.query.commit,
+        });
       } finally {
         await fs.promises.rm(dir, { recursive: true, force: true });
       }

@@ -8,7 +8,8 @@ import { OCCASION_KINDS, type OccasionKind } from '../../../domain/occasions.ts'
 import type { Applicant } from '../../../domain/applicants.ts';
 import { LEVEL_NAMES, RATER_CHANNELS, TAG_NAMES } from '../../../domain/ratings.ts';
 import { getRating, submitRating, type Submission } from '../../../app/submitRating.ts';
-import { API_KEY_SECURITY, callerOf, clientOf } from '../../plugins/auth.ts';
+import { API_KEY_SECURITY, callerOf, clientOf, USER_SECURITY } from '../../plugins/auth.ts';
+import { REVEAL_REASON_MIN, revealRater } from '../../../app/identity.ts';
 import { ErrorBody } from '../../schemas.ts';
 import { invalidFields } from '../../../domain/errors.ts';
 import { authenticationRequired } from '../../../domain/access.ts';
@@ -127,5 +128,39 @@ export default async function ratingRoutes(app: AppInstance) {
     async (request) => {
       return getRating(services(), callerOf(request), request.params.id);
     },
+  );
+
+  app.post(
+    '/ratings/:id/reveal',
+    {
+      config: { access: { action: 'identity.reveal', audited: true, auditRefusals: true } },
+      schema: {
+        tags: ['ratings'],
+        security: USER_SECURITY,
+        summary:
+          'R9: the rater’s identity, for a follow-up — supervisors and admins whose scope holds the rating; a reason is required and every reveal is audited',
+        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }),
+        body: Type.Object(
+          { reason: Type.String({ maxLength: 500, description: `Why (at least ${REVEAL_REASON_MIN} characters); kept in the audit log` }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            ratingId: Type.Integer(),
+            name: Type.String(),
+            idType: Type.String(),
+            idNumber: Type.String(),
+            phone: Type.Union([Type.String(), Type.Null()]),
+            thirdPartyConsent: Type.Boolean({ description: 'R9: whether the rater consented to sharing with a third party' }),
+          }),
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+          404: ErrorBody,
+          409: ErrorBody,
+        },
+      },
+    },
+    async (request) => revealRater(services(), callerOf(request), request.params.id, request.body),
   );
 }

@@ -33,7 +33,8 @@ export default async function regionRoutes(app: AppInstance) {
   app.get(
     '/regions',
     {
-      config: { access: { action: 'regions.read' } }, schema: {
+      config: { access: { action: 'regions.read' } },
+      schema: {
         tags: ['regions'],
         summary: 'List regions (children of a region, a subtree, a level)',
         querystring: ListQuery,
@@ -46,7 +47,8 @@ export default async function regionRoutes(app: AppInstance) {
   app.get(
     '/regions/:code',
     {
-      config: { access: { action: 'regions.read' } }, schema: {
+      config: { access: { action: 'regions.read' } },
+      schema: {
         tags: ['regions'],
         summary: 'One region with its lineage up to the autonomous region',
         params: Type.Object({ code: CodeParam }),

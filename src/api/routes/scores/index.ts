@@ -138,7 +138,8 @@ export default async function scoreRoutes(app: AppInstance) {
   app.get(
     '/scores/:dimension/:key',
     {
-      config: { access: READ }, schema: {
+      config: { access: READ },
+      schema: {
         tags: ['scores'],
         summary: 'One score of a staff member, agency, business line, region or center (R3)',
         params: ScoreParams,
@@ -152,7 +153,8 @@ export default async function scoreRoutes(app: AppInstance) {
   app.get(
     '/scores/:dimension/:key/ratings',
     {
-      config: { access: READ }, schema: {
+      config: { access: READ },
+      schema: {
         tags: ['scores'],
         summary: 'The ratings behind a score, newest first (rater masked)',
         params: ScoreParams,
@@ -169,7 +171,8 @@ export default async function scoreRoutes(app: AppInstance) {
   app.get(
     '/rankings/:dimension',
     {
-      config: { access: READ }, schema: {
+      config: { access: READ },
+      schema: {
         tags: ['rankings'],
         summary: 'A ranking of staff, agencies, business lines, regions or centers (R13, R14)',
         params: Type.Object({ dimension: Dimension }),
@@ -188,7 +191,8 @@ export default async function scoreRoutes(app: AppInstance) {
     app.get(
       `/rankings/:dimension/export.${format}`,
       {
-        config: { access: READ }, schema: {
+        config: { access: READ },
+        schema: {
           tags: ['rankings'],
           summary: `A whole ranking as ${format}, same query as the ranking`,
           params: Type.Object({ dimension: Dimension }),
