@@ -14,7 +14,7 @@ let caseSeq = 0;
 
 type Method = 'GET' | 'POST';
 async function call(method: Method, url: string, payload?: object, key?: string, headers: Record<string, string> = {}) {
-  const res = await app().inject({ method, url, payload, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers } });
+  const res = await app().inject({ method, url, payload, headers: { authorization: key ? `Bearer ${key}` : '', ...headers } });
   return { status: res.statusCode, body: res.json() };
 }
 const business = (method: Method, url: string, payload?: object) => call(method, url, payload, world.businessKey);
@@ -121,9 +121,9 @@ describe('cases and their occasions (R7)', () => {
   });
 
   it('needs a business-system key', async () => {
-    expect((await call('GET', '/api/v1/cases/CASE-1')).body.error.id).toBe('api_key_required');
-    expect((await call('GET', '/api/v1/cases/CASE-1', undefined, 'hcp_wrong')).body.error.id).toBe('invalid_api_key');
-    expect((await call('GET', '/api/v1/cases/CASE-1', undefined, world.channelKeys.sms)).body.error.id).toBe('client_not_allowed');
+    expect((await call('GET', '/api/v1/cases/CASE-1')).body.error.id).toBe('authentication_required');
+    expect((await call('GET', '/api/v1/cases/CASE-1', undefined, 'hcp_wrong')).body.error.id).toBe('authentication_required');
+    expect((await call('GET', '/api/v1/cases/CASE-1', undefined, world.channelKeys.sms)).body.error.id).toBe('forbidden');
   });
 
   it('keeps the applicant encrypted: no plaintext name, ID number or phone in the table', async () => {
@@ -245,10 +245,10 @@ describe('rating through a channel client (API key + rater identity)', () => {
       ],
       ['right ID, wrong name', { ...ok, rater: { ...rater(immediate), name: '李四' } }, world.channelKeys.app, 403, 'rater_not_applicant'],
       ['anonymous (no rater)', { ...ok, rater: undefined }, world.channelKeys.app, 400, 'validation_failed'],
-      ['wrong channel key', ok, 'hcp_not_a_key', 401, 'invalid_api_key'],
-      ['no key and no token', ok, undefined, 401, 'api_key_required'],
+      ['wrong channel key', ok, 'hcp_not_a_key', 401, 'authentication_required'],
+      ['no key and no token', ok, undefined, 401, 'authentication_required'],
       ['key of another channel', ok, world.channelKeys.sms, 403, 'channel_not_allowed'],
-      ['business-system key', ok, world.businessKey, 403, 'client_not_allowed'],
+      ['business-system key', ok, world.businessKey, 403, 'forbidden'],
       ['channel system', { ...ok, channel: 'system' }, world.channelKeys.app, 400, 'validation_failed'],
     ];
     const before = await ratingCount();

@@ -2,7 +2,9 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { buildApp, type AppInstance } from '../../src/api/server.ts';
-import { adminToken, TEST_APP_CONFIG } from './auth.ts';
+import { signedIn, TEST_APP_CONFIG, TEST_PASSWORD } from './auth.ts';
+import { signIn, SourceThrottle } from '../../src/app/users.ts';
+import { ANONYMOUS } from '../../src/domain/access.ts';
 import { useTestDatabase, type TestDatabase } from './db.ts';
 import { TestClock, testServices } from './services.ts';
 
@@ -18,6 +20,15 @@ export function useTestApp(): {
   const clock = new TestClock();
   let app: AppInstance | undefined;
   let admin = '';
+  let issuedAt = 0;
+  // Tests move the clock by days: sign the admin in again when their session would have ended.
+  const freshAdmin = async () => {
+    const elapsed = clock.now().getTime() - issuedAt;
+    if (elapsed < 0 || elapsed > 7 * 3600_000) {
+      admin = (await signIn(app!.deps.services, { actor: ANONYMOUS }, new SourceThrottle(), { username: 'test-admin', password: TEST_PASSWORD })).token;
+      issuedAt = clock.now().getTime();
+    }
+  };
   // Requests act as an admin unless they send credentials of their own (or
   // `authorization: ''` for none); access itself is tested in access.test.ts.
   const asAdmin = (options: InjectOptions | string): InjectOptions => {
@@ -30,7 +41,8 @@ export function useTestApp(): {
   beforeAll(async () => {
     app = await buildApp({ database: database(), config: TEST_APP_CONFIG, services: testServices(database(), clock) });
     await app.ready();
-    admin = await adminToken(app.deps.services);
+    admin = await signedIn(app.deps.services, 'admin', undefined, 'test-admin');
+    issuedAt = clock.now().getTime();
   });
   afterAll(async () => {
     await app?.close();
@@ -41,7 +53,12 @@ export function useTestApp(): {
       const built = app;
       return new Proxy(built, {
         get: (target, name, receiver) =>
-          name === 'inject' ? (options: InjectOptions | string) => target.inject(asAdmin(options)) : Reflect.get(target, name, receiver),
+          name === 'inject'
+            ? async (options: InjectOptions | string) => {
+                await freshAdmin();
+                return target.inject(asAdmin(options));
+              }
+            : Reflect.get(target, name, receiver),
       });
     },
     raw: () => app!,
