@@ -37,6 +37,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
   }
+  interface FastifyInstance {
+    /** Every API route with what it declared (tests walk it; docs list it). */
+    accessTable: { method: string; url: string; access: RouteAccess }[];
+  }
   interface FastifyRequest {
     actor: Actor;
     session: { id: number; csrfToken: string; viaCookie: boolean } | null;
@@ -115,11 +119,12 @@ export function registerAccess(app: AppInstance, options: { corsOrigins: readonl
   app.decorateRequest('actor', null as never);
   app.decorateRequest('session', null);
 
+  app.decorate('accessTable', []);
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/')) return;
-    if (!route.config?.access) {
-      throw new Error(`route ${route.method} ${route.url} declares no access (config.access): say who may call it`);
-    }
+    const access = route.config?.access;
+    if (!access) throw new Error(`route ${route.method} ${route.url} declares no access (config.access): say who may call it`);
+    for (const method of [route.method].flat()) if (method !== 'HEAD') app.accessTable.push({ method, url: route.url, access });
   });
 
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
