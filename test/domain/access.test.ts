@@ -248,7 +248,9 @@ describe('passwords', () => {
   it.each([
     ['short', 'Abc-12345', 'must be at least 10 characters'],
     ['ten characters', 'Abc-123456', null],
-    ['a common one, any case', 'PASSWORD1234', 'is one of the 1,000 most common passwords; choose another'],
+    ['a common one, any case', 'PASSWORD1234', 'is one of the 1,000 most common passwords, or one with digits or symbols added; choose another'],
+    ['a common one with digits and symbols added', 'qwertyuiop2026!', 'is one of the 1,000 most common passwords, or one with digits or symbols added; choose another'],
+    ['a common one inside a longer phrase', 'qwertyuiop-is-my-street', null],
     ['containing the username', 'zhang-san-2026!', 'must not contain the username'],
     ['long and plain', '南宁市兴宁区政务服务中心窗口', null],
   ])('%s', (_, password, message) => {
