@@ -1,0 +1,237 @@
+// The audit log: every change a person makes leaves exactly one event naming
+// them, written in the changing transaction; the table refuses UPDATE, DELETE
+// and TRUNCATE; R9 reveals (and refused attempts) are in it; no personal data.
+import type { InjectOptions } from 'fastify';
+import { sql } from 'kysely';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../support/app.ts';
+import { signedIn, TEST_PASSWORD } from '../support/auth.ts';
+import { buildAgency, buildBusinessLine, buildCenter, buildMatter, buildStaff, residentId } from '../support/factories.ts';
+import { buildWorld } from '../support/world.ts';
+
+const { raw, services, clock, database } = useTestApp();
+let world: Awaited<ReturnType<typeof buildWorld>>;
+const tokens: Record<string, string> = {};
+const db = () => database().db;
+let seq = 0;
+
+async function call(token: string, options: InjectOptions) {
+  const res = await raw().inject({ ...options, headers: { authorization: `Bearer ${token}`, ...(options.headers as Record<string, string>) } });
+  return { status: res.statusCode, body: res.headers['content-type']?.toString().includes('json') ? res.json() : res.body, headers: res.headers };
+}
+const lastId = async () => (await sql<{ id: number | null }>`select max(id)::int as id from audit_event`.execute(db())).rows[0]!.id ?? 0;
+const eventsAfter = async (id: number) =>
+  (await sql<{ action: string; actor_name: string; actor_type: string; subject_id: string | null; reason: string | null; changes: unknown }>`
+    select action, actor_name, actor_type, subject_id, reason, changes from audit_event where id > ${id} order by id`.execute(db())).rows;
+
+const IDENTITY = { name: '诸葛秘乙', idType: 'resident_id', idNumber: residentId(8801, '450102', '19790909'), phone: '13912348888' };
+let ratingId = 0;
+
+beforeAll(async () => {
+  clock.set('2026-11-02T02:00:00Z');
+  world = await buildWorld(services(), 'A');
+  tokens.admin = await signedIn(services(), 'admin', undefined, 'a-admin');
+  tokens.supervisor = await signedIn(services(), 'supervisor', { regionCode: '450100' }, 'a-sup');
+  tokens.agency = await signedIn(services(), 'agency_manager', { agencyCode: world.agencyA.code }, 'a-agency');
+  tokens.auditor = await signedIn(services(), 'auditor', undefined, 'a-auditor');
+  const at = clock.now().toISOString();
+  const created = await call(world.businessKey, {
+    method: 'POST',
+    url: '/api/v1/cases',
+    payload: { caseNumber: 'A-1', matterCode: world.immediate.code, applicant: IDENTITY, staffNumber: world.staffA.staffNumber, acceptedAt: at },
+  });
+  expect(created.status).toBe(201);
+  clock.advance(60_000);
+  const rated = await call(world.channelKeys.app!, {
+    method: 'POST',
+    url: '/api/v1/ratings',
+    payload: {
+      caseNumber: 'A-1',
+      occasion: 'completion',
+      rater: { name: IDENTITY.name, idType: IDENTITY.idType, idNumber: IDENTITY.idNumber },
+      level: 'very_dissatisfied',
+      channel: 'app',
+      comment: '等了很久',
+      thirdPartyConsent: true,
+    },
+  });
+  expect(rated.status).toBe(201);
+  ratingId = rated.body.id;
+});
+
+describe('every write route, called once, leaves exactly one audit event naming the actor', () => {
+  it('declares every write route audited, or says why not', () => {
+    const unexplained = raw()
+      .accessTable.filter((r) => r.method !== 'GET' && !r.access.audited && !('notAudited' in r.access && r.access.notAudited) && !('public' in r.access))
+      .map((r) => `${r.method} ${r.url}`);
+    expect(unexplained).toEqual([]);
+  });
+
+  it('writes one event per call, in the changing transaction, naming who', async () => {
+    const admin = tokens.admin!;
+    const n = () => ++seq;
+    const steps: { route: string; token: string; actor: string; request: () => InjectOptions; action: string }[] = [];
+    const kinds = {
+      'business-lines': () => buildBusinessLine({ code: `A-BL${n()}` }),
+      agencies: () => buildAgency({ businessLineCode: world.line.code }),
+      centers: () => buildCenter({ code: `A-C${n()}` }),
+      windows: () => ({ centerCode: world.center.code, number: `A${n()}`, agencyCode: world.agencyA.code }),
+      staff: () => buildStaff({ staffNumber: `A-S${n()}`, agencyCode: world.agencyA.code, idNumber: residentId(9000 + n(), '450102', '19900101') }),
+      matters: () => buildMatter({ code: `A-M-${n()}0000`, businessLineCode: world.line.code, agencyCode: world.agencyA.code }),
+    };
+    const done = new Set<string>();
+    for (const [kind, body] of Object.entries(kinds)) {
+      // The supervisor of Nanning changes what lies in Nanning; business lines need the admin.
+      const [token, actor] = kind === 'business-lines' ? [admin, 'a-admin'] : [tokens.supervisor!, 'a-sup'];
+      const record = body() as Record<string, unknown>;
+      const create = await (async () => {
+        const before = await lastId();
+        const res = await call(token, { method: 'POST', url: `/api/v1/${kind}`, payload: record });
+        expect(res.status, `${kind}: ${JSON.stringify(res.body)}`).toBe(201);
+        const events = await eventsAfter(before);
+        expect(events.map((e) => [e.action, e.actor_name])).toEqual([['catalogue.create', actor]]);
+        done.add(`POST /api/v1/${kind}`);
+        return res.body;
+      })();
+      const key = kind === 'windows' ? `${create.centerCode}/${create.number}` : String(create.code ?? create.staffNumber);
+      const keyPath = kind === 'windows' ? ':centerCode/:number' : kind === 'staff' ? ':staffNumber' : ':code';
+      steps.push(
+        { route: `PATCH /api/v1/${kind}/${keyPath}`, token, actor, request: () => ({ method: 'PATCH', url: `/api/v1/${kind}/${key}`, payload: { name: '改名后' } }), action: 'catalogue.update' },
+        { route: `POST /api/v1/${kind}/${keyPath}/retire`, token, actor, request: () => ({ method: 'POST', url: `/api/v1/${kind}/${key}/retire` }), action: 'catalogue.retire' },
+        { route: `POST /api/v1/${kind}/${keyPath}/reinstate`, token, actor, request: () => ({ method: 'POST', url: `/api/v1/${kind}/${key}/reinstate` }), action: 'catalogue.reinstate' },
+      );
+    }
+    const otherSession = (await raw().inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'a-auditor', password: TEST_PASSWORD } })).json().token;
+    steps.push(
+      {
+        route: 'POST /api/v1/staff/:staffNumber/transfer',
+        token: tokens.supervisor!,
+        actor: 'a-sup',
+        request: () => ({ method: 'POST', url: `/api/v1/staff/${world.staffA.staffNumber}/transfer`, payload: { agencyCode: world.agencyA.code, centerCode: world.center.code } }),
+        action: 'staff.transfer',
+      },
+      {
+        route: 'POST /api/v1/imports/:kind',
+        token: tokens.supervisor!,
+        actor: 'a-sup',
+        request: () => ({ method: 'POST', url: '/api/v1/imports/centers?commit=true', payload: `code,name,regionCode\nA-IMP1,兴宁区分中心,450102\n`, headers: { 'content-type': 'text/csv' } }),
+        action: 'catalogue.import',
+      },
+      {
+        route: 'POST /api/v1/sessions',
+        token: '',
+        actor: 'a-auditor',
+        request: () => ({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'a-auditor', password: TEST_PASSWORD } }),
+        action: 'session.sign_in',
+      },
+      { route: 'DELETE /api/v1/sessions/current', token: otherSession, actor: 'a-auditor', request: () => ({ method: 'DELETE', url: '/api/v1/sessions/current' }), action: 'session.sign_out' },
+      {
+        route: 'POST /api/v1/me/password',
+        token: tokens.agency!,
+        actor: 'a-agency',
+        request: () => ({ method: 'POST', url: '/api/v1/me/password', payload: { currentPassword: TEST_PASSWORD, newPassword: 'Changed-Secret-2026' } }),
+        action: 'user.password_change',
+      },
+      {
+        route: 'POST /api/v1/users',
+        token: admin,
+        actor: 'a-admin',
+        request: () => ({ method: 'POST', url: '/api/v1/users', payload: { username: 'a-new', displayName: '新人', role: 'supervisor', scope: { regionCode: '450102' }, password: TEST_PASSWORD } }),
+        action: 'user.create',
+      },
+      { route: 'PATCH /api/v1/users/:username', token: admin, actor: 'a-admin', request: () => ({ method: 'PATCH', url: '/api/v1/users/a-new', payload: { scope: { regionCode: '450103' } } }), action: 'user.update' },
+      { route: 'POST /api/v1/clients', token: admin, actor: 'a-admin', request: () => ({ method: 'POST', url: '/api/v1/clients', payload: { name: 'A 短信', kind: 'channel', channel: 'sms' } }), action: 'client.create' },
+      { route: 'POST /api/v1/clients/:id/revoke', token: admin, actor: 'a-admin', request: () => ({ method: 'POST', url: `/api/v1/clients/1/revoke` }), action: 'client.revoke' },
+      { route: 'PATCH /api/v1/settings', token: admin, actor: 'a-admin', request: () => ({ method: 'PATCH', url: '/api/v1/settings', payload: { publishStaffScores: true } }), action: 'settings.update' },
+      { route: 'POST /api/v1/jobs/:name/runs', token: admin, actor: 'a-admin', request: () => ({ method: 'POST', url: '/api/v1/jobs/score-fold/runs' }), action: 'job.run' },
+      {
+        route: 'POST /api/v1/ratings/:id/reveal',
+        token: tokens.supervisor!,
+        actor: 'a-sup',
+        request: () => ({ method: 'POST', url: `/api/v1/ratings/${ratingId}/reveal`, payload: { reason: '回访核实：等待时间过长' } }),
+        action: 'rating.reveal_identity',
+      },
+    );
+    for (const step of steps) {
+      const before = await lastId();
+      const res = step.token ? await call(step.token, step.request()) : await raw().inject(step.request()).then((r) => ({ status: r.statusCode, body: r.body }));
+      expect(res.status, `${step.route}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
+      expect((await eventsAfter(before)).map((e) => [e.action, e.actor_name]), step.route).toEqual([[step.action, step.actor]]);
+      done.add(step.route);
+    }
+    const audited = raw()
+      .accessTable.filter((r) => r.access.audited)
+      .map((r) => `${r.method} ${r.url}`);
+    expect(audited.filter((route) => !done.has(route))).toEqual([]);
+  });
+
+  it('keeps no personal data: a staff member’s ID number is recorded as changed, never in clear', async () => {
+    const idNumber = residentId(9999, '450102', '19900101');
+    const before = await lastId();
+    const res = await call(tokens.supervisor!, { method: 'POST', url: '/api/v1/staff', payload: buildStaff({ staffNumber: 'A-PII', agencyCode: world.agencyA.code, idNumber, phone: '13800001111' }) });
+    expect(res.status).toBe(201);
+    const [event] = await eventsAfter(before);
+    expect(event!.changes).toMatchObject({ idNumber: 'changed', phone: 'changed' });
+    expect(JSON.stringify(event)).not.toContain(idNumber);
+    expect(JSON.stringify(event)).not.toContain('13800001111');
+  });
+});
+
+describe('the audit table is append-only', () => {
+  it.each([
+    ['UPDATE', sql`update audit_event set action = 'x'`],
+    ['DELETE', sql`delete from audit_event`],
+    ['TRUNCATE', sql`truncate audit_event`],
+  ])('refuses %s', async (_, statement) => {
+    const count = await lastId();
+    await expect(statement.execute(db())).rejects.toThrow(/never changed or deleted/);
+    expect(await lastId()).toBe(count);
+  });
+});
+
+describe('R9: revealing a rater', () => {
+  it('shows the identity and the consent to a supervisor in scope, with the reason in the audit log', async () => {
+    const res = await call(tokens.supervisor!, { method: 'POST', url: `/api/v1/ratings/${ratingId}/reveal`, payload: { reason: '回访：核实整改情况' } });
+    expect(res.body).toEqual({ ratingId, name: IDENTITY.name, idType: 'resident_id', idNumber: IDENTITY.idNumber, phone: IDENTITY.phone, thirdPartyConsent: true });
+    const log = await call(tokens.auditor!, { method: 'GET', url: `/api/v1/audit?action=rating.&subjectId=${ratingId}` });
+    expect(log.body.items[0]).toMatchObject({ action: 'rating.reveal_identity', actor: { type: 'user', name: 'a-sup', role: 'supervisor' }, reason: '回访：核实整改情况' });
+  });
+
+  it.each([
+    ['without a reason', 'supervisor', { reason: '看看' }, 400, 'reason_required', 'rating.reveal_refused'],
+    ['by an agency manager', 'agency', { reason: '我想知道是谁' }, 403, 'forbidden', 'identity.reveal.refused'],
+  ])('refuses a reveal %s, and audits the attempt', async (_, who, body, status, id, action) => {
+    const before = await lastId();
+    const res = await call(tokens[who]!, { method: 'POST', url: `/api/v1/ratings/${ratingId}/reveal`, payload: body });
+    expect([res.status, res.body.error.id]).toEqual([status, id]);
+    expect((await eventsAfter(before)).map((e) => e.action)).toEqual([action]);
+    expect(JSON.stringify(res.body)).not.toContain(IDENTITY.idNumber);
+  });
+
+  it('refuses a supervisor whose scope does not hold the rating (404, audited), like a rating that does not exist', async () => {
+    const liuzhou = await signedIn(services(), 'supervisor', { regionCode: '450200' }, 'a-sup-liuzhou');
+    const before = await lastId();
+    const outside = await call(liuzhou, { method: 'POST', url: `/api/v1/ratings/${ratingId}/reveal`, payload: { reason: '回访核实情况' } });
+    const absent = await call(liuzhou, { method: 'POST', url: '/api/v1/ratings/999999/reveal', payload: { reason: '回访核实情况' } });
+    expect([outside.status, outside.body.error]).toEqual([absent.status, absent.body.error]);
+    expect(outside.body.error.id).toBe('not_found_in_scope');
+    expect((await eventsAfter(before)).map((e) => e.action)).toEqual(['rating.reveal_refused', 'rating.reveal_refused']);
+  });
+});
+
+describe('reading the log', () => {
+  it('filters by actor, action (or a prefix) and subject, pages, and exports CSV with a BOM', async () => {
+    const byActor = await call(tokens.auditor!, { method: 'GET', url: '/api/v1/audit?actor=a-admin&pageSize=500' });
+    expect(byActor.body.items.length).toBeGreaterThan(0);
+    expect(byActor.body.items.every((e: { actor: { name: string } }) => e.actor.name === 'a-admin')).toBe(true);
+    const byPrefix = await call(tokens.auditor!, { method: 'GET', url: '/api/v1/audit?action=catalogue.&pageSize=2' });
+    expect(byPrefix.body.items).toHaveLength(2);
+    expect(byPrefix.body.total).toBeGreaterThan(2);
+    expect(byPrefix.body.items.every((e: { action: string }) => e.action.startsWith('catalogue.'))).toBe(true);
+    const csv = await call(tokens.auditor!, { method: 'GET', url: '/api/v1/audit/export.csv?action=session.' });
+    expect(csv.body.startsWith('\uFEFF编号,时间,操作者类型')).toBe(true);
+    expect(csv.body).toContain('session.sign_in');
+    // A supervisor may not read it.
+    expect((await call(tokens.supervisor!, { method: 'GET', url: '/api/v1/audit' })).body.error.id).toBe('forbidden');
+  });
+});
