@@ -32,16 +32,43 @@ afterAll(() => cleanup());
 // Processes start, migrate and (with --demo) load data: slow on a busy 2-core machine.
 vi.setConfig({ testTimeout: 180_000 });
 
-const json = async (url: string) => {
-  const res = await fetch(url);
+let token = '';
+const json = async (url: string, bearer = token) => {
+  const res = await fetch(url, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
   return { status: res.status, body: (await res.json()) as any };
 };
+const signIn = async (base: string, username: string, password: string) => {
+  const res = await fetch(`${base}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  return { status: res.status, body: (await res.json()) as any };
+};
+const tabFile = (name: string) =>
+  fs
+    .readFileSync(path.join(env.DATA_DIR!, name), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t'));
 
 describe(`serve on the ${engine} database`, () => {
   it('starts on an empty database as npm start does: migrated, regions and demo organisations loaded, ready', async () => {
     const served = await startServe({ ...env, JOBS: 'true' }, { args: ['--demo'] });
     try {
       expect(await json(`${served.url}/readyz`)).toMatchObject({ status: 200, body: { status: 'ready', database: engine } });
+      // R2: one demo user per role, in a file only its owner reads; the admin signs in.
+      const users = tabFile('demo-users.txt');
+      expect(fs.statSync(path.join(env.DATA_DIR!, 'demo-users.txt')).mode & 0o777).toBe(0o600);
+      expect(users.map((u) => [u[0], u[1]])).toEqual([
+        ['admin', 'admin'],
+        ['sup-gx', 'supervisor'],
+        ['sup-nanning', 'supervisor'],
+        ['sup-xingning', 'supervisor'],
+        ['line-manager', 'line_manager'],
+        ['agency-manager', 'agency_manager'],
+        ['staff-demo', 'staff'],
+        ['auditor', 'auditor'],
+      ]);
+      const password = (name: string) => users.find((u) => u[0] === name)![3]!;
+      expect((await json(`${served.url}/api/v1/staff?pageSize=1`, '')).status).toBe(401);
+      token = (await signIn(served.url, 'admin', password('admin'))).body.token;
       const cities = await json(`${served.url}/api/v1/regions?parent=450000`);
       expect(cities.body.total).toBe(14);
       expect(served.output()).toContain('loaded 18091 regions (first start)');
@@ -49,14 +76,11 @@ describe(`serve on the ${engine} database`, () => {
       expect((await json(`${served.url}/api/v1/staff?pageSize=1`)).body.total).toBe(20_000);
       const nanning = await json(`${served.url}/api/v1/agencies?regionCode=450100&pageSize=1`);
       expect(nanning.body.total).toBeGreaterThan(100);
+      // Nanning's supervisor sees Nanning's agencies, all of them and nothing else.
+      const supervisor = (await signIn(served.url, 'sup-nanning', password('sup-nanning'))).body.token;
+      expect((await json(`${served.url}/api/v1/agencies?pageSize=1`, supervisor)).body.total).toBe(nanning.body.total);
       // The demo API keys work: a business system records a case, the SMS channel rates it.
-      const keys = Object.fromEntries(
-        fs
-          .readFileSync(path.join(env.DATA_DIR!, 'demo-api-keys.txt'), 'utf8')
-          .trim()
-          .split('\n')
-          .map((l) => l.split('\t')),
-      );
+      const keys = Object.fromEntries(tabFile('demo-api-keys.txt'));
       const staff = (await json(`${served.url}/api/v1/staff?pageSize=1`)).body.items[0];
       const matter = (await json(`${served.url}/api/v1/matters?kind=immediate&pageSize=1`)).body.items[0];
       const applicant = { name: '陆一', idType: 'resident_id', idNumber: '11010519491231002X' };
@@ -133,6 +157,40 @@ describe(`serve on the ${engine} database`, () => {
     expect((await json(`${again.url}/readyz`)).status).toBe(200);
     again.proc.kill('SIGTERM');
     await again.exited;
+  });
+
+  it('users add asks for the password (here on standard input) and refuses a weak one', async () => {
+    const weak = runCli(['users', 'add', '--username', 'ops-weak', '--role', 'auditor'], env, 60_000, 'short\n');
+    expect(weak.status).toBe(65);
+    expect(weak.stderr).toContain('weak_password');
+    const added = runCli(['users', 'add', '--username', 'ops-sup', '--role', 'supervisor', '--region', '450102'], env, 60_000, 'Lantern-Orchard-58\n');
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toContain('user ops-sup (supervisor) created');
+    const served = await startServe(env);
+    try {
+      const signedIn = await signIn(served.url, 'ops-sup', 'Lantern-Orchard-58');
+      expect(signedIn.body.user).toMatchObject({ role: 'supervisor', scope: { regionCode: '450102000000' } });
+    } finally {
+      served.proc.kill('SIGTERM');
+      await served.exited;
+    }
+  });
+
+  it('HCP_ADMIN_PASSWORD makes the first admin on a first start, and nothing else', async () => {
+    const fresh = engine === 'server' ? await createServerDatabase('empty') : null;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-admin-'));
+    const served = await startServe({ DATA_DIR: dir, ...(fresh ? { DATABASE_URL: fresh.url } : {}), HCP_ADMIN_PASSWORD: 'Harbour-Lights-2026' });
+    try {
+      const admin = await signIn(served.url, 'admin', 'Harbour-Lights-2026');
+      expect(admin.body.user).toMatchObject({ username: 'admin', role: 'admin' });
+      expect((await json(`${served.url}/api/v1/users`, admin.body.token)).body.total).toBe(1);
+      expect(fs.existsSync(path.join(dir, 'demo-users.txt'))).toBe(false);
+    } finally {
+      served.proc.kill('SIGTERM');
+      await served.exited;
+      await fresh?.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('migrate and jobs run work as commands', () => {

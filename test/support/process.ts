@@ -11,8 +11,8 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env };
 }
 
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(env), encoding: 'utf8', timeout: timeoutMs });
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000, input?: string) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(env), encoding: 'utf8', timeout: timeoutMs, input });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
