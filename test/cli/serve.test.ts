@@ -137,7 +137,7 @@ describe(`serve on the ${engine} database`, () => {
     expect(await inFlight).toBe('connection lost');
     const again = await startServe({ ...env, JOBS: 'false' });
     expect((await json(`${again.url}/readyz`)).status).toBe(200);
-    expect((await json(`${again.url}/api/v1/regions?parent=450100`)).body.total).toBe(12);
+    expect((await json(`${again.url}/api/v1/public/scores/regions/450100?period=2026`, '')).body).toMatchObject({ key: '450100000000', name: '南宁市' });
     again.proc.kill('SIGTERM');
     await again.exited;
   });
