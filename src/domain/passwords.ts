@@ -16,7 +16,8 @@ export function passwordProblems(password: string, context: { username?: string;
   const lower = password.toLowerCase();
   // The common ones are all shorter than the minimum: what people do is add digits or symbols (password2026!).
   const stem = lower.replace(/[^\p{L}]+$/u, '');
-  if (context.common.has(lower) || context.common.has(stem)) return [{ field, message: 'is one of the 1,000 most common passwords, or one with digits or symbols added; choose another' }];
+  if (context.common.has(lower) || context.common.has(stem))
+    return [{ field, message: 'is one of the 1,000 most common passwords, or one with digits or symbols added; choose another' }];
   if (context.username && lower.includes(context.username.toLowerCase())) return [{ field, message: 'must not contain the username' }];
   return [];
 }

@@ -75,12 +75,33 @@ beforeAll(async () => {
   world = await buildWorld(s, 'M');
   // Liuzhou: another line, agency, center, window, staff member and matter.
   const line2 = await createEntity(s, SYSTEM, 'business-lines', buildBusinessLine({ code: 'M-LINE2', name: '税务' }));
-  const agencyC = await createEntity(s, SYSTEM, 'agencies', buildAgency({ businessLineCode: line2.code, regionCode: '450202', name: '柳州市城中区税务局', code: creditCode(next(), '450202') }));
+  const agencyC = await createEntity(
+    s,
+    SYSTEM,
+    'agencies',
+    buildAgency({ businessLineCode: line2.code, regionCode: '450202', name: '柳州市城中区税务局', code: creditCode(next(), '450202') }),
+  );
   const centerC = await createEntity(s, SYSTEM, 'centers', buildCenter({ code: 'M-CL', regionCode: '450202', name: '城中区政务服务中心' }));
   await createEntity(s, SYSTEM, 'windows', { centerCode: centerC.code, number: '1', agencyCode: agencyC.code });
-  const staffC = await createEntity(s, SYSTEM, 'staff', buildStaff({ staffNumber: 'M-SC', agencyCode: agencyC.code, centerCode: centerC.code, windowNumber: '1' }));
-  const matterC = await createEntity(s, SYSTEM, 'matters', buildMatter({ code: 'M-IMM-C001', businessLineCode: line2.code, agencyCode: agencyC.code, kind: 'immediate', timeLimitDays: 0 }));
-  Object.assign(d, { agencyA: world.agencyA.code, agencyB: world.agencyB.code, agencyC: agencyC.code, staffC: String(staffC.staffNumber), matterC: matterC.code });
+  const staffC = await createEntity(
+    s,
+    SYSTEM,
+    'staff',
+    buildStaff({ staffNumber: 'M-SC', agencyCode: agencyC.code, centerCode: centerC.code, windowNumber: '1' }),
+  );
+  const matterC = await createEntity(
+    s,
+    SYSTEM,
+    'matters',
+    buildMatter({ code: 'M-IMM-C001', businessLineCode: line2.code, agencyCode: agencyC.code, kind: 'immediate', timeLimitDays: 0 }),
+  );
+  Object.assign(d, {
+    agencyA: world.agencyA.code,
+    agencyB: world.agencyB.code,
+    agencyC: agencyC.code,
+    staffC: String(staffC.staffNumber),
+    matterC: matterC.code,
+  });
 
   // People and clients.
   const scopes = {
@@ -108,18 +129,55 @@ beforeAll(async () => {
     const res = await inject('channel', {
       method: 'POST',
       url: '/api/v1/ratings',
-      payload: { caseNumber, occasion: 'completion', rater: { name: rater.name, idType: rater.idType, idNumber: rater.idNumber }, level, channel: 'app', comment: '态度一般' },
+      payload: {
+        caseNumber,
+        occasion: 'completion',
+        rater: { name: rater.name, idType: rater.idType, idNumber: rater.idNumber },
+        level,
+        channel: 'app',
+        comment: '态度一般',
+      },
     });
     expect(res.status).toBe(201);
     return JSON.parse(res.text).id as number;
   };
   const at = clock.now().toISOString();
-  expect((await business('/api/v1/cases', { caseNumber: 'M-A1', matterCode: world.immediate.code, applicant: IDENTITY.a, staffNumber: world.staffA.staffNumber, acceptedAt: at })).status).toBe(201);
-  expect((await business('/api/v1/cases', { caseNumber: 'M-C1', matterCode: d.matterC, applicant: IDENTITY.c, staffNumber: d.staffC, acceptedAt: at })).status).toBe(201);
+  expect(
+    (
+      await business('/api/v1/cases', {
+        caseNumber: 'M-A1',
+        matterCode: world.immediate.code,
+        applicant: IDENTITY.a,
+        staffNumber: world.staffA.staffNumber,
+        acceptedAt: at,
+      })
+    ).status,
+  ).toBe(201);
+  expect(
+    (await business('/api/v1/cases', { caseNumber: 'M-C1', matterCode: d.matterC, applicant: IDENTITY.c, staffNumber: d.staffC, acceptedAt: at })).status,
+  ).toBe(201);
   for (const n of ['M-P1', 'M-W1']) {
-    expect((await business('/api/v1/cases', { caseNumber: n, matterCode: world.promised.code, applicant: IDENTITY.a, staffNumber: world.staffA.staffNumber, acceptedAt: at })).status).toBe(201);
+    expect(
+      (
+        await business('/api/v1/cases', {
+          caseNumber: n,
+          matterCode: world.promised.code,
+          applicant: IDENTITY.a,
+          staffNumber: world.staffA.staffNumber,
+          acceptedAt: at,
+        })
+      ).status,
+    ).toBe(201);
   }
-  expect((await business('/api/v1/cases', { caseNumber: 'M-O1', matterCode: world.promised.code, applicant: IDENTITY.a, staffNumber: world.staffA.staffNumber, acceptedAt: at }, 'other_business')).status).toBe(201);
+  expect(
+    (
+      await business(
+        '/api/v1/cases',
+        { caseNumber: 'M-O1', matterCode: world.promised.code, applicant: IDENTITY.a, staffNumber: world.staffA.staffNumber, acceptedAt: at },
+        'other_business',
+      )
+    ).status,
+  ).toBe(201);
   const pkg = await business('/api/v1/packages', {
     packageNumber: 'M-PK1',
     name: '开办企业一件事',
@@ -189,7 +247,10 @@ function catalogueSamples(): Record<string, Sample[]> {
       out: () => d.staffC,
       readHolders: SCOPED_ALL,
       outReadHolders: [] as Who[],
-      create: { in: () => buildStaff({ staffNumber: `M-N${next()}`, agencyCode: d.agencyA }), out: () => buildStaff({ staffNumber: `M-NL${next()}`, agencyCode: d.agencyC }) },
+      create: {
+        in: () => buildStaff({ staffNumber: `M-N${next()}`, agencyCode: d.agencyA }),
+        out: () => buildStaff({ staffNumber: `M-NL${next()}`, agencyCode: d.agencyC }),
+      },
       patch: { name: '张三' },
     },
     matters: {
@@ -220,9 +281,16 @@ function catalogueSamples(): Record<string, Sample[]> {
     ];
     out[`POST /api/v1/${kind}`] = [
       { label: 'in scope', request: () => R('POST', `/api/v1/${kind}`, k.create.in()), holders: writeHolders, outside: 'out_of_scope' },
-      ...(k.create.out ? [{ label: 'out of scope', request: () => R('POST', `/api/v1/${kind}`, k.create.out!()), holders: [], outside: 'out_of_scope' as const }] : []),
+      ...(k.create.out
+        ? [{ label: 'out of scope', request: () => R('POST', `/api/v1/${kind}`, k.create.out!()), holders: [], outside: 'out_of_scope' as const }]
+        : []),
     ];
-    const patch = (key: () => unknown) => R('PATCH', item(key), kind === 'agencies' ? { centralUnit: false } : kind === 'centers' ? { name: key() === 'M-C' ? '兴宁区政务服务中心' : '城中区政务服务中心' } : patchBody);
+    const patch = (key: () => unknown) =>
+      R(
+        'PATCH',
+        item(key),
+        kind === 'agencies' ? { centralUnit: false } : kind === 'centers' ? { name: key() === 'M-C' ? '兴宁区政务服务中心' : '城中区政务服务中心' } : patchBody,
+      );
     out[`PATCH /api/v1/${kind}/${keyPath}`] = [
       { label: 'in scope', request: () => patch(k.in), holders: writeHolders, outside: kind === 'business-lines' ? 'out_of_scope' : 'hidden' },
       { label: 'out of scope', request: () => patch(k.out), holders: [], outside: kind === 'business-lines' ? 'out_of_scope' : 'hidden' },
@@ -230,8 +298,18 @@ function catalogueSamples(): Record<string, Sample[]> {
     for (const action of ['retire', 'reinstate']) {
       out[`POST /api/v1/${kind}/${keyPath}/${action}`] = [
         // Retiring what is in use is refused (409) after access is granted: no data changes here.
-        { label: 'in scope', request: () => R('POST', `${item(k.in)}/${action}`), holders: writeHolders, outside: kind === 'business-lines' ? 'out_of_scope' : 'hidden' },
-        { label: 'out of scope', request: () => R('POST', `${item(k.out)}/${action}`), holders: [], outside: kind === 'business-lines' ? 'out_of_scope' : 'hidden' },
+        {
+          label: 'in scope',
+          request: () => R('POST', `${item(k.in)}/${action}`),
+          holders: writeHolders,
+          outside: kind === 'business-lines' ? 'out_of_scope' : 'hidden',
+        },
+        {
+          label: 'out of scope',
+          request: () => R('POST', `${item(k.out)}/${action}`),
+          holders: [],
+          outside: kind === 'business-lines' ? 'out_of_scope' : 'hidden',
+        },
       ];
     }
     // Always 405 for whoever may write at all: nothing is ever deleted.
@@ -243,14 +321,30 @@ function catalogueSamples(): Record<string, Sample[]> {
   ];
   out['POST /api/v1/staff/:staffNumber/transfer'] = [
     // To where they are: 409 transfer_changes_nothing once access is granted.
-    { label: 'in scope', request: () => R('POST', `/api/v1/staff/${world.staffA.staffNumber}/transfer`, { agencyCode: d.agencyA, centerCode: 'M-C', windowNumber: '1' }), holders: ['supervisor'], outside: 'hidden' },
-    { label: 'out of scope', request: () => R('POST', `/api/v1/staff/${d.staffC}/transfer`, { agencyCode: d.agencyC, centerCode: 'M-CL', windowNumber: '1' }), holders: [], outside: 'hidden' },
+    {
+      label: 'in scope',
+      request: () => R('POST', `/api/v1/staff/${world.staffA.staffNumber}/transfer`, { agencyCode: d.agencyA, centerCode: 'M-C', windowNumber: '1' }),
+      holders: ['supervisor'],
+      outside: 'hidden',
+    },
+    {
+      label: 'out of scope',
+      request: () => R('POST', `/api/v1/staff/${d.staffC}/transfer`, { agencyCode: d.agencyC, centerCode: 'M-CL', windowNumber: '1' }),
+      holders: [],
+      outside: 'hidden',
+    },
   ];
   return out;
 }
 
 function samples(): Record<string, Sample[]> {
-  const caseBody = () => ({ caseNumber: `M-N${next()}`, matterCode: world.immediate.code, applicant: IDENTITY.a, staffNumber: world.staffA.staffNumber, acceptedAt: clock.now().toISOString() });
+  const caseBody = () => ({
+    caseNumber: `M-N${next()}`,
+    matterCode: world.immediate.code,
+    applicant: IDENTITY.a,
+    staffNumber: world.staffA.staffNumber,
+    acceptedAt: clock.now().toISOString(),
+  });
   const ownedBy = (holders: Who[]) => ({ holders, outside: 'hidden' as const, overrides: {} });
   const scoreHolders: Record<string, [string, string, Who[]]> = {
     staff: [world.staffA.staffNumber, d.staffC as string, ['supervisor', 'line_manager', 'agency_manager', 'staff']],
@@ -263,22 +357,43 @@ function samples(): Record<string, Sample[]> {
   const scoreSamples = (suffix: string) =>
     Object.entries(scoreHolders).flatMap(([dim, [inKey, outKey, holders]]) => [
       { label: `${dim} in scope`, request: () => R('GET', `/api/v1/scores/${dim}/${inKey}${suffix}?period=${P}`), holders, outside: 'hidden' as const },
-      { label: `${dim} out of scope`, request: () => R('GET', `/api/v1/scores/${dim}/${outKey}${suffix}?period=${P}`), holders: [], outside: 'hidden' as const },
+      {
+        label: `${dim} out of scope`,
+        request: () => R('GET', `/api/v1/scores/${dim}/${outKey}${suffix}?period=${P}`),
+        holders: [],
+        outside: 'hidden' as const,
+      },
     ]);
   // Rankings: a supervisor within their region (403 outside it); a line manager their line's staff and agencies;
   // an agency manager their staff; staff no ranking at all.
-  const rankingSamples = (suffix: string) => [
-    { label: 'staff', request: () => R('GET', `/api/v1/rankings/staff${suffix}?period=${P}`), holders: ['supervisor', 'line_manager', 'agency_manager'], overrides: { staff: 'forbidden' } },
-    { label: 'agencies', request: () => R('GET', `/api/v1/rankings/agencies${suffix}?period=${P}`), holders: ['supervisor', 'line_manager'], overrides: { agency_manager: 'forbidden', staff: 'forbidden' } },
-    {
-      label: 'regions within Liuzhou',
-      request: () => R('GET', `/api/v1/rankings/regions${suffix}?period=${P}&within=450200`),
-      holders: [],
-      outside: 'out_of_scope',
-      overrides: { line_manager: 'forbidden', agency_manager: 'forbidden', staff: 'forbidden' },
-    },
-    { label: 'centers', request: () => R('GET', `/api/v1/rankings/centers${suffix}?period=${P}`), holders: ['supervisor'], overrides: { line_manager: 'forbidden', agency_manager: 'forbidden', staff: 'forbidden' } },
-  ] as Sample[];
+  const rankingSamples = (suffix: string) =>
+    [
+      {
+        label: 'staff',
+        request: () => R('GET', `/api/v1/rankings/staff${suffix}?period=${P}`),
+        holders: ['supervisor', 'line_manager', 'agency_manager'],
+        overrides: { staff: 'forbidden' },
+      },
+      {
+        label: 'agencies',
+        request: () => R('GET', `/api/v1/rankings/agencies${suffix}?period=${P}`),
+        holders: ['supervisor', 'line_manager'],
+        overrides: { agency_manager: 'forbidden', staff: 'forbidden' },
+      },
+      {
+        label: 'regions within Liuzhou',
+        request: () => R('GET', `/api/v1/rankings/regions${suffix}?period=${P}&within=450200`),
+        holders: [],
+        outside: 'out_of_scope',
+        overrides: { line_manager: 'forbidden', agency_manager: 'forbidden', staff: 'forbidden' },
+      },
+      {
+        label: 'centers',
+        request: () => R('GET', `/api/v1/rankings/centers${suffix}?period=${P}`),
+        holders: ['supervisor'],
+        overrides: { line_manager: 'forbidden', agency_manager: 'forbidden', staff: 'forbidden' },
+      },
+    ] as Sample[];
   return {
     ...catalogueSamples(),
     'GET /api/v1/regions': [{ label: 'reference data', request: () => R('GET', '/api/v1/regions?parent=450000'), holders: 'all' }],
@@ -286,16 +401,25 @@ function samples(): Record<string, Sample[]> {
     'POST /api/v1/imports/:kind': [
       {
         label: 'dry run in scope',
-        request: () => ({ ...R('POST', '/api/v1/imports/centers?commit=false', `code,name,regionCode\nM-IMP${next()},兴宁区分中心,450102\n`), headers: { 'content-type': 'text/csv' } }),
+        request: () => ({
+          ...R('POST', '/api/v1/imports/centers?commit=false', `code,name,regionCode\nM-IMP${next()},兴宁区分中心,450102\n`),
+          headers: { 'content-type': 'text/csv' },
+        }),
         holders: ['supervisor'],
       },
     ],
     'POST /api/v1/cases': [{ label: 'new case', request: () => R('POST', '/api/v1/cases', caseBody()), holders: 'all' }],
     'GET /api/v1/cases/:caseNumber': [{ label: 'own case', request: () => R('GET', '/api/v1/cases/M-A1'), ...ownedBy(['business']) }],
     'POST /api/v1/cases/:caseNumber/complete': [
-      { label: 'own case', request: () => R('POST', '/api/v1/cases/M-P1/complete', { completedAt: clock.now().toISOString(), staffNumber: world.staffA.staffNumber }), ...ownedBy(['business']) },
+      {
+        label: 'own case',
+        request: () => R('POST', '/api/v1/cases/M-P1/complete', { completedAt: clock.now().toISOString(), staffNumber: world.staffA.staffNumber }),
+        ...ownedBy(['business']),
+      },
     ],
-    'POST /api/v1/cases/:caseNumber/withdraw': [{ label: 'own case', request: () => R('POST', '/api/v1/cases/M-W1/withdraw', { reason: '申请人撤回' }), ...ownedBy(['business']) }],
+    'POST /api/v1/cases/:caseNumber/withdraw': [
+      { label: 'own case', request: () => R('POST', '/api/v1/cases/M-W1/withdraw', { reason: '申请人撤回' }), ...ownedBy(['business']) },
+    ],
     'POST /api/v1/packages': [
       {
         label: 'new package',
@@ -315,9 +439,15 @@ function samples(): Record<string, Sample[]> {
     ],
     'GET /api/v1/packages/:packageNumber': [{ label: 'own package', request: () => R('GET', '/api/v1/packages/M-PK1'), ...ownedBy(['business']) }],
     'POST /api/v1/packages/:packageNumber/stages/:stage': [
-      { label: 'own package', request: () => R('POST', '/api/v1/packages/M-PK1/stages/approval', { staffNumber: world.staffB.staffNumber, at: clock.now().toISOString() }), ...ownedBy(['business']) },
+      {
+        label: 'own package',
+        request: () => R('POST', '/api/v1/packages/M-PK1/stages/approval', { staffNumber: world.staffB.staffNumber, at: clock.now().toISOString() }),
+        ...ownedBy(['business']),
+      },
     ],
-    'POST /api/v1/occasions/:occasionId/invitations': [{ label: 'own occasion', request: () => R('POST', `/api/v1/occasions/${d.occasionA}/invitations`), ...ownedBy(['business']) }],
+    'POST /api/v1/occasions/:occasionId/invitations': [
+      { label: 'own occasion', request: () => R('POST', `/api/v1/occasions/${d.occasionA}/invitations`), ...ownedBy(['business']) },
+    ],
     'POST /api/v1/ratings': [
       {
         label: 'the same rating again',
@@ -332,20 +462,48 @@ function samples(): Record<string, Sample[]> {
           }),
         holders: 'all',
         // Public route: a person signed in is no rating channel; the device stands at its own channel.
-        overrides: { admin: 'forbidden', auditor: 'forbidden', supervisor: 'forbidden', line_manager: 'forbidden', agency_manager: 'forbidden', staff: 'forbidden', business: 'forbidden', other_business: 'forbidden', device: 'any', anonymous: 'unauthenticated' },
+        overrides: {
+          admin: 'forbidden',
+          auditor: 'forbidden',
+          supervisor: 'forbidden',
+          line_manager: 'forbidden',
+          agency_manager: 'forbidden',
+          staff: 'forbidden',
+          business: 'forbidden',
+          other_business: 'forbidden',
+          device: 'any',
+          anonymous: 'unauthenticated',
+        },
       },
     ],
     'GET /api/v1/ratings/:id': [{ label: 'own case’s rating', request: () => R('GET', `/api/v1/ratings/${d.ratingA}`), ...ownedBy(['business']) }],
     'POST /api/v1/ratings/:id/reveal': [
-      { label: 'in scope', request: () => R('POST', `/api/v1/ratings/${d.ratingA}/reveal`, { reason: '回访核实差评情况' }), holders: ['supervisor'], outside: 'hidden' },
-      { label: 'out of scope', request: () => R('POST', `/api/v1/ratings/${d.ratingC}/reveal`, { reason: '回访核实差评情况' }), holders: [], outside: 'hidden' },
+      {
+        label: 'in scope',
+        request: () => R('POST', `/api/v1/ratings/${d.ratingA}/reveal`, { reason: '回访核实差评情况' }),
+        holders: ['supervisor'],
+        outside: 'hidden',
+      },
+      {
+        label: 'out of scope',
+        request: () => R('POST', `/api/v1/ratings/${d.ratingC}/reveal`, { reason: '回访核实差评情况' }),
+        holders: [],
+        outside: 'hidden',
+      },
     ],
     'GET /api/v1/scores/:dimension/:key': scoreSamples(''),
     'GET /api/v1/scores/:dimension/:key/ratings': scoreSamples('/ratings'),
     'GET /api/v1/rankings/:dimension': rankingSamples(''),
     'GET /api/v1/rankings/:dimension/export.xlsx': rankingSamples('/export.xlsx'),
     'GET /api/v1/rankings/:dimension/export.csv': rankingSamples('/export.csv'),
-    'POST /api/v1/sessions': [{ label: 'sign in', request: () => R('POST', '/api/v1/sessions', { username: 'm-signin', password: TEST_PASSWORD }), holders: 'all', overrides: Object.fromEntries(EVERYONE.map((w) => [w, 'allowed'])) }],
+    'POST /api/v1/sessions': [
+      {
+        label: 'sign in',
+        request: () => R('POST', '/api/v1/sessions', { username: 'm-signin', password: TEST_PASSWORD }),
+        holders: 'all',
+        overrides: Object.fromEntries(EVERYONE.map((w) => [w, 'allowed'])),
+      },
+    ],
     'DELETE /api/v1/sessions/current': [
       {
         label: 'sign out (a session of its own)',
@@ -360,13 +518,27 @@ function samples(): Record<string, Sample[]> {
     ],
     'GET /api/v1/me': [{ label: 'me', request: () => R('GET', '/api/v1/me'), holders: 'all' }],
     // A wrong current password: 400 once access is granted, nothing changes.
-    'POST /api/v1/me/password': [{ label: 'wrong current password', request: () => R('POST', '/api/v1/me/password', { currentPassword: 'not-it-at-all', newPassword: 'Another-Long-Pass-9' }), holders: 'all' }],
+    'POST /api/v1/me/password': [
+      {
+        label: 'wrong current password',
+        request: () => R('POST', '/api/v1/me/password', { currentPassword: 'not-it-at-all', newPassword: 'Another-Long-Pass-9' }),
+        holders: 'all',
+      },
+    ],
     'GET /api/v1/users': [{ label: 'list', request: () => R('GET', '/api/v1/users'), holders: 'all' }],
-    'POST /api/v1/users': [{ label: 'new user', request: () => R('POST', '/api/v1/users', { username: `m-new-${next()}`, displayName: '新用户', role: 'auditor', password: TEST_PASSWORD }), holders: 'all' }],
+    'POST /api/v1/users': [
+      {
+        label: 'new user',
+        request: () => R('POST', '/api/v1/users', { username: `m-new-${next()}`, displayName: '新用户', role: 'auditor', password: TEST_PASSWORD }),
+        holders: 'all',
+      },
+    ],
     'GET /api/v1/users/:username': [{ label: 'one', request: () => R('GET', '/api/v1/users/m-staff'), holders: 'all' }],
     'PATCH /api/v1/users/:username': [{ label: 'rename', request: () => R('PATCH', '/api/v1/users/m-signin', { displayName: '审计员乙' }), holders: 'all' }],
     'GET /api/v1/clients': [{ label: 'list', request: () => R('GET', '/api/v1/clients'), holders: 'all' }],
-    'POST /api/v1/clients': [{ label: 'new client', request: () => R('POST', '/api/v1/clients', { name: `M 新系统 ${next()}`, kind: 'business_system' }), holders: 'all' }],
+    'POST /api/v1/clients': [
+      { label: 'new client', request: () => R('POST', '/api/v1/clients', { name: `M 新系统 ${next()}`, kind: 'business_system' }), holders: 'all' },
+    ],
     'POST /api/v1/clients/:id/revoke': [{ label: 'revoke', request: () => R('POST', `/api/v1/clients/${d.revocable}/revoke`), holders: 'all' }],
     'GET /api/v1/settings': [{ label: 'read', request: () => R('GET', '/api/v1/settings'), holders: 'all' }],
     'PATCH /api/v1/settings': [{ label: 'unchanged', request: () => R('PATCH', '/api/v1/settings', { publishStaffScores: false }), holders: 'all' }],
@@ -375,7 +547,9 @@ function samples(): Record<string, Sample[]> {
     'GET /api/v1/jobs': [{ label: 'list', request: () => R('GET', '/api/v1/jobs'), holders: 'all' }],
     'POST /api/v1/jobs/:name/runs': [{ label: 'fold', request: () => R('POST', '/api/v1/jobs/score-fold/runs'), holders: 'all' }],
     'GET /api/v1/public/rankings/:dimension': [{ label: 'public', request: () => R('GET', `/api/v1/public/rankings/agencies?period=${P}`), holders: 'all' }],
-    'GET /api/v1/public/scores/:dimension/:key': [{ label: 'public', request: () => R('GET', `/api/v1/public/scores/regions/450102?period=${P}`), holders: 'all' }],
+    'GET /api/v1/public/scores/:dimension/:key': [
+      { label: 'public', request: () => R('GET', `/api/v1/public/scores/regions/450102?period=${P}`), holders: 'all' },
+    ],
   };
 }
 
@@ -385,7 +559,8 @@ function expected(who: Who, access: RouteAccess, sample: Sample): Outcome {
   if (override) return override;
   if ('public' in access) return 'allowed';
   const action: Action = access.action;
-  const permissions = who === 'anonymous' ? null : PERMISSIONS[(who === 'other_business' ? 'business_system' : who === 'business' ? 'business_system' : who) as Role];
+  const permissions =
+    who === 'anonymous' ? null : PERMISSIONS[(who === 'other_business' ? 'business_system' : who === 'business' ? 'business_system' : who) as Role];
   if (!permissions) return 'unauthenticated';
   if (!permissions.includes(action)) return 'forbidden';
   const allScope = who === 'admin' || who === 'auditor' || CLIENTS.includes(who as (typeof CLIENTS)[number]);
@@ -397,7 +572,8 @@ function outcomeOf(res: { status: number; id?: string }): Outcome {
   if (res.status === 401) return 'unauthenticated';
   if (res.status === 403 && res.id === 'out_of_scope') return 'out_of_scope';
   if (res.status === 403 && res.id === 'forbidden') return 'forbidden';
-  if (res.status === 404 && ['not_found_in_scope', 'case_not_found', 'package_not_found', 'occasion_not_found', 'rating_not_found'].includes(res.id ?? '')) return 'hidden';
+  if (res.status === 404 && ['not_found_in_scope', 'case_not_found', 'package_not_found', 'occasion_not_found', 'rating_not_found'].includes(res.id ?? ''))
+    return 'hidden';
   return 'allowed';
 }
 
@@ -434,7 +610,8 @@ describe('the access matrix: every route × every caller × in and out of scope'
           const want = expected(who, access, sample);
           const got = outcomeOf(res);
           if (res.status >= 500) wrong.push(`${who} ${method} ${url} (${sample.label}): ${res.status} ${res.text.slice(0, 200)}`);
-          else if (want !== 'any' && got !== want) wrong.push(`${who} ${method} ${url} (${sample.label}): expected ${want}, got ${got} (${res.status} ${res.id ?? ''})`);
+          else if (want !== 'any' && got !== want)
+            wrong.push(`${who} ${method} ${url} (${sample.label}): expected ${want}, got ${got} (${res.status} ${res.id ?? ''})`);
           // R13: what is published is everyone's to see.
           const leaked = res.status < 300 && !('public' in access) ? (markers[who] ?? []).filter((m) => res.text.includes(m)) : [];
           if (leaked.length) wrong.push(`${who} ${method} ${url} (${sample.label}): shows ${leaked.join(', ')} from outside its scope`);

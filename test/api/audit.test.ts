@@ -21,8 +21,10 @@ async function call(token: string, options: InjectOptions) {
 }
 const lastId = async () => (await sql<{ id: number | null }>`select max(id)::int as id from audit_event`.execute(db())).rows[0]!.id ?? 0;
 const eventsAfter = async (id: number) =>
-  (await sql<{ action: string; actor_name: string; actor_type: string; subject_id: string | null; reason: string | null; changes: unknown }>`
-    select action, actor_name, actor_type, subject_id, reason, changes from audit_event where id > ${id} order by id`.execute(db())).rows;
+  (
+    await sql<{ action: string; actor_name: string; actor_type: string; subject_id: string | null; reason: string | null; changes: unknown }>`
+    select action, actor_name, actor_type, subject_id, reason, changes from audit_event where id > ${id} order by id`.execute(db())
+  ).rows;
 
 const IDENTITY = { name: '诸葛秘乙', idType: 'resident_id', idNumber: residentId(8801, '450102', '19790909'), phone: '13912348888' };
 let ratingId = 0;
@@ -96,25 +98,53 @@ describe('every write route, called once, leaves exactly one audit event naming 
       const key = kind === 'windows' ? `${create.centerCode}/${create.number}` : String(create.code ?? create.staffNumber);
       const keyPath = kind === 'windows' ? ':centerCode/:number' : kind === 'staff' ? ':staffNumber' : ':code';
       steps.push(
-        { route: `PATCH /api/v1/${kind}/${keyPath}`, token, actor, request: () => ({ method: 'PATCH', url: `/api/v1/${kind}/${key}`, payload: { name: '改名后' } }), action: 'catalogue.update' },
-        { route: `POST /api/v1/${kind}/${keyPath}/retire`, token, actor, request: () => ({ method: 'POST', url: `/api/v1/${kind}/${key}/retire` }), action: 'catalogue.retire' },
-        { route: `POST /api/v1/${kind}/${keyPath}/reinstate`, token, actor, request: () => ({ method: 'POST', url: `/api/v1/${kind}/${key}/reinstate` }), action: 'catalogue.reinstate' },
+        {
+          route: `PATCH /api/v1/${kind}/${keyPath}`,
+          token,
+          actor,
+          request: () => ({ method: 'PATCH', url: `/api/v1/${kind}/${key}`, payload: { name: '改名后' } }),
+          action: 'catalogue.update',
+        },
+        {
+          route: `POST /api/v1/${kind}/${keyPath}/retire`,
+          token,
+          actor,
+          request: () => ({ method: 'POST', url: `/api/v1/${kind}/${key}/retire` }),
+          action: 'catalogue.retire',
+        },
+        {
+          route: `POST /api/v1/${kind}/${keyPath}/reinstate`,
+          token,
+          actor,
+          request: () => ({ method: 'POST', url: `/api/v1/${kind}/${key}/reinstate` }),
+          action: 'catalogue.reinstate',
+        },
       );
     }
-    const otherSession = (await raw().inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'a-auditor', password: TEST_PASSWORD } })).json().token;
+    const otherSession = (await raw().inject({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'a-auditor', password: TEST_PASSWORD } })).json()
+      .token;
     steps.push(
       {
         route: 'POST /api/v1/staff/:staffNumber/transfer',
         token: tokens.supervisor!,
         actor: 'a-sup',
-        request: () => ({ method: 'POST', url: `/api/v1/staff/${world.staffA.staffNumber}/transfer`, payload: { agencyCode: world.agencyA.code, centerCode: world.center.code } }),
+        request: () => ({
+          method: 'POST',
+          url: `/api/v1/staff/${world.staffA.staffNumber}/transfer`,
+          payload: { agencyCode: world.agencyA.code, centerCode: world.center.code },
+        }),
         action: 'staff.transfer',
       },
       {
         route: 'POST /api/v1/imports/:kind',
         token: tokens.supervisor!,
         actor: 'a-sup',
-        request: () => ({ method: 'POST', url: '/api/v1/imports/centers?commit=true', payload: `code,name,regionCode\nA-IMP1,兴宁区分中心,450102\n`, headers: { 'content-type': 'text/csv' } }),
+        request: () => ({
+          method: 'POST',
+          url: '/api/v1/imports/centers?commit=true',
+          payload: `code,name,regionCode\nA-IMP1,兴宁区分中心,450102\n`,
+          headers: { 'content-type': 'text/csv' },
+        }),
         action: 'catalogue.import',
       },
       {
@@ -124,7 +154,13 @@ describe('every write route, called once, leaves exactly one audit event naming 
         request: () => ({ method: 'POST', url: '/api/v1/sessions', payload: { username: 'a-auditor', password: TEST_PASSWORD } }),
         action: 'session.sign_in',
       },
-      { route: 'DELETE /api/v1/sessions/current', token: otherSession, actor: 'a-auditor', request: () => ({ method: 'DELETE', url: '/api/v1/sessions/current' }), action: 'session.sign_out' },
+      {
+        route: 'DELETE /api/v1/sessions/current',
+        token: otherSession,
+        actor: 'a-auditor',
+        request: () => ({ method: 'DELETE', url: '/api/v1/sessions/current' }),
+        action: 'session.sign_out',
+      },
       {
         route: 'POST /api/v1/me/password',
         token: tokens.agency!,
@@ -136,14 +172,48 @@ describe('every write route, called once, leaves exactly one audit event naming 
         route: 'POST /api/v1/users',
         token: admin,
         actor: 'a-admin',
-        request: () => ({ method: 'POST', url: '/api/v1/users', payload: { username: 'a-new', displayName: '新人', role: 'supervisor', scope: { regionCode: '450102' }, password: TEST_PASSWORD } }),
+        request: () => ({
+          method: 'POST',
+          url: '/api/v1/users',
+          payload: { username: 'a-new', displayName: '新人', role: 'supervisor', scope: { regionCode: '450102' }, password: TEST_PASSWORD },
+        }),
         action: 'user.create',
       },
-      { route: 'PATCH /api/v1/users/:username', token: admin, actor: 'a-admin', request: () => ({ method: 'PATCH', url: '/api/v1/users/a-new', payload: { scope: { regionCode: '450103' } } }), action: 'user.update' },
-      { route: 'POST /api/v1/clients', token: admin, actor: 'a-admin', request: () => ({ method: 'POST', url: '/api/v1/clients', payload: { name: 'A 短信', kind: 'channel', channel: 'sms' } }), action: 'client.create' },
-      { route: 'POST /api/v1/clients/:id/revoke', token: admin, actor: 'a-admin', request: () => ({ method: 'POST', url: `/api/v1/clients/1/revoke` }), action: 'client.revoke' },
-      { route: 'PATCH /api/v1/settings', token: admin, actor: 'a-admin', request: () => ({ method: 'PATCH', url: '/api/v1/settings', payload: { publishStaffScores: true } }), action: 'settings.update' },
-      { route: 'POST /api/v1/jobs/:name/runs', token: admin, actor: 'a-admin', request: () => ({ method: 'POST', url: '/api/v1/jobs/score-fold/runs' }), action: 'job.run' },
+      {
+        route: 'PATCH /api/v1/users/:username',
+        token: admin,
+        actor: 'a-admin',
+        request: () => ({ method: 'PATCH', url: '/api/v1/users/a-new', payload: { scope: { regionCode: '450103' } } }),
+        action: 'user.update',
+      },
+      {
+        route: 'POST /api/v1/clients',
+        token: admin,
+        actor: 'a-admin',
+        request: () => ({ method: 'POST', url: '/api/v1/clients', payload: { name: 'A 短信', kind: 'channel', channel: 'sms' } }),
+        action: 'client.create',
+      },
+      {
+        route: 'POST /api/v1/clients/:id/revoke',
+        token: admin,
+        actor: 'a-admin',
+        request: () => ({ method: 'POST', url: `/api/v1/clients/1/revoke` }),
+        action: 'client.revoke',
+      },
+      {
+        route: 'PATCH /api/v1/settings',
+        token: admin,
+        actor: 'a-admin',
+        request: () => ({ method: 'PATCH', url: '/api/v1/settings', payload: { publishStaffScores: true } }),
+        action: 'settings.update',
+      },
+      {
+        route: 'POST /api/v1/jobs/:name/runs',
+        token: admin,
+        actor: 'a-admin',
+        request: () => ({ method: 'POST', url: '/api/v1/jobs/score-fold/runs' }),
+        action: 'job.run',
+      },
       {
         route: 'POST /api/v1/ratings/:id/reveal',
         token: tokens.supervisor!,
@@ -154,9 +224,16 @@ describe('every write route, called once, leaves exactly one audit event naming 
     );
     for (const step of steps) {
       const before = await lastId();
-      const res = step.token ? await call(step.token, step.request()) : await raw().inject(step.request()).then((r) => ({ status: r.statusCode, body: r.body }));
+      const res = step.token
+        ? await call(step.token, step.request())
+        : await raw()
+            .inject(step.request())
+            .then((r) => ({ status: r.statusCode, body: r.body }));
       expect(res.status, `${step.route}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
-      expect((await eventsAfter(before)).map((e) => [e.action, e.actor_name]), step.route).toEqual([[step.action, step.actor]]);
+      expect(
+        (await eventsAfter(before)).map((e) => [e.action, e.actor_name]),
+        step.route,
+      ).toEqual([[step.action, step.actor]]);
       done.add(step.route);
     }
     const audited = raw()
@@ -168,7 +245,11 @@ describe('every write route, called once, leaves exactly one audit event naming 
   it('keeps no personal data: a staff member’s ID number is recorded as changed, never in clear', async () => {
     const idNumber = residentId(9999, '450102', '19900101');
     const before = await lastId();
-    const res = await call(tokens.supervisor!, { method: 'POST', url: '/api/v1/staff', payload: buildStaff({ staffNumber: 'A-PII', agencyCode: world.agencyA.code, idNumber, phone: '13800001111' }) });
+    const res = await call(tokens.supervisor!, {
+      method: 'POST',
+      url: '/api/v1/staff',
+      payload: buildStaff({ staffNumber: 'A-PII', agencyCode: world.agencyA.code, idNumber, phone: '13800001111' }),
+    });
     expect(res.status).toBe(201);
     const [event] = await eventsAfter(before);
     expect(event!.changes).toMatchObject({ idNumber: 'changed', phone: 'changed' });
@@ -192,9 +273,20 @@ describe('the audit table is append-only', () => {
 describe('R9: revealing a rater', () => {
   it('shows the identity and the consent to a supervisor in scope, with the reason in the audit log', async () => {
     const res = await call(tokens.supervisor!, { method: 'POST', url: `/api/v1/ratings/${ratingId}/reveal`, payload: { reason: '回访：核实整改情况' } });
-    expect(res.body).toEqual({ ratingId, name: IDENTITY.name, idType: 'resident_id', idNumber: IDENTITY.idNumber, phone: IDENTITY.phone, thirdPartyConsent: true });
+    expect(res.body).toEqual({
+      ratingId,
+      name: IDENTITY.name,
+      idType: 'resident_id',
+      idNumber: IDENTITY.idNumber,
+      phone: IDENTITY.phone,
+      thirdPartyConsent: true,
+    });
     const log = await call(tokens.auditor!, { method: 'GET', url: `/api/v1/audit?action=rating.&subjectId=${ratingId}` });
-    expect(log.body.items[0]).toMatchObject({ action: 'rating.reveal_identity', actor: { type: 'user', name: 'a-sup', role: 'supervisor' }, reason: '回访：核实整改情况' });
+    expect(log.body.items[0]).toMatchObject({
+      action: 'rating.reveal_identity',
+      actor: { type: 'user', name: 'a-sup', role: 'supervisor' },
+      reason: '回访：核实整改情况',
+    });
   });
 
   it.each([

@@ -22,7 +22,9 @@ const signIn = (username: string, password = TEST_PASSWORD, ip = '10.1.1.1') =>
   call({ method: 'POST', url: '/api/v1/sessions', payload: { username, password }, remoteAddress: ip } as InjectOptions);
 const auditCount = async (action: string, subject?: string) =>
   (
-    await sql<{ n: number }>`select count(*)::int as n from audit_event where action = ${action} and (${subject ?? null}::text is null or subject_id = ${subject ?? null})`.execute(
+    await sql<{
+      n: number;
+    }>`select count(*)::int as n from audit_event where action = ${action} and (${subject ?? null}::text is null or subject_id = ${subject ?? null})`.execute(
       database().db,
     )
   ).rows[0]!.n;
@@ -54,8 +56,14 @@ describe('signing in', () => {
     const username = await newUser();
     const disabled = await newUser();
     await app().inject({ method: 'PATCH', url: `/api/v1/users/${disabled}`, payload: { active: false } });
-    const answers = [await signIn('s-nobody-here', TEST_PASSWORD, '10.2.0.1'), await signIn(username, 'wrong-password-1', '10.2.0.2'), await signIn(disabled, TEST_PASSWORD, '10.2.0.3')];
-    expect(answers.map((a) => [a.status, a.body.error.id, a.body.error.message])).toEqual(Array(3).fill([401, 'invalid_credentials', 'The username or password is not right']));
+    const answers = [
+      await signIn('s-nobody-here', TEST_PASSWORD, '10.2.0.1'),
+      await signIn(username, 'wrong-password-1', '10.2.0.2'),
+      await signIn(disabled, TEST_PASSWORD, '10.2.0.3'),
+    ];
+    expect(answers.map((a) => [a.status, a.body.error.id, a.body.error.message])).toEqual(
+      Array(3).fill([401, 'invalid_credentials', 'The username or password is not right']),
+    );
   });
 
   it('locks an account for 15 minutes after 5 failures (423 with Retry-After), audited; any name locks alike', async () => {
@@ -112,9 +120,17 @@ describe('signing in', () => {
   });
 
   it('refuses a weak password: too short, one of the common ones', async () => {
-    const short = await app().inject({ method: 'POST', url: '/api/v1/users', payload: { username: 's-weak', displayName: 'x', role: 'auditor', password: 'short' } });
+    const short = await app().inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      payload: { username: 's-weak', displayName: 'x', role: 'auditor', password: 'short' },
+    });
     expect(short.json().error).toMatchObject({ id: 'weak_password', fields: [{ field: '/body/password' }] });
-    const common = await app().inject({ method: 'POST', url: '/api/v1/users', payload: { username: 's-weak', displayName: 'x', role: 'auditor', password: 'Password2026!' } });
+    const common = await app().inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      payload: { username: 's-weak', displayName: 'x', role: 'auditor', password: 'Password2026!' },
+    });
     expect(common.json().error.message).toContain('most common');
   });
 });
@@ -129,7 +145,10 @@ describe('changes take effect at once', () => {
     const other = await newUser();
     const first = (await signIn(other)).body.token;
     const second = (await signIn(other)).body.token;
-    const changed = await call({ method: 'POST', url: '/api/v1/me/password', payload: { currentPassword: TEST_PASSWORD, newPassword: 'A-new-long-secret-7' } }, first);
+    const changed = await call(
+      { method: 'POST', url: '/api/v1/me/password', payload: { currentPassword: TEST_PASSWORD, newPassword: 'A-new-long-secret-7' } },
+      first,
+    );
     expect(changed.status).toBe(204);
     expect((await call({ method: 'GET', url: '/api/v1/me' }, first)).status).toBe(200);
     expect((await call({ method: 'GET', url: '/api/v1/me' }, second)).status).toBe(401);
@@ -138,7 +157,21 @@ describe('changes take effect at once', () => {
 
   it('a revoked API key stops working at once', async () => {
     const { client, key } = await createClient(services(), systemCaller('test'), { name: 's-sms', kind: 'channel', channel: 'sms' });
-    const probe = () => call({ method: 'POST', url: '/api/v1/ratings', payload: { caseNumber: 'NONE', occasion: 'completion', rater: { name: '甲', idType: 'resident_id', idNumber: '11010519491231002X' }, level: 'satisfied', channel: 'sms' } }, key);
+    const probe = () =>
+      call(
+        {
+          method: 'POST',
+          url: '/api/v1/ratings',
+          payload: {
+            caseNumber: 'NONE',
+            occasion: 'completion',
+            rater: { name: '甲', idType: 'resident_id', idNumber: '11010519491231002X' },
+            level: 'satisfied',
+            channel: 'sms',
+          },
+        },
+        key,
+      );
     expect((await probe()).body.error.id).toBe('case_not_found');
     expect((await app().inject({ method: 'POST', url: `/api/v1/clients/${client.id}/revoke` })).statusCode).toBe(200);
     expect((await probe()).body.error.id).toBe('authentication_required');

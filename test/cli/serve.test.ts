@@ -38,7 +38,11 @@ const json = async (url: string, bearer = token) => {
   return { status: res.status, body: (await res.json()) as any };
 };
 const signIn = async (base: string, username: string, password: string) => {
-  const res = await fetch(`${base}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${base}/api/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   return { status: res.status, body: (await res.json()) as any };
 };
 const tabFile = (name: string) =>

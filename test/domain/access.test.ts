@@ -230,9 +230,24 @@ describe('R2, R13: rankings a scope may see', () => {
   };
   it.each([
     ['admin, nothing asked', scopes.admin, { dimension: 'agencies' }, { withinPath: null, withinCode: null, line: null, agencyCode: null }],
-    ['admin within Liuzhou', scopes.admin, { dimension: 'regions', within: liuzhou }, { withinPath: LIUZHOU, withinCode: liuzhou.code, line: null, agencyCode: null }],
-    ['supervisor, nothing asked: their region', scopes.supervisor, { dimension: 'staff' }, { withinPath: NANNING, withinCode: nanning.code, line: null, agencyCode: null }],
-    ['supervisor within Xingning (inside)', scopes.supervisor, { dimension: 'centers', within: xingning }, { withinPath: XINGNING, withinCode: xingning.code, line: null, agencyCode: null }],
+    [
+      'admin within Liuzhou',
+      scopes.admin,
+      { dimension: 'regions', within: liuzhou },
+      { withinPath: LIUZHOU, withinCode: liuzhou.code, line: null, agencyCode: null },
+    ],
+    [
+      'supervisor, nothing asked: their region',
+      scopes.supervisor,
+      { dimension: 'staff' },
+      { withinPath: NANNING, withinCode: nanning.code, line: null, agencyCode: null },
+    ],
+    [
+      'supervisor within Xingning (inside)',
+      scopes.supervisor,
+      { dimension: 'centers', within: xingning },
+      { withinPath: XINGNING, withinCode: xingning.code, line: null, agencyCode: null },
+    ],
     ['supervisor within Liuzhou (outside)', scopes.supervisor, { dimension: 'agencies', within: liuzhou }, 'out_of_scope'],
     ['line manager: staff of their line', scopes.line_manager, { dimension: 'staff' }, { withinPath: null, withinCode: null, line: 'SCJG', agencyCode: null }],
     ['line manager asking another line', scopes.line_manager, { dimension: 'agencies', line: 'SW' }, 'out_of_scope'],
@@ -249,7 +264,11 @@ describe('passwords', () => {
     ['short', 'Abc-12345', 'must be at least 10 characters'],
     ['ten characters', 'Abc-123456', null],
     ['a common one, any case', 'PASSWORD1234', 'is one of the 1,000 most common passwords, or one with digits or symbols added; choose another'],
-    ['a common one with digits and symbols added', 'qwertyuiop2026!', 'is one of the 1,000 most common passwords, or one with digits or symbols added; choose another'],
+    [
+      'a common one with digits and symbols added',
+      'qwertyuiop2026!',
+      'is one of the 1,000 most common passwords, or one with digits or symbols added; choose another',
+    ],
     ['a common one inside a longer phrase', 'qwertyuiop-is-my-street', null],
     ['containing the username', 'zhang-san-2026!', 'must not contain the username'],
     ['long and plain', '南宁市兴宁区政务服务中心窗口', null],

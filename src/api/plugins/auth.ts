@@ -135,21 +135,19 @@ export function registerAccess(app: AppInstance, options: { corsOrigins: readonl
     const decision = decide(request.actor, access.action);
     if (decision !== 'allowed' && access.auditRefusals) {
       const at = app.deps.services.now();
-      await app.deps.services.db
-        .transaction()
-        .execute((trx) =>
-          recordAudit(
-            trx,
-            callerOf(request),
-            {
-              action: `${access.action}.refused`,
-              subjectType: 'route',
-              subjectId: `${request.method} ${request.url.split('?')[0]}`,
-              changes: { refusal: decision },
-            },
-            at,
-          ),
-        );
+      await app.deps.services.db.transaction().execute((trx) =>
+        recordAudit(
+          trx,
+          callerOf(request),
+          {
+            action: `${access.action}.refused`,
+            subjectType: 'route',
+            subjectId: `${request.method} ${request.url.split('?')[0]}`,
+            changes: { refusal: decision },
+          },
+          at,
+        ),
+      );
     }
     if (decision === 'unauthenticated') throw authenticationRequired();
     if (decision === 'forbidden') throw forbidden(access.action);
