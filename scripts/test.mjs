@@ -1,4 +1,5 @@
-// npm test: type-check, then the suite on both databases — embedded PGlite
+// npm test: type-check, lint (ESLint, typescript-eslint strict), formatting
+// (Prettier), then the suite on both databases — embedded PGlite
 // and the PostgreSQL server at TEST_DATABASE_URL (default
 // postgres://postgres@127.0.0.1:5432/test). Outside CI, a missing server
 // skips its half with a notice; under CI=true it is required.
@@ -12,6 +13,14 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 
 
 if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) {
   console.error('npm test: type-check failed');
+  process.exit(1);
+}
+if (run('npx', ['eslint', '.']) !== 0) {
+  console.error('npm test: lint failed (npx eslint . --fix fixes some)');
+  process.exit(1);
+}
+if (run('npx', ['prettier', '--check', '--log-level', 'warn', '.']) !== 0) {
+  console.error('npm test: formatting differs (npm run format fixes it)');
   process.exit(1);
 }
 

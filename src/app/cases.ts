@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { checkApplicant, identityKey, maskApplicant, type Applicant, type IdType } from '../domain/applicants.ts';
-import { AppError, conflict, invalid, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
+import { AppError, conflict, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
 import { POLICY } from '../domain/policy.ts';
 import { caseOccasions, nextPackageStage, occasionState, PACKAGE_STAGES, ratingDeadline, type OccasionKind, type PackageStage } from '../domain/occasions.ts';
 import * as cases from '../storage/cases.ts';

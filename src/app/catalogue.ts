@@ -3,7 +3,7 @@
 // deleted (a rating may point to it).
 import type { Kysely } from 'kysely';
 import { ENTITIES, keyFields, parseRecord, type EntityKind, type EntitySpec, type FieldSpec, type ParsedRecord } from '../domain/catalogue.ts';
-import { AppError, conflict, invalid, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
+import { AppError, conflict, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
 import { maskIdNumber, maskPhone } from '../domain/identifiers.ts';
 import * as repo from '../storage/catalogue.ts';
 import type { DB } from '../storage/schema.ts';

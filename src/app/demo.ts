@@ -315,7 +315,12 @@ export async function seedDemo(services: Services, options: { seed?: number; sta
     const counts = raw.map((x) => Math.max(1, Math.floor(x * scale)));
     let missing = staffTarget - counts.reduce((s, x) => s + x, 0);
     for (let i = 0; missing > 0; i = (i + 1) % counts.length, missing--) counts[i]!++;
-    for (let i = counts.length - 1; missing < 0; i--) if (counts[i]! > 1) (counts[i]!--, missing++);
+    for (let i = counts.length - 1; missing < 0; i--) {
+      if (counts[i]! > 1) {
+        counts[i]!--;
+        missing++;
+      }
+    }
 
     // Windows: one per two staff, at the agency's center (estate and traffic police at their sub-centers).
     type Window = { center_code: string; number: string; name: string; agency_code: string; device_serial: string | null };

@@ -7,9 +7,8 @@
 // while deciding, so concurrent submissions are answered one after another:
 // the first is stored (201), the same rating again gets the first back (200),
 // a different one is refused (409).
-import type { Kysely } from 'kysely';
 import { checkApplicant, identityKey, type Applicant } from '../domain/applicants.ts';
-import { AppError, conflict, invalid, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
+import { AppError, conflict, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
 import { occasionState, type OccasionKind } from '../domain/occasions.ts';
 import { POLICY } from '../domain/policy.ts';
 import {
@@ -26,7 +25,6 @@ import {
   type Tag,
 } from '../domain/ratings.ts';
 import * as cases from '../storage/cases.ts';
-import type { DB } from '../storage/schema.ts';
 import type { InvitationToken } from './cases.ts';
 import { revealApplicant } from './cases.ts';
 import type { ApiClient } from './clients.ts';

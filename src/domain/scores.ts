@@ -2,7 +2,7 @@
 // plain numbers; the sums come from storage/scores.ts, which keeps them per
 // day, month and year and applies the same rules in SQL (the ranking order
 // below is checked against the SQL in test/integration/scoresProperty.test.ts).
-import { invalid, type FieldProblem, invalidFields } from './errors.ts';
+import { invalidFields, type FieldProblem } from './errors.ts';
 import { POLICY } from './policy.ts';
 import { LEVEL_NAMES, LEVELS, type Level } from './ratings.ts';
 

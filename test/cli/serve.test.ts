@@ -33,9 +33,11 @@ afterAll(() => cleanup());
 vi.setConfig({ testTimeout: 180_000 });
 
 let token = '';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers read field by field in the assertions
+type Json = any;
 const json = async (url: string, bearer = token) => {
   const res = await fetch(url, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as Json };
 };
 const signIn = async (base: string, username: string, password: string) => {
   const res = await fetch(`${base}/api/v1/sessions`, {
@@ -43,7 +45,7 @@ const signIn = async (base: string, username: string, password: string) => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
   });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as Json };
 };
 const tabFile = (name: string) =>
   fs
