@@ -13,6 +13,11 @@ import * as staffRepo from '../storage/staff.ts';
 import type { DB } from '../storage/schema.ts';
 import type { Protector } from '../storage/protect.ts';
 import type { ApiClient } from './clients.ts';
+import { requireAccess, type Action } from '../domain/access.ts';
+
+/** R5: case intake is for business systems (the route says so too; the use case does not rely on it). */
+const requireBusinessSystem = (client: ApiClient, action: Action = 'cases.submit') =>
+  requireAccess({ type: 'client', id: client.id, name: client.name, kind: client.kind, channel: client.channel, windowId: client.windowId }, action);
 import type { Services } from './context.ts';
 
 type Db = Kysely<DB>;
@@ -105,6 +110,7 @@ export interface CaseInput {
  * Sending the same case again is answered with the stored one.
  */
 export async function acceptCase(services: Services, client: ApiClient, input: CaseInput) {
+  requireBusinessSystem(client);
   const now = services.now();
   const problems: FieldProblem[] = [];
   const { applicant, problems: applicantProblems } = checkApplicant(input.applicant, '/body/applicant');
@@ -161,6 +167,7 @@ export async function acceptCase(services: Services, client: ApiClient, input: C
 
 /** 办结: completes a promised case and opens its completion occasion. Idempotent for the same completion. */
 export async function completeCase(services: Services, client: ApiClient, caseNumber: string, input: { completedAt: string; staffNumber: string }) {
+  requireBusinessSystem(client);
   const problems: FieldProblem[] = [];
   const completedAt = instant(input.completedAt, '/body/completedAt', services.now(), problems);
   fail(problems);
@@ -184,6 +191,7 @@ export async function completeCase(services: Services, client: ApiClient, caseNu
 
 /** 撤件: the applicant withdrew or the case was cancelled; open occasions are cancelled (no default). */
 export async function withdrawCase(services: Services, client: ApiClient, caseNumber: string, input: { at?: string; reason: string }) {
+  requireBusinessSystem(client);
   const problems: FieldProblem[] = [];
   const at = input.at ? instant(input.at, '/body/at', services.now(), problems) : services.now();
   if (!input.reason.trim()) problems.push({ field: '/body/reason', message: 'is required' });
@@ -260,6 +268,7 @@ export async function presentCase(db: Db, protector: Protector, key: number | st
 }
 
 export async function getCase(services: Services, client: ApiClient, caseNumber: string) {
+  requireBusinessSystem(client, 'cases.read');
   await requireCase(services.db, client, caseNumber);
   return presentCase(services.db, services.protector, caseNumber.trim(), services.now());
 }
@@ -276,6 +285,7 @@ export interface PackageInput {
 
 /** Accepts a package: its member cases (possibly of several agencies and regions) and the acceptance occasion. */
 export async function acceptPackage(services: Services, client: ApiClient, input: PackageInput) {
+  requireBusinessSystem(client);
   const now = services.now();
   const problems: FieldProblem[] = [];
   const { applicant, problems: applicantProblems } = checkApplicant(input.applicant, '/body/applicant');
@@ -345,6 +355,7 @@ export async function advancePackage(
   stage: Exclude<PackageStage, 'acceptance'>,
   input: { staffNumber: string; at: string },
 ) {
+  requireBusinessSystem(client);
   const now = services.now();
   const problems: FieldProblem[] = [];
   const at = instant(input.at, '/body/at', now, problems);
@@ -402,6 +413,7 @@ export async function presentPackage(db: Db, protector: Protector, packageNumber
 }
 
 export async function getPackage(services: Services, client: ApiClient, packageNumber: string) {
+  requireBusinessSystem(client, 'cases.read');
   await requirePackage(services.db, client, packageNumber);
   return presentPackage(services.db, services.protector, packageNumber.trim(), services.now());
 }
@@ -426,6 +438,7 @@ export interface InvitationToken {
  * H5 page or a window device carries. It expires at the occasion's deadline.
  */
 export async function issueInvitation(services: Services, client: ApiClient, occasionId: number) {
+  requireBusinessSystem(client);
   const occasion = await cases.occasionWithSender(services.db, occasionId);
   // Only the system that sent the case may invite its applicant to rate it;
   // to any other the occasion does not exist.

@@ -4,6 +4,8 @@ import { invalid, notFound } from '../domain/errors.ts';
 import { normalizeRegionCode, REGION_LEVELS } from '../domain/regions.ts';
 import type { DB } from '../storage/schema.ts';
 import * as regions from '../storage/regions.ts';
+import { requireAccess } from '../domain/access.ts';
+import type { Caller } from './context.ts';
 
 export function parseRegionCode(input: string, field: string): string {
   const code = normalizeRegionCode(input);
@@ -30,7 +32,8 @@ export interface ListRegionsInput {
   pageSize: number;
 }
 
-export async function listRegions(db: Kysely<DB>, input: ListRegionsInput) {
+export async function listRegions(db: Kysely<DB>, caller: Caller, input: ListRegionsInput) {
+  requireAccess(caller.actor, 'regions.read');
   const parent = input.parent === undefined ? undefined : parseRegionCode(input.parent, '/querystring/parent');
   const within = input.within === undefined ? undefined : parseRegionCode(input.within, '/querystring/within');
   if (parent) await requireRegion(db, parent);
@@ -43,7 +46,8 @@ export async function listRegions(db: Kysely<DB>, input: ListRegionsInput) {
   return { items: items.map(present), total, page: input.page, pageSize: input.pageSize };
 }
 
-export async function getRegion(db: Kysely<DB>, codeInput: string) {
+export async function getRegion(db: Kysely<DB>, caller: Caller, codeInput: string) {
+  requireAccess(caller.actor, 'regions.read');
   const code = parseRegionCode(codeInput, '/params/code');
   const region = await requireRegion(db, code);
   const lineage = await regions.findRegionLineage(db, code);

@@ -9,7 +9,7 @@
 // a different one is refused (409).
 import { checkApplicant, identityKey, type Applicant } from '../domain/applicants.ts';
 import { AppError, conflict, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
-import { occasionState, type OccasionKind } from '../domain/occasions.ts';
+import { caseOccasions, occasionState, PACKAGE_STAGES, packageOccasions, type OccasionKind } from '../domain/occasions.ts';
 import { POLICY } from '../domain/policy.ts';
 import {
   ASPECTS,
@@ -119,13 +119,13 @@ async function targetFromChannel(services: Services, s: Extract<Submission, { vi
     if (row.package_id) throw conflict('case_in_package', 'This case is part of a package: rate the package (packageNumber)');
     owner = { caseId: row.id };
     applicantRow = row;
-    kinds = row.kind === 'immediate' ? ['completion'] : ['acceptance', 'completion'];
+    kinds = caseOccasions(row.kind, { accepted: true, completed: true });
   } else {
     const row = await cases.findPackageByNumber(db, s.packageNumber!.trim());
     if (!row) throw notFound('package_not_found', `No package has the number ${s.packageNumber}`);
     owner = { packageId: row.id };
     applicantRow = row;
-    kinds = ['acceptance', 'approval', 'delivery', 'composite'];
+    kinds = packageOccasions(PACKAGE_STAGES);
   }
   if (!kinds.includes(s.occasion)) {
     throw notFound('occasion_not_found', `This ${s.caseNumber ? 'case' : 'package'} has no ${s.occasion} occasion; it has ${kinds.join(', ')} (R7, R8)`);

@@ -1,5 +1,5 @@
 // The Guangxi numbers of the national scheme, in one versioned object
-// (RULES.md: "Where a rule says configurable, the value given is the Guangxi
+// (docs/rules.md: "Where a rule says configurable, the value given is the Guangxi
 // default and lives in one versioned policy object").
 export const POLICY = {
   version: 'guangxi-2019',

@@ -1,5 +1,6 @@
 // Table types for Kysely: keep them in step with migrations/*.sql.
 import type { ColumnType, Generated } from 'kysely';
+import type { OccasionKind } from '../domain/occasions.ts';
 
 export interface RegionTable {
   code: string;
@@ -139,7 +140,7 @@ export interface OccasionTable {
   id: Generated<number>;
   case_id: number | null;
   package_id: number | null;
-  kind: 'acceptance' | 'completion' | 'approval' | 'delivery' | 'composite';
+  kind: OccasionKind;
   occurred_at: Date;
   deadline: Date;
   staff_id: number | null;

@@ -81,7 +81,7 @@ beforeAll(async () => {
   );
   const staffC = await createEntity(services, SYSTEM, 'staff', buildStaff({ staffNumber: 'Q-SC', agencyCode: third.code }));
   staffNumbers = [world.staffA.staffNumber, world.staffB.staffNumber, staffC.staffNumber as string];
-  client = (await authenticateClient(database().db, world.channelKeys.app))!;
+  client = await authenticateClient(database().db, world.businessKey);
   agencyC = third.code as string;
 });
 

@@ -3,6 +3,7 @@
 import { Type } from 'typebox';
 import type { AppInstance } from '../../server.ts';
 import { ID_TYPE_NAMES } from '../../../domain/applicants.ts';
+import { OCCASION_KINDS } from '../../../domain/occasions.ts';
 import {
   acceptCase,
   acceptPackage,
@@ -34,7 +35,7 @@ const ApplicantOut = Type.Object({ name: Type.String(), idType: Type.String(), i
 
 const Occasion = Type.Object({
   id: Type.Integer(),
-  kind: Type.String({ enum: ['acceptance', 'completion', 'approval', 'delivery', 'composite'] }),
+  kind: Type.String({ enum: [...OCCASION_KINDS] }),
   occurredAt: Type.String({ format: 'date-time' }),
   deadline: Type.String({ format: 'date-time', description: 'R6: 24:00 China time of day D+7; rated until then' }),
   status: Type.String({ enum: ['open', 'rated', 'defaulted', 'cancelled', 'expired'] }),

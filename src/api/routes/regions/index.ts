@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { AppInstance } from '../../server.ts';
 import { getRegion, listRegions } from '../../../app/regions.ts';
 import { ErrorBody, Paged, PageQuery } from '../../schemas.ts';
+import { callerOf } from '../../plugins/auth.ts';
 
 const CodeParam = Type.String({
   description: '12-digit division code, or the 6-digit code of a region/city/county (450000, 450100, 450102)',
@@ -41,7 +42,7 @@ export default async function regionRoutes(app: AppInstance) {
         response: { 200: Paged(Region), 400: ErrorBody, 404: ErrorBody },
       },
     },
-    async (request) => listRegions(app.deps.database.db, request.query),
+    async (request) => listRegions(app.deps.database.db, callerOf(request), request.query),
   );
 
   app.get(
@@ -55,6 +56,6 @@ export default async function regionRoutes(app: AppInstance) {
         response: { 200: Type.Object({ ...Region.properties, lineage: Type.Array(Region) }), 400: ErrorBody, 404: ErrorBody },
       },
     },
-    async (request) => getRegion(app.deps.database.db, request.params.code),
+    async (request) => getRegion(app.deps.database.db, callerOf(request), request.params.code),
   );
 }
