@@ -57,6 +57,8 @@ export async function revealRater(services: Services, caller: Caller, ratingId: 
       idNumber: applicant.idNumber,
       phone: applicant.phone ?? null,
       thirdPartyConsent: rating.third_party_consent,
+      // The comment as written, personal data unmasked (R9).
+      comment: rating.comment_cipher ? services.protector.decrypt(rating.comment_cipher) : rating.comment,
     };
   });
   return revealed instanceof AppError ? refuse(revealed) : revealed;

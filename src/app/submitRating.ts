@@ -30,6 +30,7 @@ import { revealApplicant } from './cases.ts';
 import type { ApiClient } from './clients.ts';
 import type { Caller, Services } from './context.ts';
 import { requireAccess } from '../domain/access.ts';
+import { maskPersonalData } from '../domain/personalData.ts';
 
 export interface RatingInput {
   level: string;
@@ -190,7 +191,7 @@ export async function submitRating(services: Services, submission: Submission): 
         quality_level: content.aspects.quality ?? null,
         efficiency_level: content.aspects.efficiency ?? null,
         tags: content.tags,
-        comment: content.comment,
+        ...protectComment(services.protector, content.comment),
         channel: content.channel,
         is_default: false,
         given_at: now,
@@ -205,6 +206,17 @@ export async function submitRating(services: Services, submission: Submission): 
     );
     return { created: true, rating: presentRating(row) };
   });
+}
+
+/**
+ * R9: personal data typed into the comment is masked in what everyone sees;
+ * the comment as written is kept encrypted for the audited reveal.
+ */
+function protectComment(protector: Services['protector'], comment: string | null): { comment: string | null; comment_cipher: string | null } {
+  if (!comment) return { comment, comment_cipher: null };
+  const { masked, found } = maskPersonalData(comment);
+  if (!found.length) return { comment, comment_cipher: null };
+  return { comment: masked.slice(0, 500), comment_cipher: protector.encrypt(comment) };
 }
 
 type RatingRow = Awaited<ReturnType<typeof cases.ratingOfOccasion>> & {};

@@ -280,13 +280,15 @@ export async function ratingForReveal(db: Db, ratingId: number) {
     id: number;
     is_default: boolean;
     third_party_consent: boolean;
+    comment: string | null;
+    comment_cipher: string | null;
     applicant_name_cipher: string | null;
     applicant_id_type: string | null;
     applicant_id_cipher: string | null;
     applicant_phone_cipher: string | null;
     places: { regionPath: string | null; agencyCode: string | null; businessLineCode: string | null; staffId: number | null }[];
   }>`
-    select r.id, r.is_default, r.third_party_consent,
+    select r.id, r.is_default, r.third_party_consent, r.comment, r.comment_cipher,
       coalesce(c.applicant_name_cipher, pk.applicant_name_cipher) as applicant_name_cipher,
       coalesce(c.applicant_id_type, pk.applicant_id_type) as applicant_id_type,
       coalesce(c.applicant_id_cipher, pk.applicant_id_cipher) as applicant_id_cipher,

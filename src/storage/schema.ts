@@ -187,6 +187,8 @@ export interface RatingTable {
   exclusion_reason: ColumnType<string | null, never, string | null>;
   /** R9: the rater consented to sharing with a third party. */
   third_party_consent: ColumnType<boolean, boolean | undefined, never>;
+  /** R9: the comment as written, encrypted, when personal data in it was masked. */
+  comment_cipher: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface AppUserTable {

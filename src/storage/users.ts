@@ -45,14 +45,17 @@ export async function passwordHashOf(db: Db, userId: number): Promise<string | u
 export async function listUsers(db: Db, filter: { role?: string; q?: string }, page: { offset: number; limit: number }) {
   let q = userQuery(db);
   if (filter.role) q = q.where('u.role', '=', filter.role);
-  if (filter.q) q = q.where((eb) => eb.or([eb('u.username', 'like', `%${escapeLike(filter.q!)}%`), eb('u.display_name', 'like', `%${escapeLike(filter.q!)}%`)]));
+  if (filter.q)
+    q = q.where((eb) => eb.or([eb('u.username', 'like', `%${escapeLike(filter.q!)}%`), eb('u.display_name', 'like', `%${escapeLike(filter.q!)}%`)]));
   const [items, total] = await Promise.all([
     q.orderBy('u.username').offset(page.offset).limit(page.limit).execute(),
     db
       .selectFrom('app_user as u')
       .select(sql<number>`count(*)::int`.as('n'))
       .$if(!!filter.role, (qb) => qb.where('u.role', '=', filter.role!))
-      .$if(!!filter.q, (qb) => qb.where((eb) => eb.or([eb('u.username', 'like', `%${escapeLike(filter.q!)}%`), eb('u.display_name', 'like', `%${escapeLike(filter.q!)}%`)])))
+      .$if(!!filter.q, (qb) =>
+        qb.where((eb) => eb.or([eb('u.username', 'like', `%${escapeLike(filter.q!)}%`), eb('u.display_name', 'like', `%${escapeLike(filter.q!)}%`)])),
+      )
       .executeTakeFirstOrThrow(),
   ]);
   return { items, total: total.n };

@@ -42,7 +42,10 @@ const IDENTITY = {
   a: { name: '欧阳秘甲', idType: 'resident_id', idNumber: residentId(7001, '450102', '19800101'), phone: '13912340001' },
   c: { name: '司马秘丙', idType: 'resident_id', idNumber: residentId(7002, '450202', '19810202'), phone: '13912340003' },
 };
-const SECRETS = Object.values(IDENTITY).flatMap((p) => [p.name, p.idNumber, p.phone]);
+// …and a phone number and an ID number a rater typed into a comment (R9: masked everywhere, shown only by a reveal).
+const PLANTED = ['13700001111', residentId(7003, '450103', '19700303')];
+const COMMENT = `态度一般，请回电${PLANTED[0]}，身份证${PLANTED[1]}`;
+const SECRETS = [...Object.values(IDENTITY).flatMap((p) => [p.name, p.idNumber, p.phone]), ...PLANTED];
 
 let world: Awaited<ReturnType<typeof buildWorld>>;
 const tokens: Partial<Record<Who, string>> = {};
@@ -135,7 +138,7 @@ beforeAll(async () => {
         rater: { name: rater.name, idType: rater.idType, idNumber: rater.idNumber },
         level,
         channel: 'app',
-        comment: '态度一般',
+        comment: COMMENT,
       },
     });
     expect(res.status).toBe(201);
@@ -458,7 +461,7 @@ function samples(): Record<string, Sample[]> {
             rater: { name: IDENTITY.a.name, idType: IDENTITY.a.idType, idNumber: IDENTITY.a.idNumber },
             level: 'dissatisfied',
             channel: 'app',
-            comment: '态度一般',
+            comment: COMMENT,
           }),
         holders: 'all',
         // Public route: a person signed in is no rating channel; the device stands at its own channel.

@@ -53,7 +53,7 @@ beforeAll(async () => {
       rater: { name: IDENTITY.name, idType: IDENTITY.idType, idNumber: IDENTITY.idNumber },
       level: 'very_dissatisfied',
       channel: 'app',
-      comment: '等了很久',
+      comment: '等了很久，回电 138 0013 8000',
       thirdPartyConsent: true,
     },
   });
@@ -280,7 +280,11 @@ describe('R9: revealing a rater', () => {
       idNumber: IDENTITY.idNumber,
       phone: IDENTITY.phone,
       thirdPartyConsent: true,
+      comment: '等了很久，回电 138 0013 8000',
     });
+    // Everywhere else the number typed into the comment is masked.
+    const behind = await call(tokens.supervisor!, { method: 'GET', url: `/api/v1/scores/staff/${world.staffA.staffNumber}/ratings?period=2026` });
+    expect(behind.body.items.map((r: { comment: string }) => r.comment)).toContain('等了很久，回电 138****8000');
     const log = await call(tokens.auditor!, { method: 'GET', url: `/api/v1/audit?action=rating.&subjectId=${ratingId}` });
     expect(log.body.items[0]).toMatchObject({
       action: 'rating.reveal_identity',

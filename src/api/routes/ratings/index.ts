@@ -152,6 +152,7 @@ export default async function ratingRoutes(app: AppInstance) {
             idNumber: Type.String(),
             phone: Type.Union([Type.String(), Type.Null()]),
             thirdPartyConsent: Type.Boolean({ description: 'R9: whether the rater consented to sharing with a third party' }),
+            comment: Type.Union([Type.String(), Type.Null()], { description: 'The comment as written: personal data typed into it is masked everywhere else' }),
           }),
           400: ErrorBody,
           401: ErrorBody,
