@@ -32,6 +32,10 @@ export interface Config {
   trustProxy: boolean;
   /** First start only: creates the user `admin` with this password (HCP_ADMIN_PASSWORD). */
   adminPassword?: string;
+  /** A whole request (headers and body) must arrive within this (REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  /** Connections served at once (MAX_CONNECTIONS); more are refused by the server. */
+  maxConnections: number;
 }
 
 export interface RateLimits {
@@ -131,6 +135,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
   const trustProxy = flag(env, 'TRUST_PROXY', false, problems);
   const adminPassword = env.HCP_ADMIN_PASSWORD || undefined;
+  const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 120_000, 1000, 3_600_000, problems);
+  const maxConnections = integer(env, 'MAX_CONNECTIONS', 2000, 1, 1_000_000, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     host,
@@ -146,5 +152,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     corsOrigins,
     trustProxy,
     adminPassword,
+    requestTimeoutMs,
+    maxConnections,
   };
 }

@@ -15,7 +15,7 @@ export const ErrorBody = Type.Object(
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const PageQuery = {
-  page: Type.Integer({ minimum: 1, default: 1, description: 'Page number, from 1' }),
+  page: Type.Integer({ minimum: 1, maximum: 10_000, default: 1, description: 'Page number, from 1 (page × pageSize stays within 5,000,000)' }),
   pageSize: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
 };
 export type PageQuery = { page: number; pageSize: number };

@@ -14,7 +14,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from '../config.ts';
 import type { Database } from '../storage/db.ts';
-import { registerErrorHandling } from './plugins/errors.ts';
+import { errorBody, registerErrorHandling } from './plugins/errors.ts';
+import { Ajv } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
 import { ErrorBody } from './schemas.ts';
 import healthRoutes from './routes/health/index.ts';
 import regionRoutes from './routes/regions/index.ts';
@@ -33,11 +35,15 @@ import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import { rateLimitKey, registerAccess } from './plugins/auth.ts';
+import { registerInputChecks } from './plugins/input.ts';
 import { AppError } from '../domain/errors.ts';
+
+// ajv-formats is CommonJS: its default export is the function under ESM interop.
+const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 
 export interface AppDeps {
   database: Database;
-  config: Pick<Config, 'logLevel' | 'testRoutes' | 'rateLimits' | 'corsOrigins' | 'trustProxy'>;
+  config: Pick<Config, 'logLevel' | 'testRoutes' | 'rateLimits' | 'corsOrigins' | 'trustProxy'> & Partial<Pick<Config, 'requestTimeoutMs' | 'maxConnections'>>;
   /** What use cases are given: the database, the protector, the clock. */
   services: Services;
 }
@@ -53,16 +59,52 @@ declare module 'fastify' {
 export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLogger } = {}): Promise<AppInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: { level: deps.config.logLevel } }),
-    // A caller's X-Request-Id is kept (so logs join up across systems),
-    // otherwise we make one; it is echoed back on every response.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A caller's X-Request-Id is kept when it is short and plain (so logs
+    // join up across systems), otherwise we make one; it is echoed back.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    // Slow or stuck clients do not hold connections: the whole request within
+    // requestTimeout (a 100 MB import over a slow line included), headers within headersTimeout.
+    requestTimeout: deps.config.requestTimeoutMs ?? 120_000,
+    connectionTimeout: 0,
+    keepAliveTimeout: 5_000,
+    http: { headersTimeout: 30_000 },
+    // Errors Fastify meets before a route runs, in our one shape.
+    frameworkErrors: (error, _request, reply) => {
+      const badUrl = error.code === 'FST_ERR_BAD_URL';
+      const body = errorBody(badUrl ? 'bad_url' : 'bad_request', badUrl ? 'The URL is not valid (bad percent-encoding)' : 'The request could not be read');
+      (reply as unknown as { code(n: number): { send(b: unknown): void } }).code(400).send(body);
+    },
+    // Errors of the connection itself (headers too large, a request that timed out…): one JSON line, then close.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const code = (error as NodeJS.ErrnoException).code;
+      const [status, id, text] =
+        code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'headers_too_large', 'Request Header Fields Too Large']
+          : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'request_timeout', 'Request Timeout']
+            : [400, 'bad_request', 'Bad Request'];
+      const body = JSON.stringify(errorBody(id, `${text}: the request could not be read`));
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
     // On close, stop keep-alive connections that are idle, let the busy
     // ones finish their request.
     forceCloseConnections: 'idle',
     trustProxy: deps.config.trustProxy,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Query strings, paths and headers are text: their numbers and booleans are read from it.
+  // A JSON body is taken as sent: "1" is not a number, 1 is not a string. Neither takes NaN or Infinity.
+  const ajvOptions = { removeAdditional: false, allErrors: true, useDefaults: true, strictNumbers: true, strict: false } as const;
+  const fromText = addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }));
+  const asSent = addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }));
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? asSent : fromText).compile(schema));
+  if (deps.config.maxConnections) app.server.maxConnections = deps.config.maxConnections;
 
   app.decorate('deps', deps);
   // Once closing, answer in-flight requests with Connection: close so that
@@ -74,6 +116,9 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (closing) reply.header('connection', 'close');
+    // What a signed-in caller or a client reads is theirs alone: no cache keeps it (R9 reveals above all).
+    const access = request.routeOptions.config?.access;
+    if (access && !('public' in access) && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   registerErrorHandling(app);
   app.addSchema(ErrorBody);
@@ -83,6 +128,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   await app.register(helmet, { global: true });
   if (deps.config.corsOrigins.length) await app.register(cors, { origin: deps.config.corsOrigins, credentials: true });
   registerAccess(app, { corsOrigins: deps.config.corsOrigins });
+  registerInputChecks(app);
   const limits = deps.config.rateLimits;
   await app.register(rateLimit, {
     global: true,

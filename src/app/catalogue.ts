@@ -199,7 +199,8 @@ export function requireWrite(caller: Caller, kind: EntityKind): Scope {
 /** After a write, still inside the caller's scope — or the whole change is refused (403 out_of_scope). */
 async function requireStillInScope(trx: Kysely<DB>, kind: EntityKind, key: EntityKey, scope: Scope): Promise<Row> {
   const row = await repo.findRow(trx, kind, keyColumns(kind, key), scope);
-  if (!row) throw outOfScope(`${ENTITIES[kind].zh} ${keyText(key)} would then be outside your scope; it`);
+  if (!row)
+    throw outOfScope(keyText(key), `The change would put ${ENTITIES[kind].singular.replace('_', ' ')} ${keyText(key)} outside your scope; nothing was changed`);
   return row;
 }
 

@@ -11,9 +11,9 @@ import type { Caller, Services } from './context.ts';
 
 export const REVEAL_REASON_MIN = 5;
 
-export async function revealRater(services: Services, caller: Caller, ratingId: number, input: { reason: string }) {
+export async function revealRater(services: Services, caller: Caller, ratingId: number, input: { reason?: string }) {
   const actor = caller.actor;
-  const reason = input.reason.trim();
+  const reason = (input.reason ?? '').trim();
   const refuse = async (error: AppError): Promise<never> => {
     await services.db
       .transaction()

@@ -18,6 +18,8 @@ import type { Scope } from '../domain/access.ts';
 import { POLICY } from '../domain/policy.ts';
 import { recordAudit } from './audit.ts';
 import { readSheet, type SheetFormat } from './spreadsheets.ts';
+import { AppError } from '../domain/errors.ts';
+import { databaseError } from '../storage/errors.ts';
 
 export interface ImportProblem {
   /** Row number as the spreadsheet shows it (the header is row 1). */
@@ -46,6 +48,27 @@ const IGNORED_HEADERS = new Set([STATUS_ZH.header, 'status', 'id']);
 
 class Rollback extends Error {}
 
+/**
+ * A file the readers cannot make sense of (a broken CSV quote, random bytes,
+ * a damaged .xlsx) is 422 file_unreadable, with the line where the parser can
+ * tell; nothing was written (the transaction rolled back). Our own errors and
+ * the database's pass through.
+ */
+function unreadable(error: unknown): unknown {
+  if (error instanceof AppError || databaseError(error)) return error;
+  const e = error as { message?: string; lines?: number; code?: string };
+  const line = typeof e.lines === 'number' ? e.lines : undefined;
+  const what = String(e.message ?? error)
+    .split('\n')[0]!
+    .slice(0, 200);
+  return new AppError(
+    'file_unreadable',
+    'unprocessable',
+    `The file cannot be read as .xlsx or CSV${line ? ` (line ${line})` : ''}: ${what}`,
+    line ? [{ field: `row ${line}`, message: what }] : undefined,
+  );
+}
+
 const rowsWithErrors = (report: ImportReport) => new Set(report.errors.filter((e) => e.row > 1).map((e) => e.row)).size;
 
 /** Maps header cells to fields; unknown or missing columns are problems of row 1. */
@@ -66,6 +89,14 @@ function mapHeader(spec: EntitySpec, header: string[], problems: ImportProblem[]
 }
 
 export async function importSheet(services: Services, caller: Caller, kind: EntityKind, input: Readable, options: { commit: boolean }): Promise<ImportReport> {
+  try {
+    return await importReadable(services, caller, kind, input, options);
+  } catch (error) {
+    throw unreadable(error);
+  }
+}
+
+async function importReadable(services: Services, caller: Caller, kind: EntityKind, input: Readable, options: { commit: boolean }): Promise<ImportReport> {
   const scope = requireWrite(caller, kind);
   const spec = ENTITIES[kind];
   const { format, rows } = await readSheet(input);

@@ -10,6 +10,7 @@ import { LEVELS, LEVEL_NAMES, type Level } from '../domain/ratings.ts';
 import { normalizeRegionCode } from '../domain/regions.ts';
 import {
   DIMENSIONS,
+  FIRST_YEAR,
   periodSegments,
   presentScore,
   readRange,
@@ -49,13 +50,18 @@ interface Period {
 }
 
 function readPeriod(services: Services, input: PeriodInput): Period {
-  const range = readRange(input);
+  const range = readRange(input, { first: FIRST_YEAR, last: services.now().getUTCFullYear() + 1 });
   let asOf: Date | null = null;
   if (input.asOf !== undefined) {
     asOf = new Date(input.asOf);
     if (!/^\d{4}-\d{2}-\d{2}T/.test(input.asOf) || Number.isNaN(asOf.getTime())) {
       throw invalid('validation_failed', '/querystring/asOf must be an ISO 8601 instant, e.g. 2026-12-01T00:00:00+08:00', [
         { field: '/querystring/asOf', message: 'is not an instant' },
+      ]);
+    }
+    if (asOf.getUTCFullYear() < FIRST_YEAR) {
+      throw invalid('validation_failed', `/querystring/asOf must be from ${FIRST_YEAR} on`, [
+        { field: '/querystring/asOf', message: `must be from ${FIRST_YEAR} on` },
       ]);
     }
     if (asOf.getTime() > services.now().getTime())
@@ -83,7 +89,7 @@ async function subjectOf(db: Kysely<DB>, caller: Caller, dimension: Dimension, l
   const subject = code ? await scores.findSubject(db, dimension, code) : undefined;
   const place = subject && { regionPath: subject.region_path, agencyCode: subject.agency_code, businessLineCode: subject.line_code, staffId: subject.staff_id };
   if (place && scopeHolds(scope, place)) return subject;
-  if (scope.kind !== 'all') throw notFoundInScope(DIMENSIONS[dimension].zh);
+  if (scope.kind !== 'all') throw notFoundInScope(NOT_FOUND[dimension][0].replace('_not_found', '').replace('_', ' '));
   const [id, text] = NOT_FOUND[dimension];
   throw notFound(id, `${text} ${label}`);
 }

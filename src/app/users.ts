@@ -267,29 +267,32 @@ export async function changeOwnPassword(services: Services, caller: Caller & { s
 
 // ——— sessions ———
 
-/** Failed sign-ins per source address: a whole hall may share one, so this slows, never locks. */
+/**
+ * Failed sign-ins per source address. A whole service hall may share one
+ * address, so the address is slowed, never locked: past `freeFailures`
+ * failures within the window each further failure is answered later (250 ms,
+ * doubling, at most 5 s), while a right password from the same address is
+ * answered at once. Guessing one account is stopped by its lock.
+ */
 export class SourceThrottle {
   private readonly failures = new Map<string, { count: number; since: number }>();
   constructor(
-    readonly maxFailures = 20,
+    readonly freeFailures = 10,
     readonly windowMs = 15 * 60_000,
+    readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
-  /** Milliseconds to wait before this source may try again (0: now). */
-  retryAfter(source: string, now: number): number {
-    const entry = this.failures.get(source);
-    if (!entry || now - entry.since >= this.windowMs) return 0;
-    return entry.count >= this.maxFailures ? entry.since + this.windowMs - now : 0;
-  }
-  fail(source: string, now: number): boolean {
+  /** Records a failure; returns how long to hold its answer, and whether slowing starts now. */
+  fail(source: string, now: number): { delayMs: number; starts: boolean } {
     const entry = this.failures.get(source);
     if (!entry || now - entry.since >= this.windowMs) this.failures.set(source, { count: 1, since: now });
     else entry.count++;
     if (this.failures.size > 100_000) this.failures.clear(); // memory stays bounded under a spray of sources
-    return (this.failures.get(source)?.count ?? 0) === this.maxFailures;
+    const over = (this.failures.get(source)?.count ?? 0) - this.freeFailures;
+    return { delayMs: over > 0 ? Math.min(5000, 250 * 2 ** (over - 1)) : 0, starts: over === 1 };
   }
 }
 
-const retryError = (id: string, kind: 'locked' | 'too_many', ms: number, message: string) => {
+const retryError = (id: string, kind: 'locked', ms: number, message: string) => {
   const error = new AppError(id, kind, message);
   error.retryAfterSeconds = Math.max(1, Math.ceil(ms / 1000));
   return error;
@@ -312,8 +315,6 @@ export async function signIn(services: Services, caller: Caller, throttle: Sourc
   const username = input.username.trim().toLowerCase().slice(0, 100);
   const source = caller.sourceIp ?? 'unknown';
   const now = services.now();
-  const wait = throttle.retryAfter(source, now.getTime());
-  if (wait > 0) throw retryError('too_many_sign_in_attempts', 'too_many', wait, 'Too many failed sign-ins from here; wait and try again');
 
   const locked = (until: Date) =>
     retryError(
@@ -336,6 +337,7 @@ export async function signIn(services: Services, caller: Caller, throttle: Sourc
   const good = (await verifyPassword(input.password, stored ?? (await decoyHash()))) && !!stored && !!user?.active;
 
   if (!good) {
+    const slowing = throttle.fail(source, now.getTime());
     const lockedUntil = await services.db.transaction().execute(async (trx) => {
       const current = await users.failureOf(trx, username);
       const fresh = !current || now.getTime() - current.first_at.getTime() >= LOCK_WINDOW_MS;
@@ -345,11 +347,10 @@ export async function signIn(services: Services, caller: Caller, throttle: Sourc
       await recordAudit(trx, caller, { action: 'session.sign_in_failed', subjectType: 'user', subjectId: username, changes: { failures } }, now);
       if (until)
         await recordAudit(trx, caller, { action: 'session.locked', subjectType: 'user', subjectId: username, changes: { until: until.toISOString() } }, now);
-      if (throttle.fail(source, now.getTime())) {
-        await recordAudit(trx, caller, { action: 'session.source_throttled', subjectType: 'source', subjectId: source }, now);
-      }
+      if (slowing.starts) await recordAudit(trx, caller, { action: 'session.source_slowed', subjectType: 'source', subjectId: source }, now);
       return until;
     });
+    if (slowing.delayMs) await throttle.sleep(slowing.delayMs);
     if (lockedUntil) throw locked(lockedUntil);
     throw new AppError('invalid_credentials', 'unauthorized', 'The username or password is not right');
   }

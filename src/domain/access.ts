@@ -156,9 +156,14 @@ export const can = (actor: Actor, action: Action, place?: Place) => decide(actor
 
 export const authenticationRequired = () =>
   new AppError('authentication_required', 'unauthorized', 'Sign in (POST /api/v1/sessions) or send an API key as `Authorization: Bearer <key>`');
-export const forbidden = (action: string) => new AppError('forbidden', 'forbidden', `Your role may not do this (${action})`);
+export const forbidden = (action: string, actor?: Actor) =>
+  new AppError(
+    'forbidden',
+    'forbidden',
+    actor?.type === 'client' ? `A ${actor.kind.replace('_', ' ')} API key may not do this (${action})` : `Your role may not do this (${action})`,
+  );
 export const notFoundInScope = (what = 'record') => new AppError('not_found_in_scope', 'not_found', `No such ${what} within your scope`);
-export const outOfScope = (what: string) => new AppError('out_of_scope', 'forbidden', `${what} is outside your scope`);
+export const outOfScope = (what: string, message = `${what} is outside your scope`) => new AppError('out_of_scope', 'forbidden', message);
 
 /**
  * Throws unless allowed. Out of scope is, by default, "not found" (404
@@ -170,7 +175,7 @@ export function requireAccess(actor: Actor, action: Action, place?: Place, optio
   const decision = decide(actor, action, place);
   if (decision === 'allowed') return;
   if (decision === 'unauthenticated') throw authenticationRequired();
-  if (decision === 'forbidden') throw forbidden(action);
+  if (decision === 'forbidden') throw forbidden(action, actor);
   throw options.outside === 'forbidden' ? outOfScope(options.what ?? 'This') : notFoundInScope(options.what);
 }
 

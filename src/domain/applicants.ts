@@ -36,9 +36,10 @@ export function checkApplicant(input: Applicant, prefix: string): { applicant: A
 }
 
 /** R9: the name shown masked: 张三 → 张*, 欧阳娜娜 → 欧***. */
+/** R9: the first character and two stars, whatever the length (the length would tell too much). */
 export const maskName = (name: string): string => {
   const chars = [...name];
-  return chars.length <= 1 ? '*' : `${chars[0]}${'*'.repeat(chars.length - 1)}`;
+  return chars.length <= 1 ? '*' : `${chars[0]}**`;
 };
 
 export function maskApplicant(applicant: Applicant) {

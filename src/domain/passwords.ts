@@ -6,6 +6,26 @@
 import type { FieldProblem } from './errors.ts';
 
 export const PASSWORD_MIN_LENGTH = 10;
+const MIN_DISTINCT = 5;
+
+// Runs people type instead of a password; a password that is a stretch of one (either way) is refused.
+const WALKS = [
+  '1234567890',
+  'qwertyuiop',
+  'asdfghjkl',
+  'zxcvbnm',
+  'abcdefghijklmnopqrstuvwxyz',
+  '1q2w3e4r5t6y7u8i9o0p',
+  'qazwsxedcrfvtgbyhnujmikolp',
+  '1qaz2wsx3edc4rfv5tgb6yhn',
+];
+
+/** Whether the password (its digits or symbols at the end aside) is a stretch of a keyboard or alphabet run. */
+export function isKeyboardWalk(lower: string): boolean {
+  const stem = lower.replace(/[^\p{L}\p{N}]+$/u, '');
+  if (stem.length < 6) return false;
+  return WALKS.some((walk) => walk.includes(stem) || [...walk].reverse().join('').includes(stem) || (walk + walk).includes(stem));
+}
 export const PASSWORD_MAX_LENGTH = 200;
 
 export function passwordProblems(password: string, context: { username?: string; common: ReadonlySet<string>; field?: string }): FieldProblem[] {
@@ -19,5 +39,7 @@ export function passwordProblems(password: string, context: { username?: string;
   if (context.common.has(lower) || context.common.has(stem))
     return [{ field, message: 'is one of the 1,000 most common passwords, or one with digits or symbols added; choose another' }];
   if (context.username && lower.includes(context.username.toLowerCase())) return [{ field, message: 'must not contain the username' }];
+  if (new Set(lower.replace(/\s/g, '')).size < MIN_DISTINCT) return [{ field, message: `must use at least ${MIN_DISTINCT} different characters` }];
+  if (isKeyboardWalk(lower)) return [{ field, message: 'is a run of keys or letters (1234567890, qwertyuiop, 1q2w3e4r…); choose another' }];
   return [];
 }

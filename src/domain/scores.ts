@@ -114,8 +114,14 @@ export function periodRange(period: string): DayRange | null {
 /** The longest range one query may ask for (ten years of days). */
 export const MAX_RANGE_DAYS = 3660;
 
-/** Reads `period`, or `from` and `to`; every problem names its field. */
-export function readRange(q: { period?: string; from?: string; to?: string }): DayRange {
+/** The years figures may be asked for: the platform's data starts in 2000; nothing lies beyond next year. */
+export const FIRST_YEAR = 2000;
+
+/** Reads `period`, or `from` and `to`, within the given years; every problem names its field. */
+export function readRange(
+  q: { period?: string; from?: string; to?: string },
+  years: { first: number; last: number } = { first: FIRST_YEAR, last: 9999 },
+): DayRange {
   const problems: FieldProblem[] = [];
   let range: DayRange | null = null;
   if (q.period !== undefined) {
@@ -133,6 +139,12 @@ export function readRange(q: { period?: string; from?: string; to?: string }): D
         problems.push({ field: '/querystring/to', message: `a range is at most ${MAX_RANGE_DAYS} days` });
       else range = { from: q.from, to: q.to };
     }
+  }
+  if (range && (Number(range.from.slice(0, 4)) < years.first || Number(range.to.slice(0, 4)) > years.last)) {
+    problems.push({
+      field: q.period !== undefined ? '/querystring/period' : '/querystring/from',
+      message: `must lie within the years ${years.first} to ${years.last}`,
+    });
   }
   invalidFields(problems);
   return range!;

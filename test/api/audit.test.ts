@@ -295,12 +295,15 @@ describe('R9: revealing a rater', () => {
 
   it.each([
     ['without a reason', 'supervisor', { reason: '看看' }, 400, 'reason_required', 'rating.reveal_refused'],
-    ['by an agency manager', 'agency', { reason: '我想知道是谁' }, 403, 'forbidden', 'identity.reveal.refused'],
+    ['with no reason at all', 'supervisor', {}, 400, 'reason_required', 'rating.reveal_refused'],
+    ['by an agency manager', 'agency', { reason: '我想知道是谁' }, 403, 'forbidden', 'rating.reveal_refused'],
+    ['by an auditor', 'auditor', { reason: '我想知道是谁' }, 403, 'forbidden', 'rating.reveal_refused'],
   ])('refuses a reveal %s, and audits the attempt', async (_, who, body, status, id, action) => {
     const before = await lastId();
     const res = await call(tokens[who]!, { method: 'POST', url: `/api/v1/ratings/${ratingId}/reveal`, payload: body });
     expect([res.status, res.body.error.id]).toEqual([status, id]);
-    expect((await eventsAfter(before)).map((e) => e.action)).toEqual([action]);
+    const events = await eventsAfter(before);
+    expect(events.map((e) => [e.action, e.subject_id, e.reason])).toEqual([[action, String(ratingId), (body as { reason?: string }).reason ?? null]]);
     expect(JSON.stringify(res.body)).not.toContain(IDENTITY.idNumber);
   });
 

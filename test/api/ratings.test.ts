@@ -59,7 +59,7 @@ describe('cases and their occasions (R7)', () => {
         deadline: '2026-03-09T16:00:00.000Z',
       }),
     ]);
-    expect(c.applicant).toEqual({ name: '张*', idType: 'resident_id', idNumber: expect.stringMatching(/^4501\*{10}\d{3}[\dX]$/), phone: '138****1234' });
+    expect(c.applicant).toEqual({ name: '张**', idType: 'resident_id', idNumber: expect.stringMatching(/^4501\*{10}\d{3}[\dX]$/), phone: '138****1234' });
   });
 
   it('a promised case has acceptance now and completion when completed — by whoever completes it', async () => {

@@ -283,7 +283,7 @@ describe('drill-down: the ratings behind every figure', () => {
     const b = await behind(`staff/${world.staffB.staffNumber}`);
     expect(b.items.map((r: { isDefault: boolean; rater: string | null; scoreDay: string }) => [r.isDefault, r.rater, r.scoreDay])).toEqual([
       [true, null, '2026-11-11'],
-      [false, '赵*', '2026-11-03'],
+      [false, '赵**', '2026-11-03'],
     ]);
     expect((await behind(`business-lines/${world.line.code}`)).items).toHaveLength(5);
     expect((await behind('regions/450100', 'period=2026-11&scope=level')).items).toHaveLength(0);

@@ -272,6 +272,13 @@ describe('passwords', () => {
     ['a common one inside a longer phrase', 'qwertyuiop-is-my-street', null],
     ['containing the username', 'zhang-san-2026!', 'must not contain the username'],
     ['long and plain', '南宁市兴宁区政务服务中心窗口', null],
+    ['digits in a row', '1234567890', 'is a run of keys or letters (1234567890, qwertyuiop, 1q2w3e4r…); choose another'],
+    ['a keyboard row, backwards', 'poiuytrewq', 'is a run of keys or letters (1234567890, qwertyuiop, 1q2w3e4r…); choose another'],
+    ['a keyboard zigzag', '1q2w3e4r5t', 'is a run of keys or letters (1234567890, qwertyuiop, 1q2w3e4r…); choose another'],
+    ['the alphabet, backwards', 'jihgfedcba', 'is a run of keys or letters (1234567890, qwertyuiop, 1q2w3e4r…); choose another'],
+    ['one letter ten times', 'aaaaaaaaaa', 'must use at least 5 different characters'],
+    ['ten spaces', '          ', 'must use at least 5 different characters'],
+    ['a pattern of two', 'abababababab', 'must use at least 5 different characters'],
   ])('%s', (_, password, message) => {
     const problems = passwordProblems(password, { username: 'zhang-san', common });
     expect(problems[0]?.message ?? null).toBe(message);

@@ -64,15 +64,15 @@ describe('mobile numbers and masks', () => {
 describe('R9 applicants', async () => {
   const { checkApplicant, maskName, maskApplicant } = await import('../../src/domain/applicants.ts');
   it.each([
-    ['张三', '张*'],
-    ['欧阳娜娜', '欧***'],
+    ['张三', '张**'],
+    ['欧阳娜娜', '欧**'],
     ['李', '*'],
-    ['广西某某有限公司', '广*******'],
+    ['广西某某有限公司', '广**'],
   ])('masks the name %s as %s', (name, masked) => expect(maskName(name)).toBe(masked));
 
   it('masks every part', () => {
     expect(maskApplicant({ name: '张三', idType: 'resident_id', idNumber: '450102199001011234', phone: '13812345678' })).toEqual({
-      name: '张*',
+      name: '张**',
       idType: 'resident_id',
       idNumber: '4501**********1234',
       phone: '138****5678',

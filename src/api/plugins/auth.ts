@@ -12,7 +12,6 @@ import { AppError } from '../../domain/errors.ts';
 import { authenticateClient, type ApiClient } from '../../app/clients.ts';
 import '@fastify/cookie';
 import type { Caller } from '../../app/context.ts';
-import { recordAudit } from '../../app/audit.ts';
 import { resolveSession, SESSION_TOKEN_PREFIX } from '../../app/users.ts';
 import type { AppInstance } from '../server.ts';
 
@@ -29,8 +28,11 @@ export type RouteAccess =
       action: Action;
       audited?: boolean;
       notAudited?: string;
-      /** Refusals by role are audited too (R9: every attempt to reveal an identity). */
-      auditRefusals?: boolean;
+      /**
+       * The use case decides even who may call at all, so that it can audit
+       * every refusal with its subject and reason (R9: every attempt to reveal).
+       */
+      decidedInUseCase?: boolean;
     };
 
 declare module 'fastify' {
@@ -132,25 +134,11 @@ export function registerAccess(app: AppInstance, options: { corsOrigins: readonl
     if (!access) return; // health, docs, the web app
     await resolveActor(app, request, access);
     if ('public' in access) return;
-    const decision = decide(request.actor, access.action);
-    if (decision !== 'allowed' && access.auditRefusals) {
-      const at = app.deps.services.now();
-      await app.deps.services.db.transaction().execute((trx) =>
-        recordAudit(
-          trx,
-          callerOf(request),
-          {
-            action: `${access.action}.refused`,
-            subjectType: 'route',
-            subjectId: `${request.method} ${request.url.split('?')[0]}`,
-            changes: { refusal: decision },
-          },
-          at,
-        ),
-      );
+    if (!access.decidedInUseCase) {
+      const decision = decide(request.actor, access.action);
+      if (decision === 'unauthenticated') throw authenticationRequired();
+      if (decision === 'forbidden') throw forbidden(access.action, request.actor);
     }
-    if (decision === 'unauthenticated') throw authenticationRequired();
-    if (decision === 'forbidden') throw forbidden(access.action);
     checkCsrf(request, options.corsOrigins);
   });
 }

@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, type ErrorKind, type FieldProblem } from '../../domain/errors.ts';
 import { DatabaseUnavailableError } from '../../storage/db.ts';
+import { databaseError } from '../../storage/errors.ts';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -29,8 +30,15 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
 };
 
+/** An error never grows with the request: at most 20 fields, each text cut to a readable length. */
+export const MAX_ERROR_FIELDS = 20;
+const cut = (text: string, max: number) => ([...text].length > max ? `${[...text].slice(0, max).join('')}…` : text);
+
 export function errorBody(id: string, message: string, fields?: FieldProblem[]) {
-  return { error: fields?.length ? { id, message, fields } : { id, message } };
+  const kept = fields?.slice(0, MAX_ERROR_FIELDS).map((f) => ({ field: cut(f.field, 200), message: cut(f.message, 300) }));
+  const more = fields && fields.length > MAX_ERROR_FIELDS ? ` (and ${fields.length - MAX_ERROR_FIELDS} more)` : '';
+  const text = cut(message, 1000) + more;
+  return { error: kept?.length ? { id, message: text, fields: kept } : { id, message: text } };
 }
 
 /** One problem per field (ajv may report a field several times, e.g. per anyOf branch). */
@@ -41,7 +49,9 @@ function validationFields(error: FastifyError): FieldProblem[] {
     const missing = v.keyword === 'required' ? (v.params as { missingProperty?: string }).missingProperty : undefined;
     const extra = v.keyword === 'additionalProperties' ? (v.params as { additionalProperty?: string }).additionalProperty : undefined;
     const field = (missing ?? extra) ? `${base}/${missing ?? extra}` : base;
-    return { field, message: extra ? 'is not a known field' : (v.message ?? 'is invalid') };
+    const allowed = v.keyword === 'enum' ? (v.params as { allowedValues?: unknown[] }).allowedValues : undefined;
+    const message = extra ? 'is not a known field' : allowed ? `must be one of ${allowed.slice(0, 20).join(', ')}` : (v.message ?? 'is invalid');
+    return { field, message };
   })) {
     if (!byField.has(problem.field)) byField.set(problem.field, problem);
   }
@@ -51,13 +61,22 @@ function validationFields(error: FastifyError): FieldProblem[] {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
+      if (error.kind === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="haochaping"');
       if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.status(STATUS[error.kind]).send(errorBody(error.id, error.message, error.fields));
     }
     if (error.validation) {
       const fields = validationFields(error);
-      const message = fields.map((f) => `${f.field} ${f.message}`).join('; ');
+      const message = fields
+        .slice(0, MAX_ERROR_FIELDS)
+        .map((f) => `${f.field} ${f.message}`)
+        .join('; ');
       return reply.status(400).send(errorBody('validation_failed', message, fields));
+    }
+    const database = databaseError(error);
+    if (database) {
+      request.log.info({ err: error }, 'refused by the database');
+      return reply.status(database.status).send(errorBody(database.id, database.message));
     }
     if (error instanceof DatabaseUnavailableError) {
       request.log.error({ err: error }, 'database unavailable');

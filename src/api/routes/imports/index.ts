@@ -67,7 +67,7 @@ export default async function importRoutes(app: AppInstance) {
           'Import order: business-lines, agencies, centers, windows, staff, matters.',
         params: Type.Object({ kind: Type.Union(ENTITY_KINDS.map((k) => Type.Literal(k))) }),
         querystring: Type.Object({ commit: Type.Boolean({ default: false }) }, { additionalProperties: false }),
-        response: { 200: Report, 400: ErrorBody, 415: ErrorBody, 422: Type.Object({ error: ErrorBody.properties.error, report: Report }) },
+        response: { 200: Report, 400: ErrorBody, 415: ErrorBody, 422: Type.Object({ error: ErrorBody.properties.error, report: Type.Optional(Report) }) },
       },
     },
     async (request, reply) => {

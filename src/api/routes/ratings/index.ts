@@ -133,7 +133,7 @@ export default async function ratingRoutes(app: AppInstance) {
   app.post(
     '/ratings/:id/reveal',
     {
-      config: { access: { action: 'identity.reveal', audited: true, auditRefusals: true } },
+      config: { access: { action: 'identity.reveal', audited: true, decidedInUseCase: true } },
       schema: {
         tags: ['ratings'],
         security: USER_SECURITY,
@@ -141,7 +141,11 @@ export default async function ratingRoutes(app: AppInstance) {
           'R9: the rater’s identity, for a follow-up — supervisors and admins whose scope holds the rating; a reason is required and every reveal is audited',
         params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }),
         body: Type.Object(
-          { reason: Type.String({ maxLength: 500, description: `Why (at least ${REVEAL_REASON_MIN} characters); kept in the audit log` }) },
+          {
+            reason: Type.Optional(
+              Type.String({ maxLength: 500, description: `Why (at least ${REVEAL_REASON_MIN} characters, required); kept in the audit log` }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: {
