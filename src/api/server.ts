@@ -43,7 +43,8 @@ const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 
 export interface AppDeps {
   database: Database;
-  config: Pick<Config, 'logLevel' | 'testRoutes' | 'rateLimits' | 'corsOrigins' | 'trustProxy'> & Partial<Pick<Config, 'requestTimeoutMs' | 'maxConnections'>>;
+  config: Pick<Config, 'logLevel' | 'testRoutes' | 'rateLimits' | 'corsOrigins' | 'trustProxy'> &
+    Partial<Pick<Config, 'requestTimeoutMs' | 'maxConnections'>> & { closeGraceMs?: number };
   /** What use cases are given: the database, the protector, the clock. */
   services: Services;
 }
@@ -112,6 +113,10 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+    // In-flight requests get a grace period to finish; a connection still
+    // open after it (a client sending half a body, one that never reads) is
+    // cut, so that shutdown ends in seconds whatever clients do.
+    setTimeout(() => app.server.closeAllConnections(), deps.config.closeGraceMs ?? 5_000).unref();
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

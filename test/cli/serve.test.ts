@@ -2,6 +2,7 @@
 // database; signals stop it gracefully; kills at bad moments leave a
 // database that starts again; bad settings give one clear line.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -132,6 +133,22 @@ describe(`serve on the ${engine} database`, () => {
     expect((await json(`${again.url}/readyz`)).status).toBe(200);
     again.proc.kill('SIGINT');
     expect((await again.exited).code).toBe(0);
+  });
+
+  it('on SIGTERM a client sending half a body does not hold the process: it exits 0 within seconds', async () => {
+    const served = await startServe({ ...env, JOBS: 'false' });
+    const { port, hostname } = new URL(served.url);
+    const slow = net.connect(Number(port), hostname);
+    await new Promise((resolve) => slow.once('connect', resolve));
+    slow.write('POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"username":');
+    slow.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    served.proc.kill('SIGTERM');
+    expect(await served.exited).toEqual({ code: 0, signal: null });
+    // The grace for in-flight requests is 5 s; the default shutdown timeout (10 s) is never reached.
+    expect(Date.now() - started).toBeLessThan(9_000);
+    slow.destroy();
   });
 
   it('starts again after kill -9 in the middle of a request', async () => {
