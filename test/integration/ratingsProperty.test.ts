@@ -49,6 +49,7 @@ beforeAll(async () => {
 describe('R6/R7 property: one rating per occasion, whatever happens', () => {
   it('holds for any sequence of submissions and sweeps', async () => {
     const client = await authenticateClient(database().db, world.channelKeys.app);
+    const business = await authenticateClient(database().db, world.businessKey);
     await fc.assert(
       fc.asyncProperty(commands, async (cmds) => {
         run++;
@@ -57,7 +58,7 @@ describe('R6/R7 property: one rating per occasion, whatever happens', () => {
         const made = [];
         for (let i = 0; i < 3; i++) {
           const applicant = buildApplicant();
-          await acceptCase(services, client, {
+          await acceptCase(services, business, {
             caseNumber: `PROP-${run}-${i}`,
             matterCode: world.immediate.code,
             applicant,
