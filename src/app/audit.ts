@@ -8,6 +8,7 @@ import type { DB } from '../storage/schema.ts';
 import * as audit from '../storage/audit.ts';
 import type { Caller, Services } from './context.ts';
 import { writeSheet } from './spreadsheets.ts';
+import { yieldToEventLoop } from './eventLoop.ts';
 
 export interface AuditEntry {
   action: string;
@@ -110,6 +111,7 @@ export function exportAudit(services: Services, caller: Caller, query: AuditQuer
       }
       if (batch.length < 1000) return;
       before = batch[batch.length - 1]!.id;
+      await yieldToEventLoop();
     }
   }
   return writeSheet(

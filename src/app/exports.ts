@@ -9,8 +9,10 @@ import { presentRow } from './catalogue.ts';
 import type { Caller, Services } from './context.ts';
 import { readScope, requireAccess } from '../domain/access.ts';
 import { writeSheet, type SheetFormat } from './spreadsheets.ts';
+import { yieldToEventLoop } from './eventLoop.ts';
 
-const BATCH = 1000;
+// Small batches: on PGlite each one runs in this thread, and /healthz waits at most one batch.
+const BATCH = 100;
 
 function cell(field: FieldSpec, value: unknown): unknown {
   if (value === null || value === undefined) return '';
@@ -35,6 +37,7 @@ export function exportSheet(services: Services, caller: Caller, kind: EntityKind
       }
       if (batch.length < BATCH) return;
       after = batch[batch.length - 1]!;
+      await yieldToEventLoop();
     }
   }
   return writeSheet(format, spec.zh, header, rows());

@@ -18,6 +18,7 @@ import type { Scope } from '../domain/access.ts';
 import { POLICY } from '../domain/policy.ts';
 import { recordAudit } from './audit.ts';
 import { readSheet, type SheetFormat } from './spreadsheets.ts';
+import { yieldToEventLoop } from './eventLoop.ts';
 import { AppError } from '../domain/errors.ts';
 import { databaseError } from '../storage/errors.ts';
 
@@ -42,7 +43,8 @@ export interface ImportReport {
   errors: ImportProblem[];
 }
 
-const BATCH = 500;
+// Small batches: on PGlite each runs in this thread, and other requests wait at most one batch.
+const BATCH = 100;
 const MAX_REPORTED = 1000;
 const IGNORED_HEADERS = new Set([STATUS_ZH.header, 'status', 'id']);
 
@@ -176,7 +178,11 @@ async function importReadable(services: Services, caller: Caller, kind: EntityKi
           continue;
         }
         batch.push({ row: rowNumber, record });
-        if (batch.length >= BATCH) await flush();
+        if (batch.length >= BATCH) {
+          await flush();
+          // Other requests get their turn between batches (on PGlite the work runs in this thread).
+          await yieldToEventLoop();
+        }
       }
       await flush();
       if (report.rows === 0) problem({ row: 2, column: '', reason: 'the file has a header but no rows' });
@@ -196,6 +202,8 @@ async function importReadable(services: Services, caller: Caller, kind: EntityKi
   } catch (error) {
     if (!(error instanceof Rollback)) throw error;
   }
+  // PGlite has no autovacuum to notice a bulk change: fresh statistics keep later plans good.
+  if (report.committed && report.inserted + report.updated > 1000) await repo.analyzeTable(services.db, kind);
   // Rows with several problems count once among the rows, not among the unchanged.
   report.unchanged = Math.max(0, report.rows - report.inserted - report.updated - rowsWithErrors(report));
   return report;

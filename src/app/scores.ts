@@ -27,6 +27,7 @@ import type { Caller, Services } from './context.ts';
 import { notFoundInScope, rankingLimits, readScope, requireAccess, within as scopeHolds } from '../domain/access.ts';
 import { parseRegionCode, requireRegion } from './regions.ts';
 import { writeSheet, type SheetFormat } from './spreadsheets.ts';
+import { yieldToEventLoop } from './eventLoop.ts';
 
 const NOT_FOUND: Record<Dimension, [string, string]> = {
   staff: ['staff_not_found', 'No staff member has the number'],
@@ -279,6 +280,7 @@ export async function exportRanking(
         ];
       }
       if (batch.length < EXPORT_BATCH) return;
+      await yieldToEventLoop();
     }
   }
   const name = `${DIMENSIONS[input.dimension].zh}排名 ${described.from}至${described.to}`;

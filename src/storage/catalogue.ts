@@ -319,3 +319,16 @@ export async function activeDependants(db: Kysely<DB>, kind: EntityKind, key: Ro
   const results = await Promise.all(checks.map(async (c) => ({ label: c.label, n: (await c.count)?.n ?? 0 })));
   return results.filter((r) => r.n > 0).map((r) => `${r.n} active ${r.label}`);
 }
+
+/**
+ * Fresh planner statistics for a kind's table after a bulk change (PGlite has
+ * no autovacuum). A small sample keeps it short: on PGlite it runs in the
+ * serving thread.
+ */
+export async function analyzeTable(db: Kysely<DB>, kind: EntityKind): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`set local default_statistics_target = 10`.execute(trx);
+    await sql`analyze ${sql.table(TABLES[kind].table)}`.execute(trx);
+    if (kind === 'staff') await sql`analyze staff_assignment`.execute(trx);
+  });
+}
