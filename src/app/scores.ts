@@ -7,7 +7,7 @@ import { maskName } from '../domain/applicants.ts';
 import { conflict, invalid, notFound } from '../domain/errors.ts';
 import { POLICY } from '../domain/policy.ts';
 import { LEVELS, LEVEL_NAMES, type Level } from '../domain/ratings.ts';
-import { normalizeRegionCode } from '../domain/regions.ts';
+import { GUANGXI_CODE, normalizeRegionCode } from '../domain/regions.ts';
 import {
   DIMENSIONS,
   FIRST_YEAR,
@@ -290,6 +290,8 @@ export async function exportRanking(
 /** R3, R13: the ratings behind a score, newest first; the rater is masked (R9). */
 export async function ratingsBehindScore(services: Services, caller: Caller, input: ScoreInput, page: { page: number; pageSize: number }) {
   const { score, subject, stored, range, asOf } = await scoreWithSubject(services, caller, input);
+  // How many ratings all of the range holds (the whole region's score): with the subject's own count it picks the plan.
+  const periodTotal = (await scores.totalsOf(services.db, { dimension: 'region_tree', range, segments: periodSegments(range), asOf, key: GUANGXI_CODE })).n;
   const rows = await scores.ratingsBehind(services.db, {
     dimension: stored,
     key: subject.key,
@@ -298,6 +300,8 @@ export async function ratingsBehindScore(services: Services, caller: Caller, inp
     asOf,
     limit: page.pageSize,
     offset: (page.page - 1) * page.pageSize,
+    count: score.count,
+    periodTotal,
   });
   return {
     // The score's own count: the rows listed are exactly the ratings it counts.

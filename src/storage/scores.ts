@@ -407,6 +407,22 @@ export interface DrillDownQuery {
   asOf?: Date | null;
   limit: number;
   offset: number;
+  /** How many ratings the score counts, and how many all scores of the range count: they choose the plan. */
+  count?: number;
+  periodTotal?: number;
+}
+
+/**
+ * Newest rating first, checking each (right when the subject has many of
+ * the ratings), or the subject's occasions first, then their ratings sorted
+ * (right when it has few: a village, a small agency). The second reads
+ * about `count` rows; the first about periodTotal / count × (offset + limit),
+ * each dearer (its per-row checks): pick the smaller.
+ */
+export function drillDownFromOccasions(q: Pick<DrillDownQuery, 'count' | 'periodTotal' | 'offset' | 'limit' | 'dimension'>): boolean {
+  if (!['region', 'region_tree', 'agency', 'staff'].includes(q.dimension) || q.count === undefined || !q.periodTotal) return false;
+  const count = Math.max(1, q.count);
+  return count < (q.periodTotal / count) * (q.offset + q.limit) * 10;
 }
 
 /**
@@ -429,6 +445,23 @@ export async function ratingsBehind(db: Db, q: DrillDownQuery) {
     region_tree: sql`((${single} and ${subtree('o.region_code')}) or ${party(subtree('p.region_code'))})`,
   };
   if (q.dimension === 'line_region') throw new Error('drill-down of line_region is not offered');
+  // Without asOf a rating counts while it is neither voided nor revoked (the ledger agrees: scores verify).
+  const counting = q.asOf
+    ? sql`(select sum(e.sign) from score_event e where e.rating_id = r.id and e.recorded_at <= ${q.asOf}) = 1`
+    : sql`r.voided_at is null and r.revoked_at is null`;
+  const fromOccasions = drillDownFromOccasions(q);
+  const subtreeCodes = sql`(select code from region where path = ${q.path ?? ''} or path like ${escapeLike(q.path ?? '') + '.%'})`;
+  const candidates =
+    q.dimension === 'region_tree'
+      ? sql`select o.id from occasion o where o.kind <> 'composite' and o.region_code in ${subtreeCodes}
+            union select p.occasion_id from occasion_party p where p.region_code in ${subtreeCodes}`
+      : q.dimension === 'region'
+        ? sql`select o.id from occasion o where o.kind <> 'composite' and o.region_code = ${q.key}
+              union select p.occasion_id from occasion_party p where p.region_code = ${q.key}`
+        : q.dimension === 'agency'
+          ? sql`select o.id from occasion o where o.kind <> 'composite' and o.agency_code = ${q.key}
+                union select p.occasion_id from occasion_party p where p.agency_code = ${q.key}`
+          : sql`select o.id from occasion o where ${counts[q.dimension]}`;
   const result = await sql<{
     id: number;
     level: string;
@@ -454,15 +487,15 @@ export async function ratingsBehind(db: Db, q: DrillDownQuery) {
       o.kind as occasion_kind, o.occurred_at, c.case_number, pk.package_number, c.matter_code,
       s.staff_number, s.name as staff_name, o.agency_code, ag.name as agency_name,
       coalesce(c.applicant_name_cipher, pk.applicant_name_cipher) as applicant_name_cipher
-    from occasion o
+    from ${fromOccasions ? sql`(${candidates}) as subject join occasion o on o.id = subject.id` : sql`occasion o`}
     join rating r on r.occasion_id = o.id
     left join service_case c on c.id = o.case_id
     left join service_package pk on pk.id = o.package_id
     left join staff s on s.id = o.staff_id
     left join agency ag on ag.code = o.agency_code
-    where ${counts[q.dimension]}
+    where ${fromOccasions ? sql`true` : counts[q.dimension]}
       and r.score_day between ${q.range.from}::date and ${q.range.to}::date
-      and (select sum(e.sign) from score_event e where e.rating_id = r.id ${q.asOf ? sql`and e.recorded_at <= ${q.asOf}` : sql``}) = 1
+      and ${counting}
     order by r.given_at desc, r.id desc
     limit ${q.limit} offset ${q.offset}`.execute(db);
   return result.rows;

@@ -25,6 +25,8 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { excludeRating, foldAll, rebuildScores, verifyScores } from '../../src/app/scores.ts';
 import { runJobsNow } from '../../src/jobs/scheduler.ts';
+import { drillDownFromOccasions, ratingsBehind } from '../../src/storage/scores.ts';
+import type { StoredDimension } from '../../src/domain/scores.ts';
 import { useTestApp } from '../support/app.ts';
 import { buildApplicant, buildWorld } from '../support/world.ts';
 
@@ -294,6 +296,34 @@ describe('drill-down: the ratings behind every figure', () => {
     const p2 = await behind('regions/450100', 'period=2026-11&pageSize=4&page=2');
     expect([p1.items.length, p2.items.length]).toEqual([4, 2]);
     expect(new Set([...p1.items, ...p2.items].map((r: { id: number }) => r.id)).size).toBe(6);
+  });
+
+  it('finds the same ratings whether it reads newest ratings first or the subject’s occasions first', async () => {
+    const path = (code: string) => sql<{ path: string }>`select path from region where code = ${code}`.execute(database().db).then((r) => r.rows[0]!.path);
+    const staffId = (number: string) =>
+      sql<{ id: number }>`select id from staff where staff_number = ${number}`.execute(database().db).then((r) => String(r.rows[0]!.id));
+    const subjects: [StoredDimension, string, string?][] = [
+      ['region_tree', '450100000000', await path('450100000000')],
+      ['region_tree', '450102000000', await path('450102000000')],
+      ['region', '450103000000'],
+      ['agency', world.agencyA.code],
+      ['staff', await staffId(world.staffB.staffNumber)],
+    ];
+    const range = { from: '2026-11-01', to: '2026-11-30' };
+    for (const [dimension, key, subtree] of subjects) {
+      for (const page of [
+        { offset: 0, limit: 50 },
+        { offset: 1, limit: 2 },
+      ]) {
+        const q = { dimension, key, path: subtree, range, ...page };
+        expect(drillDownFromOccasions({ ...q, count: 1, periodTotal: 1_000_000 })).toBe(true);
+        expect(drillDownFromOccasions({ ...q, count: 1_000_000, periodTotal: 1_000_000 })).toBe(false);
+        const fromRatings = await ratingsBehind(database().db, { ...q, count: 1_000_000, periodTotal: 1_000_000 });
+        const fromOccasions = await ratingsBehind(database().db, { ...q, count: 1, periodTotal: 1_000_000 });
+        expect(fromOccasions.map((r) => r.id)).toEqual(fromRatings.map((r) => r.id));
+        if (page.offset === 0) expect(fromRatings.length).toBeGreaterThan(0);
+      }
+    }
   });
 });
 
