@@ -483,21 +483,28 @@ export async function ratingsBehind(db: Db, q: DrillDownQuery) {
     agency_name: string | null;
     applicant_name_cipher: string | null;
   }>`
+    with page as (
+      -- The page's ratings first; the details below are read for these rows only.
+      select r.id, r.given_at
+      from ${fromOccasions ? sql`(${candidates}) as subject join rating r on r.occasion_id = subject.id` : sql`occasion o join rating r on r.occasion_id = o.id`}
+      where ${fromOccasions ? sql`true` : counts[q.dimension]}
+        and r.score_day between ${q.range.from}::date and ${q.range.to}::date
+        and ${counting}
+      order by r.given_at desc, r.id desc
+      limit ${q.limit} offset ${q.offset}
+    )
     select r.id, r.level, r.score, r.is_default, r.channel, r.given_at, r.score_day::text as score_day, r.tags, r.comment,
       o.kind as occasion_kind, o.occurred_at, c.case_number, pk.package_number, c.matter_code,
       s.staff_number, s.name as staff_name, o.agency_code, ag.name as agency_name,
       coalesce(c.applicant_name_cipher, pk.applicant_name_cipher) as applicant_name_cipher
-    from ${fromOccasions ? sql`(${candidates}) as subject join occasion o on o.id = subject.id` : sql`occasion o`}
-    join rating r on r.occasion_id = o.id
+    from page
+    join rating r on r.id = page.id
+    join occasion o on o.id = r.occasion_id
     left join service_case c on c.id = o.case_id
     left join service_package pk on pk.id = o.package_id
     left join staff s on s.id = o.staff_id
     left join agency ag on ag.code = o.agency_code
-    where ${fromOccasions ? sql`true` : counts[q.dimension]}
-      and r.score_day between ${q.range.from}::date and ${q.range.to}::date
-      and ${counting}
-    order by r.given_at desc, r.id desc
-    limit ${q.limit} offset ${q.offset}`.execute(db);
+    order by page.given_at desc, page.id desc`.execute(db);
   return result.rows;
 }
 
