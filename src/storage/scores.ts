@@ -483,10 +483,11 @@ export async function ratingsBehind(db: Db, q: DrillDownQuery) {
     agency_name: string | null;
     applicant_name_cipher: string | null;
   }>`
-    with page as (
-      -- The page's ratings first; the details below are read for these rows only.
+    with ${fromOccasions ? sql`subject as materialized (${candidates}),` : sql``} page as (
+      -- The page's ratings first; the details below are read for these rows only. (Materialized, the
+      -- subject's occasions are not folded back into a scan of every rating by the planner.)
       select r.id, r.given_at
-      from ${fromOccasions ? sql`(${candidates}) as subject join rating r on r.occasion_id = subject.id` : sql`occasion o join rating r on r.occasion_id = o.id`}
+      from ${fromOccasions ? sql`subject join rating r on r.occasion_id = subject.id` : sql`occasion o join rating r on r.occasion_id = o.id`}
       where ${fromOccasions ? sql`true` : counts[q.dimension]}
         and r.score_day between ${q.range.from}::date and ${q.range.to}::date
         and ${counting}
