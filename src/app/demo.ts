@@ -384,7 +384,16 @@ export async function seedDemo(services: Services, options: { seed?: number; sta
         });
       }
     });
-    for (let i = 0; i < staffRows.length; i += 5000) await staffRepo.insertStaffWithAssignments(trx, staffRows.slice(i, i + 5000), at, 'created');
+    // R3: they sat at their windows through the demo's year of cases (and a little before).
+    const assignedFrom = new Date(at.getTime() - 400 * 24 * 3_600_000);
+    for (let i = 0; i < staffRows.length; i += 5000) {
+      await staffRepo.insertStaffWithAssignments(
+        trx,
+        staffRows.slice(i, i + 5000).map((row) => ({ ...row, assigned_from: assignedFrom })),
+        at,
+        'created',
+      );
+    }
 
     // Matters: owned by region- or city-level agencies of their line; 40% immediate.
     const owners = agencies.filter((a) => {
