@@ -430,11 +430,6 @@ export async function hasUsers(db: Kysely<DB>): Promise<boolean> {
 
 // ——— settings ———
 
-export const SETTINGS = {
-  publish_staff_scores: { type: 'boolean', description: 'R13: publish staff-level scores and rankings on the public API (off by default)' },
-} as const;
-export type SettingName = keyof typeof SETTINGS;
-
 export async function getSettings(services: Services, caller: Caller) {
   requireAccess(caller.actor, 'settings.read');
   const stored = await users.settings(services.db);

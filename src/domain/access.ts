@@ -9,15 +9,6 @@ import { AppError } from './errors.ts';
 export const ROLES = ['admin', 'supervisor', 'line_manager', 'agency_manager', 'staff', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const ROLE_ZH: Record<Role, string> = {
-  admin: '系统管理员（自治区政务服务监督管理办公室）',
-  supervisor: '政务服务监督管理部门',
-  line_manager: '业务条线主管部门',
-  agency_manager: '政务服务机构管理员',
-  staff: '窗口工作人员',
-  auditor: '审计员',
-};
-
 /** Systems that call with an API key (R5): case intake, one rating channel, or the device at one window. */
 export const CLIENT_KINDS = ['business_system', 'channel', 'device'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
