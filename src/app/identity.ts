@@ -2,7 +2,7 @@
 // supervisory user (or an admin) whose scope holds the rating, for a
 // follow-up, with a stated reason; each viewing is audited in the same
 // transaction that reads it, and each refused attempt is audited too.
-import { decide, notFoundInScope, requireAccess, within } from '../domain/access.ts';
+import { authenticationRequired, decide, forbidden, notFoundInScope, within } from '../domain/access.ts';
 import { AppError, conflict, invalid, notFound } from '../domain/errors.ts';
 import * as cases from '../storage/cases.ts';
 import { recordAudit } from './audit.ts';
@@ -27,13 +27,9 @@ export async function revealRater(services: Services, caller: Caller, ratingId: 
       );
     throw error;
   };
-  if (decide(actor, 'identity.reveal') !== 'allowed') {
-    try {
-      requireAccess(actor, 'identity.reveal');
-    } catch (error) {
-      return refuse(error as AppError);
-    }
-  }
+  const decision = decide(actor, 'identity.reveal');
+  if (decision === 'unauthenticated') return refuse(authenticationRequired());
+  if (decision !== 'allowed') return refuse(forbidden('identity.reveal', actor));
   if ([...reason].length < REVEAL_REASON_MIN) {
     return refuse(
       invalid('reason_required', `/body/reason must say why, in at least ${REVEAL_REASON_MIN} characters`, [
