@@ -22,6 +22,8 @@ import { openDatabase, openEmbedded, type Database } from '../src/storage/db.ts'
 import { migrate } from '../src/storage/migrate.ts';
 
 const server = process.argv.includes('--server');
+const sizesArg = process.argv.indexOf('--rows');
+const sizes = sizesArg > 0 ? process.argv[sizesArg + 1]!.split(',').map(Number) : [2_000, 20_000];
 const baseUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-bench-'));
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
@@ -112,9 +114,36 @@ try {
   if (!global.gc) console.log('(run with node --expose-gc for steadier memory figures: npm run bench:import)');
   global.gc?.();
   console.log(`RSS after start-up and demo data: ${mb(process.memoryUsage().rss)} MB\n`);
-  console.log('rows    file MB  read-only s  dry-run s  commit s  re-import s  RSS rise during commit  peak RSS  result');
+  /**
+   * Polls a read that needs the database (one agency) every 20 ms while fn runs:
+   * how long did other users wait behind the import? Baseline: the same read idle.
+   */
+  const readWaits = async <T>(fn: () => Promise<T>): Promise<{ value: T; waits: number[] }> => {
+    const waits: number[] = [];
+    let done = false;
+    const poller = (async () => {
+      while (!done) {
+        const start = performance.now();
+        const res = await fetch(`${address}/api/v1/agencies?pageSize=1`, { headers: { authorization: `Bearer ${token}` } });
+        await res.arrayBuffer();
+        waits.push(performance.now() - start);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      return { value: await fn(), waits };
+    } finally {
+      done = true;
+      await poller;
+    }
+  };
+  const idle = (await readWaits(() => new Promise((r) => setTimeout(r, 1000)))).waits;
+  const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
+  console.log(`a read of one agency, idle: p50 ${pct(idle, 50).toFixed(0)} ms, max ${Math.max(...idle).toFixed(0)} ms (${idle.length} reads)\n`);
+
+  console.log('rows    file MB  read-only s  dry-run s  commit s  re-import s  RSS rise during commit  peak RSS  read during commit: p50 / max ms  result');
   let offset = 0;
-  for (const rows of [2_000, 20_000]) {
+  for (const rows of sizes) {
     const file = await makeFile(rows, places, offset);
     offset += rows;
     const readOnly = await measure(async () => {
@@ -124,7 +153,7 @@ try {
       return n;
     });
     const dry = await measure(() => upload(file, false));
-    const commit = await measure(() => upload(file, true));
+    const commit = await measure(() => readWaits(() => upload(file, true)));
     const again = await measure(() => upload(file, true));
     console.log(
       [
@@ -136,7 +165,8 @@ try {
         (again.ms / 1000).toFixed(2).padStart(12),
         `${mb(commit.rise)} MB`.padStart(23),
         `${mb(commit.peakRss)} MB`.padStart(9),
-        `  inserted ${commit.value.inserted}, re-import unchanged ${again.value.unchanged}, errors ${commit.value.errorCount + again.value.errorCount}`,
+        `${pct(commit.value.waits, 50).toFixed(0)} / ${Math.max(...commit.value.waits).toFixed(0)}`.padStart(34),
+        `  inserted ${commit.value.value.inserted}, re-import unchanged ${again.value.unchanged}, errors ${commit.value.value.errorCount + again.value.errorCount}`,
       ].join(' '),
     );
   }

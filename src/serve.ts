@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { redactUrl } from './config.ts';
 import { buildApp } from './api/server.ts';
 import { seedRegionsIfEmpty } from './app/seed.ts';
+import { resumeImports } from './app/imports.ts';
 import { createServices } from './app/context.ts';
 import { seedDemoIfEmpty, type DemoUser } from './app/demo.ts';
 import { createUserAsSystem, hasUsers } from './app/users.ts';
@@ -108,6 +109,20 @@ export async function serve(config: Config, log: Logger, lifecycle: Lifecycle, o
   if (seeded) log.info(`loaded ${seeded.total} regions (first start)`);
 
   const services = createServices(database.db, config, log);
+  // An import a stop interrupted while applying is completed (its rows were all checked); an interrupted check is dropped.
+  // The embedded database has one process. A server may have several, and another may be importing right now: there,
+  // only imports idle for 15 s are taken over (a live one is touched every step), at start and every 30 s after.
+  const resume = async () => {
+    const resumed = await resumeImports(services, config.database.kind === 'server' ? 15_000 : 0);
+    if (resumed.completed || resumed.discarded)
+      log.info(resumed, `completed ${resumed.completed} import(s) a stop had interrupted; dropped ${resumed.discarded} unfinished check(s)`);
+  };
+  await step(resume);
+  if (config.database.kind === 'server') {
+    const timer = setInterval(() => void resume().catch((error: unknown) => log.error({ err: error }, 'completing an interrupted import failed')), 30_000);
+    timer.unref();
+    lifecycle.onStop('import resumer', async () => clearInterval(timer));
+  }
   if (config.adminPassword && !(await step(() => hasUsers(database.db)))) {
     // The first admin of a fresh installation (haochaping users add does the same by hand).
     await step(() =>

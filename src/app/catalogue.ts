@@ -1,13 +1,14 @@
 // Use cases of the catalogue (R1-R3): create, read, update, retire and
 // reinstate each kind; transfer staff with dated history. Nothing is ever
 // deleted (a rating may point to it).
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { ENTITIES, keyFields, parseRecord, type EntityKind, type EntitySpec, type FieldSpec, type ParsedRecord } from '../domain/catalogue.ts';
 import { AppError, conflict, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
 import { maskIdNumber, maskPhone } from '../domain/identifiers.ts';
 import * as repo from '../storage/catalogue.ts';
 import type { DB } from '../storage/schema.ts';
 import * as staffRepo from '../storage/staff.ts';
+import * as stagedImports from '../storage/imports.ts';
 import type { Protector } from '../storage/protect.ts';
 import type { Caller, Services } from './context.ts';
 import { notFoundInScope, outOfScope, readScope, requireAccess, ROOT_PATH, type Scope } from '../domain/access.ts';
@@ -97,6 +98,27 @@ export async function checkReferences(
     }
   }
   return { problems, windowIds };
+}
+
+// ——— imports under way ———
+
+export function importInProgress(running: { kind: string } | undefined): AppError {
+  const error = new AppError(
+    'import_in_progress',
+    'conflict',
+    `An import${running ? ` of ${running.kind}` : ''} is being applied; the catalogue cannot change until it ends. Try again in a moment.`,
+  );
+  error.retryAfterSeconds = 10;
+  return error;
+}
+
+/**
+ * Called first in every transaction that changes the catalogue (R1-R3):
+ * refused with 409 import_in_progress while an import commits.
+ */
+export async function guardCatalogueWrite(trx: Transaction<DB>): Promise<void> {
+  const running = await stagedImports.holdCatalogueShared(trx);
+  if (running) throw importInProgress(running);
 }
 
 // ——— rows ↔ API ———
@@ -245,6 +267,7 @@ export async function createEntity(services: Services, caller: Caller, kind: Ent
   const { record, problems } = parseRecord(spec, body, { fieldName: bodyPointer });
   rejectProblems(problems);
   return services.db.transaction().execute(async (trx) => {
+    await guardCatalogueWrite(trx);
     const refs = await checkReferences(trx, spec, [record], bodyPointer);
     rejectProblems(refs.problems.get(0), 'invalid_reference');
     const key: EntityKey = Object.fromEntries(keyFields(spec).map((f) => [f.name, String(record[f.name])]));
@@ -280,6 +303,7 @@ export async function updateEntity(services: Services, caller: Caller, kind: Ent
     problems.push({ field: '/body/assignedFrom', message: 'is set when the staff member is created; a later move is a transfer (POST …/transfer)' });
   rejectProblems(problems);
   return services.db.transaction().execute(async (trx) => {
+    await guardCatalogueWrite(trx);
     const current = await requireRow(trx, kind, key, scope);
     const before = presentRow(kind, current, services.protector);
     // Check references of the record as it will be (a parent's region is checked against the new region).
@@ -316,6 +340,7 @@ export async function setEntityStatus(services: Services, caller: Caller, kind: 
   const scope = requireWrite(caller, kind);
   const spec = ENTITIES[kind];
   return services.db.transaction().execute(async (trx) => {
+    await guardCatalogueWrite(trx);
     const current = await requireRow(trx, kind, key, scope);
     if (status === 'retired' && current.status === 'active') {
       const dependants = await repo.activeDependants(trx, kind, keyColumns(kind, key));
@@ -368,6 +393,7 @@ export async function transferStaff(services: Services, caller: Caller, staffNum
   const { record, problems } = parseRecord(spec, { staffNumber, name: '-', ...input }, { fieldName: bodyPointer });
   rejectProblems(problems);
   return services.db.transaction().execute(async (trx) => {
+    await guardCatalogueWrite(trx);
     await requireRow(trx, 'staff', { staffNumber }, scope);
     const staff = (await staffRepo.lockStaff(trx, staffNumber))!;
     if (staff.status !== 'active') throw conflict('staff_retired', `Staff member ${staffNumber} is retired; reinstate first`);

@@ -1,8 +1,8 @@
 // Bulk import of the catalogue from .xlsx or CSV. The file is read as a
-// stream, checked row by row and written in batches inside ONE transaction:
-// a dry run (or a file with any bad row) is rolled back whole, so a commit
-// applies a whole valid file or nothing. Rows are upserted by natural key, so
-// importing the same file again changes nothing.
+// stream, checked row by row and staged in batches; a commit of a file
+// without a bad row is then applied in short steps, and a file with any bad
+// row changes nothing (see importReadable). Rows are upserted by natural
+// key, so importing the same file again changes nothing.
 //
 // Order for a fresh installation: business lines → agencies → centers →
 // windows → staff → matters (each refers to the ones before it).
@@ -11,13 +11,14 @@ import type { Kysely } from 'kysely';
 import { ENTITIES, keyFields, parseRecord, STATUS_ZH, type EntityKind, type EntitySpec, type FieldSpec, type ParsedRecord } from '../domain/catalogue.ts';
 import * as repo from '../storage/catalogue.ts';
 import type { DB } from '../storage/schema.ts';
+import * as stagedImports from '../storage/imports.ts';
+import { checkReferences, importInProgress, protectedColumns, protectedHashes, requireWrite, toColumns } from './catalogue.ts';
 import * as staffRepo from '../storage/staff.ts';
-import { checkReferences, protectedColumns, protectedHashes, requireWrite, toColumns } from './catalogue.ts';
 import type { Caller, Services } from './context.ts';
 import type { Scope } from '../domain/access.ts';
 import { POLICY } from '../domain/policy.ts';
 import { recordAudit } from './audit.ts';
-import { readSheet, type SheetFormat } from './spreadsheets.ts';
+import { readSheet, type SheetFormat, type SheetRow } from './spreadsheets.ts';
 import { yieldToEventLoop } from './eventLoop.ts';
 import { AppError } from '../domain/errors.ts';
 import { databaseError } from '../storage/errors.ts';
@@ -43,8 +44,10 @@ export interface ImportReport {
   errors: ImportProblem[];
 }
 
-// Small batches: on PGlite each runs in this thread, and other requests wait at most one batch.
-const BATCH = 100;
+// Staging batches: each is a few short statements (on PGlite other requests
+// wait at most one of them). Apply slices: each its own short transaction.
+const BATCH = 500;
+const APPLY_SLICE = 1000;
 const MAX_REPORTED = 1000;
 const IGNORED_HEADERS = new Set([STATUS_ZH.header, 'status', 'id']);
 
@@ -53,8 +56,8 @@ class Rollback extends Error {}
 /**
  * A file the readers cannot make sense of (a broken CSV quote, random bytes,
  * a damaged .xlsx) is 422 file_unreadable, with the line where the parser can
- * tell; nothing was written (the transaction rolled back). Our own errors and
- * the database's pass through.
+ * tell; nothing was written (only staged rows, which are dropped). Our own
+ * errors and the database's pass through.
  */
 function unreadable(error: unknown): unknown {
   if (error instanceof AppError || databaseError(error)) return error;
@@ -90,7 +93,17 @@ function mapHeader(spec: EntitySpec, header: string[], problems: ImportProblem[]
   return columns;
 }
 
-export async function importSheet(services: Services, caller: Caller, kind: EntityKind, input: Readable, options: { commit: boolean }): Promise<ImportReport> {
+export interface ImportOptions {
+  commit: boolean;
+  /** Rows per apply step (tests make it small to cross step boundaries). */
+  applySlice?: number;
+  /** Tests of the resume: stop applying after this many steps, as a crash would (the import stays 'applying'). */
+  stopAfterSlices?: number;
+  /** Told when every row is checked and the apply begins (the route logs it). */
+  onApplying?: (importId: number, rows: number) => void;
+}
+
+export async function importSheet(services: Services, caller: Caller, kind: EntityKind, input: Readable, options: ImportOptions): Promise<ImportReport> {
   try {
     return await importReadable(services, caller, kind, input, options);
   } catch (error) {
@@ -98,7 +111,18 @@ export async function importSheet(services: Services, caller: Caller, kind: Enti
   }
 }
 
-async function importReadable(services: Services, caller: Caller, kind: EntityKind, input: Readable, options: { commit: boolean }): Promise<ImportReport> {
+/**
+ * An import in three steps (issue 10). (1) Stage: the file is read as a
+ * stream; each batch of rows is checked (fields, references, scope) and
+ * written to import_row in short statements. (2) Check the whole: rows that
+ * would lie outside the caller's scope. (3) A valid commit is applied in
+ * short steps (storage/imports.ts applySlice), each recording how far it
+ * got; a crash in between is completed at the next start (resumeImports).
+ * From its start to its end a commit shuts out other catalogue changes
+ * (409 import_in_progress), so the checks hold when the rows are applied:
+ * the file is applied whole, or, with any bad row, not at all.
+ */
+async function importReadable(services: Services, caller: Caller, kind: EntityKind, input: Readable, options: ImportOptions): Promise<ImportReport> {
   const scope = requireWrite(caller, kind);
   const spec = ENTITIES[kind];
   const { format, rows } = await readSheet(input);
@@ -119,206 +143,271 @@ async function importReadable(services: Services, caller: Caller, kind: EntityKi
     if (report.errors.length < MAX_REPORTED) report.errors.push(p);
   };
 
+  const at = services.now();
+  const importId = await stagedImports.beginImport(services.db, { kind, commit: options.commit, caller, at, format });
+  if (importId === null) throw importInProgress(await stagedImports.runningImport(services.db));
+  let applying = false;
   try {
-    await services.db.transaction().execute(async (trx) => {
-      const first = await rows.next();
-      if (first.done) {
-        problem({ row: 1, column: '', reason: 'the file is empty: the first row must name the columns' });
-        throw new Rollback();
+    const label = await stageFile(services, importId, spec, rows, scope, problem, report);
+    const sliceSize = options.applySlice ?? APPLY_SLICE;
+    if (report.rows && !report.errorCount && scope.kind !== 'all') {
+      // R2: …and what is written must lie inside the scope (the whole file is refused otherwise).
+      for await (const slice of slices(services.db, importId, sliceSize)) {
+        for (const row of await stagedImports.rowsOutsideScope(services.db, kind, importId, slice.after, slice.through, scope))
+          problem({ row, column: label(keyFields(spec)[0]!), reason: 'would lie outside your scope' });
+        await stagedImports.touchImport(services.db, importId);
       }
-      const headerProblems: ImportProblem[] = [];
-      const columns = mapHeader(spec, first.value.cells, headerProblems);
-      headerProblems.forEach(problem);
-      if (headerProblems.length) {
-        // Without the right columns no row can be read; drain nothing more.
-        throw new Rollback();
+    }
+    if (!options.commit || report.errorCount) {
+      // What a commit would do, counted without writing.
+      for await (const slice of slices(services.db, importId, sliceSize)) {
+        const counted = await stagedImports.countChanges(services.db, kind, importId, slice.after, slice.through);
+        report.inserted += counted.inserted;
+        report.updated += counted.updated;
       }
-      const labelOf = new Map([...columns.entries()].map(([i, f]) => [f, first.value.cells[i]!.trim()]));
-      const label = (field: FieldSpec) => labelOf.get(field) ?? field.zh;
-
-      const seenKeys = new Map<string, number>();
-      const earlierCenters = kind === 'centers' ? new Map<string, ParsedRecord>() : undefined;
-      let batch: { row: number; record: ParsedRecord }[] = [];
-      const flush = async () => {
-        if (!batch.length) return;
-        const current = batch;
-        batch = [];
-        await writeBatch(services, trx, spec, current, label, problem, report, scope, earlierCenters);
-      };
-
-      for await (const { rowNumber, cells } of rows) {
-        report.rows++;
-        const input: Record<string, unknown> = {};
-        for (const [i, field] of columns) input[field.name] = cells[i] ?? '';
-        const numberLost = Object.entries(input).find(([, v]) => typeof v === 'string' && v.startsWith('#NUMBER:'));
-        if (numberLost) {
-          const field = spec.fields.find((f) => f.name === numberLost[0])!;
-          problem({
-            row: rowNumber,
-            column: label(field),
-            reason: 'was stored by Excel as a number and lost digits; format the column as text and type it again',
-          });
-          continue;
-        }
-        const { record, problems } = parseRecord(spec, input, { fieldName: label });
-        if (typeof record.assignedFrom === 'string' && Date.parse(record.assignedFrom) > services.now().getTime() + POLICY.clockSkewMs) {
-          problems.push({ field: label(spec.fields.find((f) => f.name === 'assignedFrom')!), message: 'is in the future' });
-        }
-        const key = keyFields(spec)
-          .map((f) => record[f.name])
-          .join('/');
-        const duplicateOf = seenKeys.get(key);
-        if (duplicateOf !== undefined && !problems.length) {
-          problems.push({ field: label(keyFields(spec)[0]!), message: `repeats row ${duplicateOf}` });
-        } else if (duplicateOf === undefined) {
-          seenKeys.set(key, rowNumber);
-        }
-        if (problems.length) {
-          for (const p of problems) problem({ row: rowNumber, column: p.field, reason: p.message });
-          continue;
-        }
-        batch.push({ row: rowNumber, record });
-        if (batch.length >= BATCH) {
-          await flush();
-          // Other requests get their turn between batches (on PGlite the work runs in this thread).
-          await yieldToEventLoop();
-        }
-      }
-      await flush();
-      if (report.rows === 0) problem({ row: 2, column: '', reason: 'the file has a header but no rows' });
-      if (!options.commit || report.errorCount) throw new Rollback();
-      await recordAudit(
-        trx,
-        caller,
-        {
-          action: 'catalogue.import',
-          subjectType: kind,
-          changes: { rows: report.rows, inserted: report.inserted, updated: report.updated, format: report.format },
-        },
-        services.now(),
-      );
-      report.committed = true;
-    });
+      throw new Rollback();
+    }
+    if (!(await stagedImports.markApplying(services.db, importId))) throw new Error(`import ${importId} was dropped while it was checked`);
+    applying = true;
+    options.onApplying?.(importId, report.rows);
+    const applied = await applyImport(services, importId, { sliceSize, maxSlices: options.stopAfterSlices });
+    if (!applied.finished) throw new Error(`import ${importId} stopped after ${options.stopAfterSlices} step(s), as asked`);
+    report.inserted = applied.inserted;
+    report.updated = applied.updated;
+    report.committed = true;
   } catch (error) {
+    if (applying) throw error; // checked and acknowledged as applying: completed at the next start
+    await discard(services, importId);
     if (!(error instanceof Rollback)) throw error;
   }
-  // PGlite has no autovacuum to notice a bulk change: fresh statistics keep later plans good.
-  if (report.committed && report.inserted + report.updated > 1000) await repo.analyzeTable(services.db, kind);
   // Rows with several problems count once among the rows, not among the unchanged.
   report.unchanged = Math.max(0, report.rows - report.inserted - report.updated - rowsWithErrors(report));
   return report;
 }
 
-async function writeBatch(
+async function discard(services: Services, importId: number): Promise<void> {
+  await stagedImports.dropStagedRows(services.db, importId);
+  await stagedImports.finishImport(services.db, importId, 'discarded');
+}
+
+/** The staged rows of an import in slices of `size`, in apply order, from `from`. */
+async function* slices(db: Kysely<DB>, importId: number, size: number, from: stagedImports.Cursor = stagedImports.START) {
+  let after = from;
+  for (;;) {
+    const through = await stagedImports.sliceEnd(db, importId, after, size);
+    if (!through) return;
+    yield { after, through };
+    after = through;
+    await yieldToEventLoop();
+  }
+}
+
+/**
+ * Applies a checked import from where it got to, one slice per transaction,
+ * then writes the audit record and marks it applied. Used by a commit and by
+ * resumeImports after a crash. `maxSlices` stops early (tests of the resume).
+ */
+export async function applyImport(services: Services, importId: number, options: { sliceSize?: number; maxSlices?: number } = {}) {
+  let record = (await stagedImports.findImport(services.db, importId))!;
+  let done = 0;
+  for await (const slice of slices(services.db, importId, options.sliceSize ?? APPLY_SLICE, record.cursor)) {
+    if (options.maxSlices !== undefined && done++ >= options.maxSlices) return { inserted: record.inserted, updated: record.updated, finished: false };
+    const applied = await services.db.transaction().execute((trx) => stagedImports.applySlice(trx, { ...record, cursor: slice.after }, slice.through));
+    // Another process resuming the same import got there first: it finishes it.
+    if (!applied) return { inserted: record.inserted, updated: record.updated, finished: false };
+  }
+  record = (await stagedImports.findImport(services.db, importId))!;
+  const caller = record.caller as Caller;
+  const finished = await services.db.transaction().execute(async (trx) => {
+    if (!(await stagedImports.finishImport(trx, importId, 'applied'))) return false;
+    await recordAudit(
+      trx,
+      caller,
+      {
+        action: 'catalogue.import',
+        subjectType: record.kind,
+        changes: { rows: record.rows, inserted: record.inserted, updated: record.updated, format: record.format },
+      },
+      record.at,
+    );
+    return true;
+  });
+  if (!finished) return { inserted: record.inserted, updated: record.updated, finished: false };
+  await stagedImports.dropStagedRows(services.db, importId);
+  // PGlite has no autovacuum to notice a bulk change: fresh statistics keep later plans good.
+  if (record.inserted + record.updated > 1000) await repo.analyzeTable(services.db, record.kind);
+  return { inserted: record.inserted, updated: record.updated, finished: true };
+}
+
+/**
+ * At start-up: completes a commit a crash interrupted while applying (every
+ * staged row had been checked, and the catalogue was shut to other changes),
+ * and drops what an interrupted check or dry run staged. `idleMs`: leave
+ * alone imports touched more recently (on a shared server another process
+ * may be running one).
+ */
+export async function resumeImports(services: Services, idleMs = 0): Promise<{ completed: number; discarded: number }> {
+  let completed = 0;
+  let discarded = 0;
+  for (const record of await stagedImports.unfinishedImports(services.db, idleMs)) {
+    if (record.state === 'applying') {
+      await applyImport(services, record.id);
+      completed++;
+    } else {
+      await discard(services, record.id);
+      discarded++;
+    }
+  }
+  return { completed, discarded };
+}
+
+/** Reads, checks and stages the rows of the file; problems go to the report. Returns how the file names each field. */
+async function stageFile(
   services: Services,
-  trx: Kysely<DB>,
+  importId: number,
+  spec: EntitySpec,
+  rows: AsyncGenerator<SheetRow>,
+  scope: Scope,
+  problem: (p: ImportProblem) => void,
+  report: ImportReport,
+): Promise<(field: FieldSpec) => string> {
+  const first = await rows.next();
+  if (first.done) {
+    problem({ row: 1, column: '', reason: 'the file is empty: the first row must name the columns' });
+    return (field) => field.zh;
+  }
+  const headerProblems: ImportProblem[] = [];
+  const columns = mapHeader(spec, first.value.cells, headerProblems);
+  headerProblems.forEach(problem);
+  const labelOf = new Map([...columns.entries()].map(([i, f]) => [f, first.value.cells[i]!.trim()]));
+  const label = (field: FieldSpec) => labelOf.get(field) ?? field.zh;
+  // Without the right columns no row can be read; read nothing more.
+  if (headerProblems.length) return label;
+
+  const seenKeys = new Map<string, number>();
+  const seenDevices = spec.kind === 'windows' ? new Map<string, number>() : undefined;
+  const earlierCenters = spec.kind === 'centers' ? new Map<string, ParsedRecord>() : undefined;
+  let batch: { row: number; record: ParsedRecord }[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    const current = batch;
+    batch = [];
+    await stageBatch(services, importId, spec, current, label, problem, scope, earlierCenters);
+    // Other requests get their turn between batches (on PGlite the database runs in this thread).
+    await yieldToEventLoop();
+  };
+
+  for await (const { rowNumber, cells } of rows) {
+    report.rows++;
+    const input: Record<string, unknown> = {};
+    for (const [i, field] of columns) input[field.name] = cells[i] ?? '';
+    const numberLost = Object.entries(input).find(([, v]) => typeof v === 'string' && v.startsWith('#NUMBER:'));
+    if (numberLost) {
+      const field = spec.fields.find((f) => f.name === numberLost[0])!;
+      problem({
+        row: rowNumber,
+        column: label(field),
+        reason: 'was stored by Excel as a number and lost digits; format the column as text and type it again',
+      });
+      continue;
+    }
+    const { record, problems } = parseRecord(spec, input, { fieldName: label });
+    if (typeof record.assignedFrom === 'string' && Date.parse(record.assignedFrom) > services.now().getTime() + POLICY.clockSkewMs) {
+      problems.push({ field: label(spec.fields.find((f) => f.name === 'assignedFrom')!), message: 'is in the future' });
+    }
+    const key = keyFields(spec)
+      .map((f) => record[f.name])
+      .join('/');
+    const duplicateOf = seenKeys.get(key);
+    if (duplicateOf !== undefined && !problems.length) {
+      problems.push({ field: label(keyFields(spec)[0]!), message: `repeats row ${duplicateOf}` });
+    } else if (duplicateOf === undefined) {
+      seenKeys.set(key, rowNumber);
+    }
+    // One evaluation device sits at one window (checked against the database in stageBatch, and here within the file).
+    if (seenDevices && typeof record.deviceSerial === 'string' && !problems.length) {
+      const other = seenDevices.get(record.deviceSerial);
+      if (other !== undefined)
+        problems.push({ field: label(spec.fields.find((f) => f.name === 'deviceSerial')!), message: `repeats the device of row ${other}` });
+      else seenDevices.set(record.deviceSerial, rowNumber);
+    }
+    if (problems.length) {
+      for (const p of problems) problem({ row: rowNumber, column: p.field, reason: p.message });
+      continue;
+    }
+    batch.push({ row: rowNumber, record });
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+  if (report.rows === 0) problem({ row: 2, column: '', reason: 'the file has a header but no rows' });
+  return label;
+}
+
+/**
+ * Checks a batch against the database (existing rows outside the scope,
+ * references) and stages its good rows. Staff's protected fields are
+ * encrypted here, so that the apply compares keyed hashes and copies.
+ */
+async function stageBatch(
+  services: Services,
+  importId: number,
   spec: EntitySpec,
   batch: { row: number; record: ParsedRecord }[],
   label: (field: FieldSpec) => string,
   problem: (p: ImportProblem) => void,
-  report: ImportReport,
   scope: Scope,
   earlierCenters?: Map<string, ParsedRecord>,
 ): Promise<void> {
-  const records = batch.map((b) => b.record);
+  const db = services.db;
   // R2: rows already stored outside the caller's scope are not theirs to change.
   const keyOf = (r: ParsedRecord) =>
     keyFields(spec)
       .map((f) => String(r[f.name]))
       .join('/');
   const keyRow = (r: ParsedRecord) => Object.fromEntries(keyFields(spec).map((f) => [repo.snake(f.name), r[f.name]]));
-  const keyLabel = label(keyFields(spec)[0]!);
   if (scope.kind !== 'all') {
-    const before = await repo.keysInScope(trx, spec.kind, records.map(keyRow), scope);
-    const outside = new Set(batch.filter((b) => before.existing.has(keyOf(b.record)) && !before.held.has(keyOf(b.record))).map((b) => b.row));
-    for (const row of outside) problem({ row, column: keyLabel, reason: 'names a record outside your scope' });
-    batch = batch.filter((b) => !outside.has(b.row));
-    records.splice(0, records.length, ...batch.map((b) => b.record));
-  }
-  if (earlierCenters) for (const r of records) earlierCenters.set(String(r.code), r);
-  const refs = await checkReferences(trx, spec, records, label, earlierCenters);
-  const good: { record: ParsedRecord; windowId: number | null }[] = [];
-  batch.forEach((b, i) => {
-    const problems = refs.problems.get(i);
-    if (problems?.length) for (const p of problems) problem({ row: b.row, column: p.field, reason: p.message });
-    else good.push({ record: b.record, windowId: refs.windowIds.get(i) ?? null });
-  });
-  if (!good.length) return;
-  if (spec.kind !== 'staff') {
-    // Sub-centers go after the centers they belong to within a batch.
-    const ordered = spec.kind === 'centers' ? [...good].sort((a, b) => Number(a.record.parentCode != null) - Number(b.record.parentCode != null)) : good;
-    const { inserted, updated } = await repo.upsertRows(
-      trx,
+    const before = await repo.keysInScope(
+      db,
       spec.kind,
-      ordered.map((g) => toColumns(spec, g.record)),
-    );
-    report.inserted += inserted;
-    report.updated += updated;
-  } else {
-    await writeStaffBatch(services, trx, good, report);
-  }
-  if (scope.kind !== 'all') {
-    // …and what is written must lie inside it (the whole file is refused otherwise).
-    const after = await repo.keysInScope(
-      trx,
-      spec.kind,
-      good.map((g) => keyRow(g.record)),
+      batch.map((b) => keyRow(b.record)),
       scope,
     );
-    for (const b of batch) {
-      if (good.some((g) => g.record === b.record) && !after.held.has(keyOf(b.record)))
-        problem({ row: b.row, column: keyLabel, reason: 'would lie outside your scope' });
+    const outside = new Set(batch.filter((b) => before.existing.has(keyOf(b.record)) && !before.held.has(keyOf(b.record))).map((b) => b.row));
+    for (const row of outside) problem({ row, column: label(keyFields(spec)[0]!), reason: 'names a record outside your scope' });
+    batch = batch.filter((b) => !outside.has(b.row));
+  }
+  const records = batch.map((b) => b.record);
+  if (earlierCenters) for (const r of records) earlierCenters.set(String(r.code), r);
+  const refs = await checkReferences(db, spec, records, label, earlierCenters);
+  // Staff: what is stored, to encrypt only the ID numbers and phones that are new or differ (a commit shuts the
+  // catalogue, so this still holds when the rows are applied; storage/imports.ts applyStaff compares the hashes).
+  const stored =
+    spec.kind === 'staff'
+      ? await staffRepo.protectedHashesByNumber(
+          db,
+          records.map((r) => String(r.staffNumber)),
+        )
+      : undefined;
+  const staged: stagedImports.StagedRow[] = [];
+  batch.forEach((b, i) => {
+    const problems = refs.problems.get(i);
+    if (problems?.length) {
+      for (const p of problems) problem({ row: b.row, column: p.field, reason: p.message });
+      return;
     }
-  }
-}
-
-/**
- * Staff: a new number is inserted with its first assignment; a known one
- * whose agency, center or window differs is transferred as of now (R3,
- * history kept); other changes update the row. ID number and phone are
- * compared by keyed hash, and an empty cell keeps what is stored.
- */
-async function writeStaffBatch(services: Services, trx: Kysely<DB>, good: { record: ParsedRecord; windowId: number | null }[], report: ImportReport) {
-  const at = services.now();
-  const existing = await staffRepo.staffByNumbers(
-    trx,
-    good.map((g) => String(g.record.staffNumber)),
-  );
-  const fresh = good.filter((g) => !existing.has(String(g.record.staffNumber)));
-  report.inserted += await staffRepo.insertStaffWithAssignments(
-    trx,
-    fresh.map((g) => ({
-      staff_number: String(g.record.staffNumber),
-      name: String(g.record.name),
-      agency_code: String(g.record.agencyCode),
-      center_code: (g.record.centerCode as string | null) ?? null,
-      window_id: g.windowId,
-      id_number_cipher: null,
-      id_number_hash: null,
-      phone_cipher: null,
-      phone_hash: null,
-      ...protectedColumns(services.protector, g.record),
-      assigned_from: typeof g.record.assignedFrom === 'string' ? new Date(g.record.assignedFrom) : null,
-    })),
-    at,
-    'import',
-  );
-  for (const g of good) {
-    const current = existing.get(String(g.record.staffNumber));
-    if (!current) continue;
-    const to = { agency_code: String(g.record.agencyCode), center_code: (g.record.centerCode as string | null) ?? null, window_id: g.windowId };
-    const moved = !staffRepo.samePlace(to, current);
-    const changes: Record<string, unknown> = {};
-    if (g.record.name !== current.name) changes.name = g.record.name;
-    // Encrypt only what differs from what is stored (compared by keyed hash).
-    const hashes = protectedHashes(services.protector, g.record);
-    const differs = [
-      ...(hashes.id_number_hash && hashes.id_number_hash !== current.id_number_hash ? (['idNumber'] as const) : []),
-      ...(hashes.phone_hash && hashes.phone_hash !== current.phone_hash ? (['phone'] as const) : []),
-    ];
-    if (differs.length) Object.assign(changes, protectedColumns(services.protector, g.record, differs));
-    if (moved) await staffRepo.moveStaff(trx, current.id, to, at, 'import');
-    if (Object.keys(changes).length) await staffRepo.updateStaff(trx, current.id, changes, at);
-    if (moved || Object.keys(changes).length) report.updated++;
-  }
+    const data: Record<string, unknown> = toColumns(spec, b.record);
+    if (spec.kind === 'staff') {
+      const hashes = protectedHashes(services.protector, b.record);
+      const before = stored?.get(String(b.record.staffNumber));
+      const differs = [
+        ...(hashes.id_number_hash && hashes.id_number_hash !== before?.id_number_hash ? (['idNumber'] as const) : []),
+        ...(hashes.phone_hash && hashes.phone_hash !== before?.phone_hash ? (['phone'] as const) : []),
+      ];
+      Object.assign(data, hashes, protectedColumns(services.protector, b.record, differs), { window_id: refs.windowIds.get(i) ?? null });
+      if (typeof b.record.assignedFrom === 'string') data.assigned_from = b.record.assignedFrom;
+    }
+    // Centers first, then the sub-centers that name them (R1).
+    staged.push({ applyOrder: spec.kind === 'centers' && b.record.parentCode != null ? 1 : 0, rowNumber: b.row, data });
+  });
+  await stagedImports.stageRows(db, importId, staged);
 }

@@ -212,34 +212,6 @@ export async function setStatus(db: AnyDb, kind: EntityKind, key: Row, status: '
   return Number(result.numUpdatedRows) > 0;
 }
 
-/**
- * Inserts new rows and updates changed ones by natural key; a row equal to
- * what is stored is left alone, so importing the same file twice changes
- * nothing. Status is never touched here.
- */
-export async function upsertRows(db: AnyDb, kind: EntityKind, rows: Row[]): Promise<{ inserted: number; updated: number }> {
-  if (!rows.length) return { inserted: 0, updated: 0 };
-  const spec = TABLES[kind];
-  const set: Row = { updated_at: sql`now()` };
-  for (const c of spec.columns) set[c] = sql.ref(`excluded.${c}`);
-  const mine = spec.columns.map((c) => sql.ref(`${spec.table}.${c}`));
-  const theirs = spec.columns.map((c) => sql.ref(`excluded.${c}`));
-  const result = await db
-    .insertInto(spec.table)
-    .values(rows)
-    .onConflict((oc) =>
-      oc
-        .columns(spec.key as any)
-        .doUpdateSet(set)
-        .where(sql<boolean>`(${sql.join(mine)}) is distinct from (${sql.join(theirs)})`),
-    )
-    // xmax is 0 for a row this statement inserted, set for one it updated.
-    .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
-    .execute();
-  const inserted = result.filter((r: Row) => r.inserted).length;
-  return { inserted, updated: result.length - inserted };
-}
-
 /** Status of each given code of a kind keyed by one column (absent = unknown). */
 export async function statusByCode(db: AnyDb, kind: EntityKind, codes: string[]): Promise<Map<string, { status: string; row: Row }>> {
   const found = new Map<string, { status: string; row: Row }>();

@@ -263,7 +263,32 @@ export interface ScorePendingTable {
   event_id: number;
 }
 
+export interface CatalogueImportTable {
+  id: Generated<number>;
+  kind: string;
+  state: 'checking' | 'staging' | 'applying' | 'applied' | 'discarded';
+  caller: unknown;
+  at: Date;
+  format: string;
+  rows: Generated<number>;
+  applied_order: Generated<number>;
+  applied_row: Generated<number>;
+  inserted: Generated<number>;
+  updated: Generated<number>;
+  touched_at: Generated<Date>;
+  finished_at: Date | null;
+}
+
+export interface ImportRowTable {
+  import_id: number;
+  apply_order: Generated<number>;
+  row_number: number;
+  data: unknown;
+}
+
 export interface DB {
+  catalogue_import: CatalogueImportTable;
+  import_row: ImportRowTable;
   app_user: AppUserTable;
   user_session: UserSessionTable;
   sign_in_failure: SignInFailureTable;

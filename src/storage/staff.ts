@@ -2,7 +2,7 @@
 // attributed to the assignment in force when the rated service happened, so
 // periods are only ever closed and opened, never rewritten.
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB, StaffAssignmentTable, StaffTable } from './schema.ts';
+import type { DB, StaffAssignmentTable } from './schema.ts';
 
 export type Place = { agency_code: string; center_code: string | null; window_id: number | null };
 
@@ -105,22 +105,16 @@ export async function assignmentAt(db: Kysely<DB>, staffId: number, at: Date) {
     .executeTakeFirst();
 }
 
-export async function staffByNumbers(db: Kysely<DB>, numbers: string[]): Promise<Map<string, StaffRow>> {
+/** The keyed hashes of the protected fields of these staff numbers (what an import compares before encrypting). */
+export async function protectedHashesByNumber(
+  db: Kysely<DB>,
+  numbers: string[],
+): Promise<Map<string, { id_number_hash: string | null; phone_hash: string | null }>> {
   if (!numbers.length) return new Map();
-  const rows = await db.selectFrom('staff').selectAll().where('staff_number', 'in', numbers).execute();
+  const rows = await db.selectFrom('staff').select(['staff_number', 'id_number_hash', 'phone_hash']).where('staff_number', 'in', numbers).execute();
   return new Map(rows.map((r) => [r.staff_number, r]));
 }
 
-export type StaffRow = { [K in keyof StaffTable]: StaffTable[K] extends { __select__: infer S } ? S : StaffTable[K] } & { id: number };
-
 export async function findStaffByNumber(db: Kysely<DB>, staffNumber: string) {
   return db.selectFrom('staff').select(['id', 'staff_number', 'name', 'status']).where('staff_number', '=', staffNumber).executeTakeFirst();
-}
-
-export async function updateStaff(db: Kysely<DB>, staffId: number, changes: Record<string, unknown>, at: Date): Promise<void> {
-  await db
-    .updateTable('staff')
-    .set({ ...changes, updated_at: at })
-    .where('id', '=', staffId)
-    .execute();
 }

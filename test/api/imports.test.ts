@@ -6,8 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../support/app.ts';
 import { buildAgency, buildBusinessLine, buildCenter, buildWindow, creditCode, residentId } from '../support/factories.ts';
 import { csvFile, xlsxFile } from '../support/sheets.ts';
+import { Readable } from 'node:stream';
+import { systemCaller } from '../../src/app/context.ts';
+import { importSheet, resumeImports } from '../../src/app/imports.ts';
 
-const { app, database, clock } = useTestApp();
+const { app, database, clock, services } = useTestApp();
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 async function upload(kind: string, file: Buffer, commit: boolean, contentType = XLSX) {
@@ -233,5 +236,96 @@ describe('importing every kind, in order, and exports that import back unchanged
     expect(body.errorCount).toBe(0);
     expect(body.rows).toBeGreaterThan(0);
     expect(body).toMatchObject({ inserted: 0, updated: 0, unchanged: body.rows });
+  });
+});
+
+describe('a commit is staged, then applied in short steps (issue 10)', () => {
+  const importing = (kind: 'centers' | 'agencies', file: Buffer, options: { applySlice: number; stopAfterSlices?: number }) =>
+    importSheet(services(), systemCaller('test'), kind, Readable.from(file), { commit: true, ...options });
+
+  it('sub-centers listed before their center are applied after it, across steps', async () => {
+    const header = ['中心代码', '中心名称', '所属地区代码', '上级中心代码'];
+    const rows = [
+      ['XX-SUB1', '兴宁区第一分中心', '450102', 'XX-C'],
+      ['XX-SUB2', '兴宁区第二分中心', '450102', 'XX-C'],
+      ['XX-SUB3', '兴宁区第三分中心', '450102', 'XX-C'],
+      ['XX-C', '兴宁区政务服务中心', '450102', ''],
+    ];
+    const report = await importing('centers', await xlsxFile([header, ...rows]), { applySlice: 1 });
+    expect(report).toMatchObject({ committed: true, inserted: 4, errorCount: 0 });
+    const parents = await sql<{
+      code: string;
+      parent_code: string | null;
+    }>`select code, parent_code from service_center where code like 'XX-%' order by code`.execute(database().db);
+    expect(parents.rows.map((r) => [r.code, r.parent_code])).toEqual([
+      ['XX-C', null],
+      ['XX-SUB1', 'XX-C'],
+      ['XX-SUB2', 'XX-C'],
+      ['XX-SUB3', 'XX-C'],
+    ]);
+  });
+
+  it('a commit a crash interrupted between steps keeps the catalogue shut and is completed at the next start, once', async () => {
+    const rows = agencyRows(10, 300_000);
+    const file = await xlsxFile([AGENCY_HEADER, ...rows]);
+    const before = await count('agency');
+    const audits = async () =>
+      (
+        await sql<{ changes: { inserted: number } }>`select changes from audit_event where action = 'catalogue.import' and changes ->> 'rows' = '10'`.execute(
+          database().db,
+        )
+      ).rows;
+    await expect(importing('agencies', file, { applySlice: 3, stopAfterSlices: 2 })).rejects.toThrow(/stopped after 2 step/);
+    // Two steps of three rows were applied; the other four wait staged.
+    expect(await count('agency')).toBe(before + 6);
+    expect(await count('import_row')).toBe(10);
+
+    // Meanwhile the catalogue is shut to other changes (what was checked is what gets applied)…
+    const change = await app().inject({ method: 'POST', url: '/api/v1/agencies', payload: buildAgency({ businessLineCode: line.code }) });
+    expect(change.statusCode).toBe(409);
+    expect(change.json().error.id).toBe('import_in_progress');
+    expect(change.headers['retry-after']).toBe('10');
+    const another = await upload('agencies', await xlsxFile([AGENCY_HEADER, ...agencyRows(1, 310_000)]), true);
+    expect(another).toMatchObject({ status: 409, body: { error: { id: 'import_in_progress' } } });
+    // …while reads and dry runs go on.
+    expect((await app().inject('/api/v1/agencies?pageSize=1')).statusCode).toBe(200);
+    expect((await upload('agencies', await xlsxFile([AGENCY_HEADER, ...agencyRows(1, 310_000)]), false)).status).toBe(200);
+    expect(await audits()).toEqual([]);
+
+    // The next start completes it: every row, one audit record, the staging gone, the catalogue open again.
+    expect(await resumeImports(services())).toEqual({ completed: 1, discarded: 0 });
+    expect(await count('agency')).toBe(before + 10);
+    expect(await count('import_row')).toBe(0);
+    expect((await audits()).map((a) => a.changes.inserted)).toEqual([10]);
+    expect(await resumeImports(services())).toEqual({ completed: 0, discarded: 0 });
+    const after = await app().inject({ method: 'POST', url: '/api/v1/agencies', payload: buildAgency({ businessLineCode: line.code }) });
+    expect(after.statusCode).toBe(201);
+  });
+
+  it('a check a crash interrupted before applying is dropped at the next start and changed nothing', async () => {
+    const before = await count('agency');
+    const { beginImport, stageRows } = await import('../../src/storage/imports.ts');
+    const id = (await beginImport(database().db, { kind: 'agencies', commit: true, caller: systemCaller('test'), at: new Date(), format: 'csv' }))!;
+    await stageRows(database().db, id, [
+      { applyOrder: 0, rowNumber: 2, data: { code: creditCode(320_000, '450103'), name: '未完成的导入', region_code: '450103000000' } },
+    ]);
+    expect((await app().inject({ method: 'POST', url: '/api/v1/agencies', payload: buildAgency({ businessLineCode: line.code }) })).statusCode).toBe(409);
+    expect(await resumeImports(services())).toEqual({ completed: 0, discarded: 1 });
+    expect(await count('agency')).toBe(before);
+    expect(await count('import_row')).toBe(0);
+    expect((await app().inject({ method: 'POST', url: '/api/v1/agencies', payload: buildAgency({ businessLineCode: line.code }) })).statusCode).toBe(201);
+  });
+
+  it('two evaluation devices of one file cannot share a serial', async () => {
+    const a = await post('/api/v1/agencies', buildAgency({ businessLineCode: line.code }));
+    const center = await post('/api/v1/centers', buildCenter());
+    const header = ['中心代码', '窗口号', '窗口名称', '进驻机构统一社会信用代码', '评价器编号'];
+    const { status, body } = await upload(
+      'windows',
+      await xlsxFile([header, [center.code, '1', '一号窗口', a.code, 'DEV-DUP-1'], [center.code, '2', '二号窗口', a.code, 'DEV-DUP-1']]),
+      true,
+    );
+    expect(status).toBe(422);
+    expect(body.report.errors).toEqual([{ row: 3, column: '评价器编号', reason: 'repeats the device of row 2' }]);
   });
 });

@@ -85,6 +85,7 @@ export default async function importRoutes(app: AppInstance) {
         await pipeline(body, limitBytes(MAX_IMPORT_BYTES), fs.createWriteStream(file));
         report = await importSheet(app.deps.services, callerOf(request), request.params.kind as EntityKind, fs.createReadStream(file), {
           commit: request.query.commit,
+          onApplying: (importId, rows) => request.log.info({ importId, rows }, `import ${importId}: ${rows} rows checked; applying`),
         });
       } finally {
         await fs.promises.rm(dir, { recursive: true, force: true });
