@@ -1,8 +1,9 @@
-// How long a 20,000-row staff .xlsx takes to import through the HTTP API,
-// and how much memory it needs — against a 2,000-row file (memory should not
-// grow with the file) and against merely reading the same file (the floor).
+// How long staff .xlsx files take to import through the HTTP API, how much
+// memory that needs, and how long a read of the database waits meanwhile —
+// against merely reading the same file (the floor) and the same read idle.
 //
 //   npx tsx bench/import-staff.ts                 # embedded PGlite (in memory)
+//   npx tsx bench/import-staff.ts --rows 2000,20000,100000
 //   npx tsx bench/import-staff.ts --server        # PostgreSQL at BENCH_DATABASE_URL
 //                                                 # (default postgres://postgres@127.0.0.1:5432/test; a scratch database is made and dropped)
 import fs from 'node:fs';
