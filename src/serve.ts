@@ -116,6 +116,7 @@ export async function serve(config: Config, log: Logger, lifecycle: Lifecycle, o
     const resumed = await resumeImports(services, config.database.kind === 'server' ? 15_000 : 0);
     if (resumed.completed || resumed.discarded)
       log.info(resumed, `completed ${resumed.completed} import(s) a stop had interrupted; dropped ${resumed.discarded} unfinished check(s)`);
+    for (const failure of resumed.failed) log.error(`an interrupted import could not be completed: ${failure}`);
   };
   await step(resume);
   if (config.database.kind === 'server') {

@@ -148,7 +148,7 @@ async function importReadable(services: Services, caller: Caller, kind: EntityKi
   if (importId === null) throw importInProgress(await stagedImports.runningImport(services.db));
   let applying = false;
   try {
-    const label = await stageFile(services, importId, spec, rows, scope, problem, report);
+    const label = await stageFile(services, importId, spec, rows, scope, problem, report, at);
     const sliceSize = options.applySlice ?? APPLY_SLICE;
     if (report.rows && !report.errorCount && scope.kind !== 'all') {
       // R2: …and what is written must lie inside the scope (the whole file is refused otherwise).
@@ -164,6 +164,7 @@ async function importReadable(services: Services, caller: Caller, kind: EntityKi
         const counted = await stagedImports.countChanges(services.db, kind, importId, slice.after, slice.through);
         report.inserted += counted.inserted;
         report.updated += counted.updated;
+        await stagedImports.touchImport(services.db, importId);
       }
       throw new Rollback();
     }
@@ -171,7 +172,9 @@ async function importReadable(services: Services, caller: Caller, kind: EntityKi
     applying = true;
     options.onApplying?.(importId, report.rows);
     const applied = await applyImport(services, importId, { sliceSize, maxSlices: options.stopAfterSlices });
-    if (!applied.finished) throw new Error(`import ${importId} stopped after ${options.stopAfterSlices} step(s), as asked`);
+    if (!applied.finished && options.stopAfterSlices !== undefined)
+      throw new Error(`import ${importId} stopped after ${options.stopAfterSlices} step(s), as asked`);
+    // Not finished here otherwise: another process took it over (it had looked abandoned) and completes it.
     report.inserted = applied.inserted;
     report.updated = applied.updated;
     report.committed = true;
@@ -186,8 +189,21 @@ async function importReadable(services: Services, caller: Caller, kind: EntityKi
 }
 
 async function discard(services: Services, importId: number): Promise<void> {
-  await stagedImports.dropStagedRows(services.db, importId);
   await stagedImports.finishImport(services.db, importId, 'discarded');
+  await cleanUp(services);
+}
+
+/**
+ * Staged rows of ended imports are dropped and their space reclaimed (PGlite
+ * has no autovacuum). Best effort: the import's outcome is decided already,
+ * and what is missed here goes at the next start.
+ */
+async function cleanUp(services: Services): Promise<void> {
+  try {
+    await stagedImports.reclaimStagedRows(services.db);
+  } catch {
+    // left for resumeImports at the next start
+  }
 }
 
 /** The staged rows of an import in slices of `size`, in apply order, from `from`. */
@@ -202,22 +218,63 @@ async function* slices(db: Kysely<DB>, importId: number, size: number, from: sta
   }
 }
 
+/** A step that fails is tried again (after 0.2 s, then 1 s); the third failure marks the import failed. */
+const MAX_ATTEMPTS = 3;
+const RETRY_DELAYS_MS = [200, 1000];
+
 /**
  * Applies a checked import from where it got to, one slice per transaction,
  * then writes the audit record and marks it applied. Used by a commit and by
- * resumeImports after a crash. `maxSlices` stops early (tests of the resume).
+ * resumeImports after a stop. `maxSlices` stops early (tests of the resume).
+ *
+ * A step should not fail: every row was checked, and the catalogue is shut
+ * to other changes. If one fails anyway (a lost connection, a full disk, a
+ * defect), it is tried again; the third failure marks the import failed and
+ * audits it, which reopens the catalogue: the steps before stay applied and
+ * the error says which rows were not. Better than a catalogue shut for ever.
  */
 export async function applyImport(services: Services, importId: number, options: { sliceSize?: number; maxSlices?: number } = {}) {
   let record = (await stagedImports.findImport(services.db, importId))!;
   let done = 0;
-  for await (const slice of slices(services.db, importId, options.sliceSize ?? APPLY_SLICE, record.cursor)) {
-    if (options.maxSlices !== undefined && done++ >= options.maxSlices) return { inserted: record.inserted, updated: record.updated, finished: false };
-    const applied = await services.db.transaction().execute((trx) => stagedImports.applySlice(trx, { ...record, cursor: slice.after }, slice.through));
-    // Another process resuming the same import got there first: it finishes it.
-    if (!applied) return { inserted: record.inserted, updated: record.updated, finished: false };
+  let failures = 0;
+  for (;;) {
+    try {
+      const through = await stagedImports.sliceEnd(services.db, importId, record.cursor, options.sliceSize ?? APPLY_SLICE);
+      if (!through) break;
+      if (options.maxSlices !== undefined && done++ >= options.maxSlices) return { inserted: record.inserted, updated: record.updated, finished: false };
+      const current = record;
+      const applied = await services.db.transaction().execute((trx) => stagedImports.applySlice(trx, current, through));
+      // Another process resuming the same import got there first: it finishes it.
+      if (!applied) return { inserted: record.inserted, updated: record.updated, finished: false };
+      record = { ...record, cursor: through, inserted: record.inserted + applied.inserted, updated: record.updated + applied.updated };
+      failures = 0;
+      await yieldToEventLoop();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (await stagedImports.recordFailedAttempt(services.db, importId, message, MAX_ATTEMPTS)) {
+        await recordAudit(
+          services.db,
+          record.caller as Caller,
+          {
+            action: 'catalogue.import_failed',
+            subjectType: record.kind,
+            changes: { importId, rows: record.rows, inserted: record.inserted, updated: record.updated, appliedThroughRow: record.cursor.row, error: message },
+          },
+          services.now(),
+        );
+        throw new AppError(
+          'import_failed',
+          'internal',
+          `Import ${importId} failed while it was applied (${message.slice(0, 300)}). Rows up to ${record.cursor.row} (in apply order) were applied and stay; the rest were not. ` +
+            'The catalogue is open again; import the file again once the cause is fixed (rows already applied change nothing).',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[failures++] ?? 1000));
+      record = (await stagedImports.findImport(services.db, importId))!;
+    }
   }
-  record = (await stagedImports.findImport(services.db, importId))!;
   const caller = record.caller as Caller;
+  const final = record;
   const finished = await services.db.transaction().execute(async (trx) => {
     if (!(await stagedImports.finishImport(trx, importId, 'applied'))) return false;
     await recordAudit(
@@ -225,40 +282,44 @@ export async function applyImport(services: Services, importId: number, options:
       caller,
       {
         action: 'catalogue.import',
-        subjectType: record.kind,
-        changes: { rows: record.rows, inserted: record.inserted, updated: record.updated, format: record.format },
+        subjectType: final.kind,
+        changes: { rows: final.rows, inserted: final.inserted, updated: final.updated, format: final.format },
       },
-      record.at,
+      final.at,
     );
     return true;
   });
   if (!finished) return { inserted: record.inserted, updated: record.updated, finished: false };
-  await stagedImports.dropStagedRows(services.db, importId);
+  await cleanUp(services);
   // PGlite has no autovacuum to notice a bulk change: fresh statistics keep later plans good.
-  if (record.inserted + record.updated > 1000) await repo.analyzeTable(services.db, record.kind);
+  if (record.inserted + record.updated > 1000) await repo.analyzeTable(services.db, record.kind).catch(() => undefined);
   return { inserted: record.inserted, updated: record.updated, finished: true };
 }
 
 /**
- * At start-up: completes a commit a crash interrupted while applying (every
+ * At start-up: completes a commit a stop interrupted while applying (every
  * staged row had been checked, and the catalogue was shut to other changes),
  * and drops what an interrupted check or dry run staged. `idleMs`: leave
  * alone imports touched more recently (on a shared server another process
- * may be running one).
+ * may be running one). Never throws: a start must not fail for an import
+ * (one that keeps failing ends failed; see applyImport).
  */
-export async function resumeImports(services: Services, idleMs = 0): Promise<{ completed: number; discarded: number }> {
-  let completed = 0;
-  let discarded = 0;
+export async function resumeImports(services: Services, idleMs = 0): Promise<{ completed: number; discarded: number; failed: string[] }> {
+  const result = { completed: 0, discarded: 0, failed: [] as string[] };
   for (const record of await stagedImports.unfinishedImports(services.db, idleMs)) {
-    if (record.state === 'applying') {
-      await applyImport(services, record.id);
-      completed++;
-    } else {
-      await discard(services, record.id);
-      discarded++;
+    try {
+      if (record.state === 'applying') {
+        if ((await applyImport(services, record.id)).finished) result.completed++;
+      } else {
+        await discard(services, record.id);
+        result.discarded++;
+      }
+    } catch (error) {
+      result.failed.push(error instanceof Error ? error.message : String(error));
     }
   }
-  return { completed, discarded };
+  await cleanUp(services);
+  return result;
 }
 
 /** Reads, checks and stages the rows of the file; problems go to the report. Returns how the file names each field. */
@@ -270,6 +331,7 @@ async function stageFile(
   scope: Scope,
   problem: (p: ImportProblem) => void,
   report: ImportReport,
+  at: Date,
 ): Promise<(field: FieldSpec) => string> {
   const first = await rows.next();
   if (first.done) {
@@ -292,7 +354,7 @@ async function stageFile(
     if (!batch.length) return;
     const current = batch;
     batch = [];
-    await stageBatch(services, importId, spec, current, label, problem, scope, earlierCenters);
+    await stageBatch(services, importId, spec, current, label, problem, scope, at, earlierCenters);
     // Other requests get their turn between batches (on PGlite the database runs in this thread).
     await yieldToEventLoop();
   };
@@ -356,6 +418,7 @@ async function stageBatch(
   label: (field: FieldSpec) => string,
   problem: (p: ImportProblem) => void,
   scope: Scope,
+  at: Date,
   earlierCenters?: Map<string, ParsedRecord>,
 ): Promise<void> {
   const db = services.db;
@@ -383,7 +446,7 @@ async function stageBatch(
   // catalogue, so this still holds when the rows are applied; storage/imports.ts applyStaff compares the hashes).
   const stored =
     spec.kind === 'staff'
-      ? await staffRepo.protectedHashesByNumber(
+      ? await staffRepo.importFactsByNumber(
           db,
           records.map((r) => String(r.staffNumber)),
         )
@@ -399,12 +462,27 @@ async function stageBatch(
     if (spec.kind === 'staff') {
       const hashes = protectedHashes(services.protector, b.record);
       const before = stored?.get(String(b.record.staffNumber));
+      const to = {
+        agency_code: String(b.record.agencyCode),
+        center_code: (b.record.centerCode as string | null) ?? null,
+        window_id: refs.windowIds.get(i) ?? null,
+      };
+      if (before?.since && !staffRepo.samePlace(to, before.place) && before.since.getTime() >= at.getTime()) {
+        // R3: a move closes the current period at the import's instant, which must come after the period began.
+        problem({
+          row: b.row,
+          column: label(spec.fields.find((f) => f.name === 'agencyCode')!),
+          reason: `moves a staff member whose current post began at ${before.since.toISOString()}, after this import started; import the file again`,
+        });
+        return;
+      }
       const differs = [
         ...(hashes.id_number_hash && hashes.id_number_hash !== before?.id_number_hash ? (['idNumber'] as const) : []),
         ...(hashes.phone_hash && hashes.phone_hash !== before?.phone_hash ? (['phone'] as const) : []),
       ];
       Object.assign(data, hashes, protectedColumns(services.protector, b.record, differs), { window_id: refs.windowIds.get(i) ?? null });
-      if (typeof b.record.assignedFrom === 'string') data.assigned_from = b.record.assignedFrom;
+      // Not after the import's instant (a clock a few minutes ahead is accepted, as for a single create).
+      if (typeof b.record.assignedFrom === 'string') data.assigned_from = new Date(Math.min(Date.parse(b.record.assignedFrom), at.getTime())).toISOString();
     }
     // Centers first, then the sub-centers that name them (R1).
     staged.push({ applyOrder: spec.kind === 'centers' && b.record.parentCode != null ? 1 : 0, rowNumber: b.row, data });

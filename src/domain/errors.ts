@@ -3,7 +3,19 @@
 // `kind` to an HTTP status in one place (src/api/plugins/errors.ts).
 
 export type ErrorKind =
-  'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'not_allowed' | 'conflict' | 'gone' | 'unprocessable' | 'locked' | 'too_many' | 'unavailable';
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'not_allowed'
+  | 'conflict'
+  | 'gone'
+  | 'unprocessable'
+  | 'locked'
+  | 'too_many'
+  | 'unavailable'
+  /** Our failure, named (a client can do nothing about it but report it). */
+  | 'internal';
 
 export interface FieldProblem {
   /** Where the problem is: a JSON pointer into the request, or a column name in an import. */

@@ -215,6 +215,7 @@ export async function applySlice(trx: Transaction<DB>, record: ImportRecord, thr
   await trx
     .updateTable('catalogue_import')
     .set({
+      attempts: 0,
       applied_order: through.order,
       applied_row: through.row,
       inserted: sql`inserted + ${inserted}`,
@@ -351,6 +352,34 @@ export async function finishImport(trx: Kysely<DB>, id: number, state: 'applied'
 /** Staged rows are scratch: gone once the import is applied or discarded. */
 export async function dropStagedRows(db: Kysely<DB>, id: number): Promise<void> {
   await db.deleteFrom('import_row').where('import_id', '=', id).execute();
+}
+
+/** Staged rows an earlier cleanup missed (of imports that ended), and the space of all deleted ones (PGlite has no autovacuum). */
+export async function reclaimStagedRows(db: Kysely<DB>): Promise<void> {
+  await sql`delete from import_row where import_id in (select id from catalogue_import where state in ('applied', 'discarded'))`.execute(db);
+  await sql`vacuum import_row`.execute(db);
+}
+
+/**
+ * A step failed: counted, and after `maxAttempts` the import is marked
+ * failed, which reopens the catalogue (the staged rows are kept for
+ * inspection). True when it is now failed.
+ */
+export async function recordFailedAttempt(db: Kysely<DB>, id: number, error: string, maxAttempts: number): Promise<boolean> {
+  const row = await db
+    .updateTable('catalogue_import')
+    .set({
+      attempts: sql`attempts + 1`,
+      last_error: error.slice(0, 2000),
+      state: sql`case when attempts + 1 >= ${maxAttempts} then 'failed' else state end`,
+      finished_at: sql`case when attempts + 1 >= ${maxAttempts} then now() else finished_at end`,
+      touched_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .where('state', '=', 'applying')
+    .returning('state')
+    .executeTakeFirst();
+  return row?.state === 'failed';
 }
 
 /** Imports a crash left open: commits (and dry runs) not touched for `idleMs`. */

@@ -266,7 +266,7 @@ export interface ScorePendingTable {
 export interface CatalogueImportTable {
   id: Generated<number>;
   kind: string;
-  state: 'checking' | 'staging' | 'applying' | 'applied' | 'discarded';
+  state: 'checking' | 'staging' | 'applying' | 'applied' | 'discarded' | 'failed';
   caller: unknown;
   at: Date;
   format: string;
@@ -275,6 +275,8 @@ export interface CatalogueImportTable {
   applied_row: Generated<number>;
   inserted: Generated<number>;
   updated: Generated<number>;
+  attempts: Generated<number>;
+  last_error: string | null;
   touched_at: Generated<Date>;
   finished_at: Date | null;
 }

@@ -105,14 +105,32 @@ export async function assignmentAt(db: Kysely<DB>, staffId: number, at: Date) {
     .executeTakeFirst();
 }
 
-/** The keyed hashes of the protected fields of these staff numbers (what an import compares before encrypting). */
-export async function protectedHashesByNumber(
+/**
+ * What an import compares before it stages a staff row: the keyed hashes of
+ * the protected fields, the current place and since when.
+ */
+export async function importFactsByNumber(
   db: Kysely<DB>,
   numbers: string[],
-): Promise<Map<string, { id_number_hash: string | null; phone_hash: string | null }>> {
+): Promise<Map<string, { id_number_hash: string | null; phone_hash: string | null; place: Place; since: Date | null }>> {
   if (!numbers.length) return new Map();
-  const rows = await db.selectFrom('staff').select(['staff_number', 'id_number_hash', 'phone_hash']).where('staff_number', 'in', numbers).execute();
-  return new Map(rows.map((r) => [r.staff_number, r]));
+  const rows = await db
+    .selectFrom('staff')
+    .leftJoin('staff_assignment as a', (join) => join.onRef('a.staff_id', '=', 'staff.id').on('a.valid_to', 'is', null))
+    .select(['staff.staff_number', 'staff.id_number_hash', 'staff.phone_hash', 'staff.agency_code', 'staff.center_code', 'staff.window_id', 'a.valid_from'])
+    .where('staff.staff_number', 'in', numbers)
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.staff_number,
+      {
+        id_number_hash: r.id_number_hash,
+        phone_hash: r.phone_hash,
+        place: { agency_code: r.agency_code, center_code: r.center_code, window_id: r.window_id },
+        since: r.valid_from,
+      },
+    ]),
+  );
 }
 
 export async function findStaffByNumber(db: Kysely<DB>, staffNumber: string) {

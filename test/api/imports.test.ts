@@ -293,11 +293,11 @@ describe('a commit is staged, then applied in short steps (issue 10)', () => {
     expect(await audits()).toEqual([]);
 
     // The next start completes it: every row, one audit record, the staging gone, the catalogue open again.
-    expect(await resumeImports(services())).toEqual({ completed: 1, discarded: 0 });
+    expect(await resumeImports(services())).toEqual({ completed: 1, discarded: 0, failed: [] });
     expect(await count('agency')).toBe(before + 10);
     expect(await count('import_row')).toBe(0);
     expect((await audits()).map((a) => a.changes.inserted)).toEqual([10]);
-    expect(await resumeImports(services())).toEqual({ completed: 0, discarded: 0 });
+    expect(await resumeImports(services())).toEqual({ completed: 0, discarded: 0, failed: [] });
     const after = await app().inject({ method: 'POST', url: '/api/v1/agencies', payload: buildAgency({ businessLineCode: line.code }) });
     expect(after.statusCode).toBe(201);
   });
@@ -310,10 +310,59 @@ describe('a commit is staged, then applied in short steps (issue 10)', () => {
       { applyOrder: 0, rowNumber: 2, data: { code: creditCode(320_000, '450103'), name: '未完成的导入', region_code: '450103000000' } },
     ]);
     expect((await app().inject({ method: 'POST', url: '/api/v1/agencies', payload: buildAgency({ businessLineCode: line.code }) })).statusCode).toBe(409);
-    expect(await resumeImports(services())).toEqual({ completed: 0, discarded: 1 });
+    expect(await resumeImports(services())).toEqual({ completed: 0, discarded: 1, failed: [] });
     expect(await count('agency')).toBe(before);
     expect(await count('import_row')).toBe(0);
     expect((await app().inject({ method: 'POST', url: '/api/v1/agencies', payload: buildAgency({ businessLineCode: line.code }) })).statusCode).toBe(201);
+  });
+
+  it('a step that keeps failing marks the import failed after three attempts and opens the catalogue again', async () => {
+    // A fault no check can foresee, planted in the database: the second agency cannot be written.
+    const rows = agencyRows(3, 330_000);
+    await sql`create function refuse_agency() returns trigger language plpgsql as $$
+      begin if new.code = ${sql.lit(rows[1]![0]!)} then raise exception 'disk full (planted)'; end if; return new; end $$`.execute(database().db);
+    await sql`create trigger refuse_agency before insert on agency for each row execute function refuse_agency()`.execute(database().db);
+    try {
+      const before = await count('agency');
+      const failure = await importing('agencies', await xlsxFile([AGENCY_HEADER, ...rows]), { applySlice: 1 }).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ id: 'import_failed', kind: 'internal' });
+      expect(String((failure as Error).message)).toContain('Rows up to 2 (in apply order) were applied');
+      expect(await count('agency')).toBe(before + 1);
+      const state = await sql<{
+        state: string;
+        attempts: number;
+        last_error: string;
+      }>`select state, attempts, last_error from catalogue_import order by id desc limit 1`.execute(database().db);
+      expect(state.rows[0]).toMatchObject({ state: 'failed', attempts: 3, last_error: expect.stringContaining('disk full (planted)') });
+      const audit = await sql<{ changes: { appliedThroughRow: number } }>`select changes from audit_event where action = 'catalogue.import_failed'`.execute(
+        database().db,
+      );
+      expect(audit.rows.map((a) => a.changes.appliedThroughRow)).toEqual([2]);
+      // The catalogue is open again, and a start has nothing to resume.
+      expect((await app().inject({ method: 'POST', url: '/api/v1/agencies', payload: buildAgency({ businessLineCode: line.code }) })).statusCode).toBe(201);
+      expect(await resumeImports(services())).toEqual({ completed: 0, discarded: 0, failed: [] });
+    } finally {
+      await sql`drop trigger refuse_agency on agency`.execute(database().db);
+      await sql`drop function refuse_agency()`.execute(database().db);
+    }
+  });
+
+  it('a move within the instant the post began is refused by row (R3: a period ends after it begins)', async () => {
+    const a1 = await post('/api/v1/agencies', buildAgency({ businessLineCode: line.code }));
+    const a2 = await post('/api/v1/agencies', buildAgency({ businessLineCode: line.code }));
+    const header = ['工号', '姓名', '所属机构统一社会信用代码', '到岗时间'];
+    clock.set('2026-06-01T08:00:00Z');
+    // A clock a few minutes ahead is accepted, and the post begins at the import's instant, not later.
+    expect((await upload('staff', await xlsxFile([header, ['GX-INSTANT', '农一', a1.code, '2026-06-01T08:04:00Z']]), true)).body).toMatchObject({
+      inserted: 1,
+    });
+    const moved = await upload('staff', await xlsxFile([header, ['GX-INSTANT', '农一', a2.code, '']]), true);
+    expect(moved.status).toBe(422);
+    expect(moved.body.report.errors).toEqual([{ row: 2, column: '所属机构统一社会信用代码', reason: expect.stringContaining('after this import started') }]);
+    clock.set('2026-06-01T08:01:00Z');
+    expect((await upload('staff', await xlsxFile([header, ['GX-INSTANT', '农一', a2.code, '']]), true)).body).toMatchObject({ updated: 1 });
+    const history = (await app().inject('/api/v1/staff/GX-INSTANT/assignments')).json();
+    expect(history.assignments.map((a: { validFrom: string }) => a.validFrom)).toEqual(['2026-06-01T08:00:00.000Z', '2026-06-01T08:01:00.000Z']);
   });
 
   it('two evaluation devices of one file cannot share a serial', async () => {

@@ -20,6 +20,7 @@ const STATUS: Record<ErrorKind, number> = {
   locked: 423,
   too_many: 429,
   unavailable: 503,
+  internal: 500,
 };
 
 const FASTIFY_CODES: Record<string, string> = {

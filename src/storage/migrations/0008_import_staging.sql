@@ -10,8 +10,10 @@ create table catalogue_import (
   id            integer generated always as identity primary key,
   kind          text not null,
   -- checking: a dry run; staging, applying: a commit under way;
-  -- applied: done; discarded: refused, interrupted before applying, or a dry run over.
-  state         text not null check (state in ('checking', 'staging', 'applying', 'applied', 'discarded')),
+  -- applied: done; discarded: refused, interrupted before applying, or a dry run over;
+  -- failed: a step failed three times for a reason no check foresaw (the steps
+  -- before it stay applied; the rest stay staged for inspection).
+  state         text not null check (state in ('checking', 'staging', 'applying', 'applied', 'discarded', 'failed')),
   caller        jsonb not null,       -- who imports (for the audit record written when it is applied)
   at            timestamptz not null, -- the import's instant: staff it moves are moved as of this (R3)
   format        text not null,
@@ -21,6 +23,8 @@ create table catalogue_import (
   applied_row   integer not null default 0,
   inserted      integer not null default 0,
   updated       integer not null default 0,
+  attempts      integer not null default 0, -- failed attempts at the next step
+  last_error    text,
   touched_at    timestamptz not null default now(),
   finished_at   timestamptz
 );
