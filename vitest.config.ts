@@ -1,6 +1,7 @@
-// Three projects: `unit` (pure domain tables, run once) and the same
+// Four projects: `unit` (pure domain tables, run once), the same
 // integration/API/CLI suite twice — on embedded PGlite and on the PostgreSQL
-// server. `npm test` (scripts/test.mjs) picks which of them run.
+// server — and `browser` (the web app in Chromium). `npm test`
+// (scripts/test.mjs) picks which of them run.
 import { defineConfig } from 'vitest/config';
 
 const dbSuites = ['test/integration/**/*.test.ts', 'test/api/**/*.test.ts', 'test/cli/**/*.test.ts'];
@@ -11,7 +12,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/domain/**/*.test.ts', 'test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['test/domain/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/web/**/*.test.ts'] } },
+      // The web app in real Chromium, against `serve --demo` with the built bundle (globalSetup builds it when stale).
+      { extends: true, test: { name: 'browser', include: ['test/e2e/**/*.test.ts'], globalSetup: ['test/support/setupBrowser.ts'] } },
       {
         extends: true,
         test: {

@@ -5,6 +5,7 @@
 // skips its half with a notice; under CI=true it is required.
 // Extra arguments go to vitest (e.g. `npm test -- test/api`).
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import pg from 'pg';
 
 const url = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -21,6 +22,16 @@ if (run('npx', ['eslint', '.']) !== 0) {
 }
 if (run('npx', ['prettier', '--check', '--log-level', 'warn', '.']) !== 0) {
   console.error('npm test: formatting differs (npm run format fixes it)');
+  process.exit(1);
+}
+
+// The web app: its API types match the API (generated from /docs/json), and it type-checks (vue-tsc).
+if (run('npx', ['tsx', 'scripts/api-types.ts', '--check']) !== 0) {
+  console.error('npm test: web/src/api/schema.d.ts is stale (npm run api-types writes it)');
+  process.exit(1);
+}
+if (run('npx', ['vue-tsc', '--noEmit', '-p', 'web/tsconfig.json']) !== 0) {
+  console.error('npm test: the web app does not type-check');
   process.exit(1);
 }
 
@@ -42,5 +53,16 @@ try {
   await client.end().catch(() => {});
 }
 
-const projects = serverUp ? [] : ['--project', 'unit', '--project', 'embedded'];
+// The browser tests need Debian's chromium (with fonts-wqy-microhei); .ci/run installs both.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const browserUp = fs.existsSync(chromium);
+if (!browserUp) {
+  if (ci) {
+    console.error(`npm test: ${chromium} is required under CI (apt-get install -y chromium fonts-wqy-microhei)`);
+    process.exit(1);
+  }
+  console.warn(`\n*** NOTICE: no Chromium at ${chromium}: skipping the browser tests (apt-get install -y chromium fonts-wqy-microhei).\n`);
+}
+
+const projects = ['unit', 'embedded', ...(serverUp ? ['server'] : []), ...(browserUp ? ['browser'] : [])].flatMap((p) => ['--project', p]);
 process.exit(run('npx', ['vitest', 'run', ...projects, ...process.argv.slice(2)]));

@@ -35,6 +35,7 @@ import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import { rateLimitKey, registerAccess } from './plugins/auth.ts';
+import { registerWeb } from './plugins/web.ts';
 import { registerInputChecks } from './plugins/input.ts';
 import { AppError } from '../domain/errors.ts';
 
@@ -44,7 +45,11 @@ const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 export interface AppDeps {
   database: Database;
   config: Pick<Config, 'logLevel' | 'testRoutes' | 'rateLimits' | 'corsOrigins' | 'trustProxy'> &
-    Partial<Pick<Config, 'requestTimeoutMs' | 'maxConnections'>> & { closeGraceMs?: number };
+    Partial<Pick<Config, 'requestTimeoutMs' | 'maxConnections'>> & {
+      closeGraceMs?: number;
+      /** The built web app (default dist/web); served when its index.html exists; '' for none. */
+      webDir?: string;
+    };
   /** What use cases are given: the database, the protector, the clock. */
   services: Services;
 }
@@ -210,5 +215,6 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   await app.register(auditRoutes, { prefix: '/api/v1' });
   await app.register(publicRoutes, { prefix: '/api/v1' });
   if (deps.config.testRoutes) await app.register(testRoutes, { prefix: '/api/v1/_test' });
+  await registerWeb(app, deps.config.webDir);
   return app;
 }

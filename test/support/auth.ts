@@ -23,4 +23,6 @@ export const TEST_APP_CONFIG = {
   rateLimits: { user: 1_000_000, client: 1_000_000, device: 1_000_000, token: 1_000_000, anonymous: 1_000_000 },
   corsOrigins: [],
   trustProxy: false,
+  // The API alone, whether or not dist/web has been built (test/api/web.test.ts serves one of its own).
+  webDir: '',
 } as const satisfies AppDeps['config'];

@@ -1,0 +1,41 @@
+// The web app (issue 11): the console and the public results page, built by
+// Vite into dist/web and served by this same process. Hashed assets are
+// cached for a year; index.html is never cached (it names the current
+// assets). Any other GET of a UI path (/, /signin, /rankings?…, /public…)
+// gets index.html, and the app's router takes it from there. Never for the
+// API, the docs or the health checks: their unknown paths stay JSON 404s.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { errorBody } from './errors.ts';
+
+export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/web');
+const NOT_UI = /^\/(api|docs|healthz|readyz|assets)(\/|$|\?)/;
+
+/** Serves dist/web when it has been built; false when it has not, or when webDir is '' (the API alone). */
+export async function registerWeb(app: FastifyInstance, webDir = WEB_DIR): Promise<boolean> {
+  if (!webDir) return false;
+  const index = path.join(webDir, 'index.html');
+  if (!fs.existsSync(index)) return false;
+  await app.register(fastifyStatic, {
+    root: webDir,
+    prefix: '/',
+    wildcard: false,
+    cacheControl: false,
+    index: false,
+    setHeaders: (res, file) => {
+      const immutable = file.startsWith(path.join(webDir, 'assets') + path.sep);
+      res.setHeader('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+    const url = request.url;
+    if (NOT_UI.test(url) || path.extname(url.split('?')[0]!) !== '') {
+      return reply.status(404).send(errorBody('route_not_found', `No route GET ${url.split('?')[0]}`));
+    }
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html');
+  });
+  return true;
+}

@@ -1,0 +1,144 @@
+// The web app as its users meet it, in real headless Chromium (issue 11):
+// `serve --demo` on a fresh embedded database, as `npm start` runs it, with
+// the built bundle. Sign-in and its return path, a session that ends, the
+// public results page without signing in (R13), accessibility (axe).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { killChildren, startServe, type Served } from '../support/process.ts';
+import { launchChromium, screenshot, type TestBrowser } from '../support/browser.ts';
+
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 240_000 });
+
+let served: Served;
+let chromium: TestBrowser;
+let dataDir = '';
+let passwords: Record<string, string> = {};
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-e2e-'));
+  served = await startServe({ DATA_DIR: dataDir, JOBS: 'false' }, { args: ['--demo'] });
+  passwords = Object.fromEntries(
+    fs
+      .readFileSync(path.join(dataDir, 'demo-users.txt'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'))
+      .map((u) => [u[0]!, u[3]!]),
+  );
+  chromium = await launchChromium();
+});
+afterAll(async () => {
+  await chromium?.close();
+  served?.proc.kill('SIGTERM');
+  await served?.exited;
+  killChildren();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function freshPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 800 } });
+  return { context, page: await context.newPage() };
+}
+
+async function signIn(page: Page, username: string) {
+  await page.fill('#username', username);
+  await page.fill('#password', passwords[username]!);
+  await page.click('button[type=submit]');
+}
+
+/** Serious and critical accessibility violations of the page as it is now. */
+async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe('the console in Chromium', () => {
+  it('a page that needs a session sends the user to sign in, and back to it afterwards', async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/account`);
+    await page.waitForURL(/\/signin\?redirect=%2Faccount|\/signin\?redirect=\/account/);
+    expect(await page.textContent('h2')).toBe('登录');
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'signin');
+
+    await page.fill('#username', 'sup-nanning');
+    await page.fill('#password', 'wrong-password-1');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('[role=alert]')).toContain('用户名或密码不正确');
+
+    await signIn(page, 'sup-nanning');
+    await page.waitForURL(`${served.url}/account`);
+    await expect.poll(() => page.textContent('main')).toContain('南宁市政务服务监督管理办公室');
+    expect(await page.textContent('main')).toContain('监督部门');
+    await screenshot(page, 'account');
+    await context.close();
+  });
+
+  it('a session that ends sends the user to sign in, then back to where they were', async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/signin?redirect=/account`);
+    await signIn(page, 'admin');
+    await page.waitForURL(`${served.url}/account`);
+    // The session ends elsewhere (here: its cookie is dropped), and the next request finds out.
+    await context.clearCookies();
+    await page.fill('#current-password', passwords.admin!);
+    await page.fill('#new-password', 'Another-Horse-77');
+    await page.fill('#confirm-password', 'Another-Horse-77');
+    await page.click('form.account-form button[type=submit]');
+    await page.waitForURL(/\/signin\?redirect=.*account.*expired=1/);
+    expect(await page.textContent('[role=alert]')).toContain('登录已过期');
+    await signIn(page, 'admin');
+    await page.waitForURL(`${served.url}/account`);
+    await context.close();
+  });
+
+  it('switches to English and back', async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/signin`);
+    await page.getByRole('button', { name: 'English' }).click();
+    expect(await page.textContent('h2')).toBe('Sign in');
+    await page.reload();
+    expect(await page.textContent('h2')).toBe('Sign in');
+    await page.getByRole('button', { name: '中文' }).click();
+    expect(await page.textContent('h2')).toBe('登录');
+    await context.close();
+  });
+});
+
+describe('the public results page (R13), without signing in', () => {
+  it('shows the same figures as the public API, filters in the URL, and no identity', async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/public`);
+    await page.waitForSelector('.el-table__body tr');
+    const year = new Date().getFullYear();
+    const api = (await (await fetch(`${served.url}/api/v1/public/rankings/regions?period=${year}&pageSize=20`)).json()) as {
+      items: { name: string; mean: number; count: number }[];
+    };
+    const rows = await page.$$eval('.el-table__body tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())));
+    expect(rows.map((r) => r[1])).toEqual(api.items.map((i) => i.name));
+    expect(rows[0]![3]).toBe(api.items[0]!.mean.toFixed(2));
+    expect(rows[0]![2]).toBe(api.items[0]!.count.toLocaleString('zh-CN'));
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'public');
+
+    // A filter lives in the URL: agencies by quarter; Back returns to the regions.
+    await page.getByRole('radio', { name: '部门（机构）' }).click({ force: true });
+    await page.waitForURL(/dimension=agencies/);
+    await page.getByRole('radio', { name: '季度' }).click({ force: true });
+    await page.waitForURL(/period=\d{4}-Q[1-4]/);
+    await page.waitForSelector('.el-table__body tr');
+    const body = await page.textContent('main');
+    // No rater is ever named, and no phone or ID number appears.
+    expect(body).not.toMatch(/1[3-9]\d{9}|\d{17}[\dX]|\*\*/);
+    await page.goBack();
+    await page.goBack();
+    await page.waitForURL(`${served.url}/public`);
+    await context.close();
+  });
+});

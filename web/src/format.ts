@@ -1,0 +1,40 @@
+// Numbers and dates as a Chinese reader expects them: zh-CN grouping, and
+// every date and time in China time (Asia/Shanghai), whatever the browser's zone.
+const TIME_ZONE = 'Asia/Shanghai';
+
+export const formatCount = (n: number | null | undefined, locale = 'zh-CN') => (n === null || n === undefined ? '—' : n.toLocaleString(locale));
+
+export const formatMean = (n: number | null | undefined) => (n === null || n === undefined ? '—' : n.toFixed(2));
+
+export const formatShare = (n: number | null | undefined) => (n === null || n === undefined ? '—' : `${(n * 100).toFixed(1)}%`);
+
+export function formatDateTime(value: string | Date | null | undefined, locale = 'zh-CN'): string {
+  if (!value) return '—';
+  return new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value));
+}
+
+/** Today's year, quarter and month in China time. */
+export function chinaToday(now = new Date()): { year: number; quarter: number; month: number } {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: 'numeric' }).formatToParts(now);
+  const year = Number(parts.find((p) => p.type === 'year')!.value);
+  const month = Number(parts.find((p) => p.type === 'month')!.value);
+  return { year, quarter: Math.ceil(month / 3), month };
+}
+
+export type PeriodKind = 'year' | 'quarter' | 'month';
+
+/** The API's period text: 2026, 2026-Q3, 2026-07. */
+export function periodText(kind: PeriodKind, year: number, part: number): string {
+  if (kind === 'year') return String(year);
+  if (kind === 'quarter') return `${year}-Q${part}`;
+  return `${year}-${String(part).padStart(2, '0')}`;
+}
+
+/** Reads a period text back; null when it is not one. */
+export function parsePeriod(text: string | null | undefined): { kind: PeriodKind; year: number; part: number } | null {
+  const m = /^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$/.exec(text ?? '');
+  if (!m) return null;
+  if (m[2]) return { kind: 'quarter', year: Number(m[1]), part: Number(m[2]) };
+  if (m[3]) return { kind: 'month', year: Number(m[1]), part: Number(m[3]) };
+  return { kind: 'year', year: Number(m[1]), part: 0 };
+}

@@ -1,0 +1,86 @@
+// Every string the web app shows, in English (the same keys as zh-CN.ts).
+import type zh from './zh-CN';
+
+type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+
+const en: Shape<typeof zh> = {
+  app: {
+    title: 'Government Service Ratings',
+    console: 'Ratings console',
+    language: '中文',
+    skipToContent: 'Skip to content',
+  },
+  menu: {
+    account: 'My account',
+    public: 'Public results',
+    signOut: 'Sign out',
+  },
+  roles: {
+    admin: 'Administrator',
+    supervisor: 'Supervisor',
+    line_manager: 'Business-line manager',
+    agency_manager: 'Agency manager',
+    staff: 'Window staff',
+    auditor: 'Auditor',
+  },
+  signIn: {
+    title: 'Sign in',
+    username: 'Username',
+    password: 'Password',
+    submit: 'Sign in',
+    required: 'Enter your username and password',
+    invalid: 'Wrong username or password; please try again.',
+    locked: 'Too many attempts: this account is locked for {minutes} minutes.',
+    expired: 'Your session has ended; please sign in again.',
+    publicLink: 'See the published results without signing in',
+  },
+  account: {
+    title: 'My account',
+    name: 'Name',
+    username: 'Username',
+    role: 'Role',
+    scope: 'Scope',
+    scopeAll: 'The whole region (all data)',
+    changePassword: 'Change password',
+    currentPassword: 'Current password',
+    newPassword: 'New password',
+    confirmPassword: 'New password again',
+    mismatch: 'The two new passwords differ',
+    changed: 'Password changed; your sessions elsewhere have ended.',
+    save: 'Save',
+  },
+  public: {
+    title: 'Government service ratings: published results',
+    intro:
+      'As article 13 of the Guangxi rules requires, the ratings of regions, agencies and business lines are published each period. Nothing about any rater is ever published.',
+    dimension: 'Ranking of',
+    dimensions: { regions: 'Regions', agencies: 'Agencies', 'business-lines': 'Business lines', staff: 'Window staff' },
+    periodKind: 'Period',
+    periodKinds: { month: 'Month', quarter: 'Quarter', year: 'Year' },
+    period: 'Which',
+    within: 'Within region',
+    rank: 'Rank',
+    name: 'Name',
+    region: 'Region',
+    count: 'Ratings',
+    mean: 'Mean',
+    interval: '95% interval',
+    negative: 'Negative',
+    negativeShare: 'Negative share',
+    defaults: 'Default ratings',
+    unranked: 'Too few ratings to rank',
+    empty: 'Nothing is published for this period yet',
+    total: '{total} entries, {ranked} ranked (at least {minCount} ratings)',
+    signIn: 'Staff sign-in',
+    quarter: 'Q{q} {year}',
+    month: '{year}-{m}',
+    year: '{year}',
+  },
+  errors: {
+    network: 'The server cannot be reached; check the network and try again.',
+    tooMany: 'Too many requests; try again in {seconds} s.',
+    generic: 'That did not work: {message}',
+    retry: 'Retry',
+  },
+};
+export default en;

@@ -1,0 +1,32 @@
+// The console's pages, each loaded when first opened. Console pages need a
+// session: without one the user signs in and comes back to where they were.
+import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
+import { loadMe } from './session';
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/signin', name: 'signin', component: () => import('./pages/SignIn.vue'), meta: { public: true } },
+    { path: '/public', name: 'public', component: () => import('./pages/PublicResults.vue'), meta: { public: true } },
+    {
+      path: '/',
+      component: () => import('./layouts/ConsoleLayout.vue'),
+      children: [
+        { path: '', redirect: { name: 'account' } },
+        { path: 'account', name: 'account', component: () => import('./pages/Account.vue') },
+      ],
+    },
+    { path: '/:rest(.*)*', redirect: '/' },
+  ],
+  scrollBehavior: () => ({ top: 0 }),
+});
+
+export const signInRoute = (to: RouteLocationNormalized, expired = false) => ({
+  name: 'signin',
+  query: { redirect: to.fullPath, ...(expired ? { expired: '1' } : {}) },
+});
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true;
+  return (await loadMe()) ? true : signInRoute(to);
+});
