@@ -111,6 +111,97 @@ describe('the console in Chromium', () => {
   });
 });
 
+describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', () => {
+  it("a Nanning supervisor's agency ranking lists only Nanning agencies, with the API's figures", async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/`);
+    await signIn(page, 'sup-nanning');
+    await page.waitForURL(/\/rankings\/agencies/);
+    await page.waitForSelector('.ranking-table .el-table__body tr');
+    const year = new Date().getFullYear();
+    // The same query through the API, with the same session.
+    const api = (await (await page.request.get(`${served.url}/api/v1/rankings/agencies?period=${year}&page=1&pageSize=50`)).json()) as {
+      total: number;
+      items: { name: string; mean: number | null; count: number; rank: number | null; region: { code: string } | null }[];
+    };
+    expect(api.total).toBeGreaterThan(50);
+    expect(api.items.every((i) => i.region?.code.startsWith('4501'))).toBe(true);
+    const rows = await page.$$eval('.ranking-table .el-table__body tr', (trs) =>
+      trs.map((tr) => ({ cells: [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()), unranked: tr.classList.contains('unranked') })),
+    );
+    expect(rows.map((r) => r.cells[1])).toEqual(api.items.map((i) => i.name));
+    expect(rows.map((r) => r.cells[4])).toEqual(api.items.map((i) => (i.mean === null ? '—' : i.mean.toFixed(2))));
+    expect(rows.map((r) => r.cells[3])).toEqual(api.items.map((i) => i.count.toLocaleString('zh-CN')));
+    expect(rows.map((r) => r.unranked)).toEqual(api.items.map((i) => i.rank === null));
+    expect(await page.textContent('main')).toContain(`共 ${api.total.toLocaleString('zh-CN')} 项`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'rankings');
+
+    // Filters live in the URL: order by negative share, then Back.
+    await page.getByRole('tab', { name: '地区' }).click();
+    await page.waitForURL(/\/rankings\/regions/);
+    await page.waitForSelector('.ranking-table .el-table__body tr');
+    const regions = await page.$$eval('.ranking-table .el-table__body tr td:nth-child(2)', (tds) => tds.map((td) => td.textContent!.trim()));
+    expect(regions).toContain('兴宁区');
+    expect(regions).not.toContain('柳州市');
+    await page.goBack();
+    await page.waitForURL(/\/rankings\/agencies/);
+    await context.close();
+  });
+
+  it('from a ranking to the ratings behind a score; a reveal asks a reason and is found in the audit log', async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/rankings/agencies`);
+    await signIn(page, 'sup-nanning');
+    await page.waitForSelector('.ranking-table .el-table__body tr');
+    const name = (await page.textContent('.ranking-table .el-table__body tr:first-child td:nth-child(2)'))!.trim();
+    await page.click('.ranking-table .el-table__body tr:first-child a');
+    await page.waitForURL(/\/scores\/agencies\//);
+    await expect.poll(() => page.textContent('h1')).toBe(name);
+    await page.waitForSelector('.behind .el-table__body tr');
+    // Raters are masked (R9): a surname and stars, or nothing for a default rating.
+    const raters = await page.$$eval('.behind .el-table__body tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent!.trim()));
+    expect(raters.every((r) => r === '—' || /^\p{Script=Han}\*+$/u.test(r))).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'score');
+
+    await page.getByRole('button', { name: '查看身份' }).first().click();
+    await page.fill('.el-message-box input', '核实');
+    await page.getByRole('button', { name: '查看', exact: true }).click();
+    expect(await page.textContent('.el-message-box')).toContain('原因不少于 5 个字');
+    await page.fill('.el-message-box input', '核实差评整改情况');
+    await page.getByRole('button', { name: '查看', exact: true }).click();
+    const dialog = page.locator('.el-dialog');
+    await expect.poll(() => dialog.textContent()).toContain('已记入审计日志');
+    expect(await dialog.textContent()).toMatch(/\d{17}[\dX]/);
+    await screenshot(page, 'reveal');
+    await context.close();
+
+    // The auditor finds the reveal, with its reason.
+    const auditor = await freshPage();
+    await auditor.page.goto(`${served.url}/signin`);
+    await signIn(auditor.page, 'auditor');
+    await auditor.page.waitForURL(/\/rankings/);
+    const audit = (await (await auditor.page.request.get(`${served.url}/api/v1/audit?action=rating.reveal_identity&page=1&pageSize=10`)).json()) as {
+      items: { actor: { name: string | null }; reason: string | null }[];
+    };
+    expect(audit.items.map((e) => [e.actor.name, e.reason])).toContainEqual(['sup-nanning', '核实差评整改情况']);
+    await auditor.context.close();
+  });
+
+  it('an agency manager sees their own staff and no reveal action', async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/rankings/staff`);
+    await signIn(page, 'agency-manager');
+    await page.waitForSelector('.ranking-table .el-table__body tr');
+    await page.click('.ranking-table .el-table__body tr:first-child a');
+    await page.waitForURL(/\/scores\/staff\//);
+    await page.waitForSelector('.behind');
+    expect(await page.getByRole('button', { name: '查看身份' }).count()).toBe(0);
+    await context.close();
+  });
+});
+
 describe('the public results page (R13), without signing in', () => {
   it('shows the same figures as the public API, filters in the URL, and no identity', async () => {
     const { context, page } = await freshPage();

@@ -12,7 +12,9 @@ export const router = createRouter({
       path: '/',
       component: () => import('./layouts/ConsoleLayout.vue'),
       children: [
-        { path: '', redirect: { name: 'account' } },
+        { path: '', redirect: { name: 'rankings', params: { dimension: 'agencies' } } },
+        { path: 'rankings/:dimension?', name: 'rankings', component: () => import('./pages/Rankings.vue') },
+        { path: 'scores/:dimension/:key', name: 'score', component: () => import('./pages/Score.vue') },
         { path: 'account', name: 'account', component: () => import('./pages/Account.vue') },
       ],
     },
