@@ -46,8 +46,8 @@ export interface ImportReport {
 
 // Staging batches: each is a few short statements (on PGlite other requests
 // wait at most one of them). Apply slices: each its own short transaction.
-const BATCH = 500;
-const APPLY_SLICE = 1000;
+const BATCH = 250;
+const APPLY_SLICE = 500;
 const MAX_REPORTED = 1000;
 const IGNORED_HEADERS = new Set([STATUS_ZH.header, 'status', 'id']);
 

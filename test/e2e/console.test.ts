@@ -10,6 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { killChildren, startServe, type Served } from '../support/process.ts';
 import { launchChromium, screenshot, type TestBrowser } from '../support/browser.ts';
+import { creditCode } from '../support/factories.ts';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 240_000 });
 
@@ -177,15 +178,18 @@ describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', ()
     await screenshot(page, 'reveal');
     await context.close();
 
-    // The auditor finds the reveal, with its reason.
+    // The auditor finds the reveal in the audit log, with its reason.
     const auditor = await freshPage();
-    await auditor.page.goto(`${served.url}/signin`);
+    await auditor.page.goto(`${served.url}/audit?action=rating.reveal_identity`);
     await signIn(auditor.page, 'auditor');
-    await auditor.page.waitForURL(/\/rankings/);
-    const audit = (await (await auditor.page.request.get(`${served.url}/api/v1/audit?action=rating.reveal_identity&page=1&pageSize=10`)).json()) as {
-      items: { actor: { name: string | null }; reason: string | null }[];
-    };
-    expect(audit.items.map((e) => [e.actor.name, e.reason])).toContainEqual(['sup-nanning', '核实差评整改情况']);
+    await auditor.page.waitForURL(/\/audit\?action=rating.reveal_identity/);
+    await auditor.page.waitForSelector('.audit-table .el-table__body tr');
+    const events = await auditor.page.$$eval('.audit-table .el-table__body tr', (trs) => trs.map((tr) => tr.textContent!));
+    expect(events.some((e) => e.includes('sup-nanning') && e.includes('rating.reveal_identity') && e.includes('核实差评整改情况'))).toBe(true);
+    expect(await seriousViolations(auditor.page)).toEqual([]);
+    await screenshot(auditor.page, 'audit');
+    // A supervisor has no audit log in the menu, and its address leads home.
+    expect(await auditor.page.getByRole('menuitem', { name: '审计日志' }).count()).toBe(1);
     await auditor.context.close();
   });
 
@@ -198,6 +202,51 @@ describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', ()
     await page.waitForURL(/\/scores\/staff\//);
     await page.waitForSelector('.behind');
     expect(await page.getByRole('button', { name: '查看身份' }).count()).toBe(0);
+    expect(await page.getByRole('menuitem', { name: '审计日志' }).count()).toBe(0);
+    await page.goto(`${served.url}/audit`);
+    await page.waitForURL(/\/rankings/);
+    await context.close();
+  });
+});
+
+describe('the organisation pages and the import wizard', () => {
+  it('a dry run shows a bad row by row and column and changes nothing; the corrected file is committed', async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/org/agencies?region=450102000000`);
+    await signIn(page, 'admin');
+    await page.waitForSelector('.org-table .el-table__body tr');
+    const line = (await (await page.request.get(`${served.url}/api/v1/business-lines?page=1&pageSize=1`)).json()) as { items: { code: string }[] };
+    const code = (n: number) => creditCode(900_000 + n, '450102');
+    const header = 'code,name,regionCode,businessLineCode';
+    const good = [`${code(1)},兴宁区测试导入一局,450102,${line.items[0]!.code}`, `${code(2)},兴宁区测试导入二局,450102,${line.items[0]!.code}`];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-e2e-import-'));
+    const bad = path.join(dir, 'agencies-bad.csv');
+    fs.writeFileSync(bad, [header, good[0], `${code(3)},兴宁区测试导入三局,460100,${line.items[0]!.code}`].join('\n'));
+    const fixed = path.join(dir, 'agencies.csv');
+    fs.writeFileSync(fixed, [header, ...good].join('\n'));
+
+    await page.getByRole('button', { name: '批量导入' }).click();
+    await page.setInputFiles('.el-dialog input[type=file]', bad);
+    await page.getByRole('button', { name: '检查文件' }).click();
+    await page.waitForSelector('.import-errors .el-table__body tr');
+    const problems = await page.$$eval('.import-errors .el-table__body tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())),
+    );
+    expect(problems).toEqual([['3', 'regionCode', 'no region has the code 460100000000']]);
+    expect(await page.textContent('.el-dialog')).toContain('发现 1 处问题');
+    expect(await page.getByRole('button', { name: '正式导入' }).count()).toBe(0);
+    await screenshot(page, 'import-dry-run');
+    const none = (await (await page.request.get(`${served.url}/api/v1/agencies?q=${code(1)}&page=1&pageSize=5`)).json()) as { total: number };
+    expect(none.total).toBe(0);
+
+    await page.setInputFiles('.el-dialog input[type=file]', fixed);
+    await page.getByRole('button', { name: '检查文件' }).click();
+    await expect.poll(() => page.textContent('.el-dialog')).toContain('将新增 2 条');
+    await page.getByRole('button', { name: '正式导入' }).click();
+    await expect.poll(() => page.textContent('.el-dialog')).toContain('已导入 2 行');
+    const now = (await (await page.request.get(`${served.url}/api/v1/agencies?q=兴宁区测试导入&page=1&pageSize=5`)).json()) as { total: number };
+    expect(now.total).toBe(2);
+    fs.rmSync(dir, { recursive: true, force: true });
     await context.close();
   });
 });

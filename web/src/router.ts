@@ -15,7 +15,9 @@ export const router = createRouter({
         { path: '', redirect: { name: 'rankings', params: { dimension: 'agencies' } } },
         { path: 'rankings/:dimension?', name: 'rankings', component: () => import('./pages/Rankings.vue') },
         { path: 'scores/:dimension/:key', name: 'score', component: () => import('./pages/Score.vue') },
+        { path: 'org/:kind?', name: 'org', component: () => import('./pages/Organisation.vue') },
         { path: 'account', name: 'account', component: () => import('./pages/Account.vue') },
+        { path: 'audit', name: 'audit', component: () => import('./pages/AuditLog.vue'), meta: { roles: ['admin', 'auditor'] } },
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },
@@ -30,5 +32,9 @@ export const signInRoute = (to: RouteLocationNormalized, expired = false) => ({
 
 router.beforeEach(async (to) => {
   if (to.meta.public) return true;
-  return (await loadMe()) ? true : signInRoute(to);
+  const user = await loadMe();
+  if (!user) return signInRoute(to);
+  // A page of another role's menu: home instead (the API would refuse its data anyway).
+  const roles = to.meta.roles as string[] | undefined;
+  return !roles || roles.includes(user.role) ? true : { path: '/' };
 });
