@@ -331,6 +331,37 @@ export async function ratingsBehindScore(services: Services, caller: Caller, inp
 }
 
 /**
+ * The most frequent tags of the negative ratings behind a score, each with
+ * the matters of the rated cases it was given to (the dashboard's "what
+ * goes wrong, and where"). Same subject, period and access as the score.
+ */
+export async function negativeTagsOfScore(services: Services, caller: Caller, input: ScoreInput, limits = { tags: 10, matters: 3 }) {
+  const { score, subject, stored, range, asOf } = await scoreWithSubject(services, caller, input);
+  const rows = await scores.negativeTagsBehind(services.db, { dimension: stored, key: subject.key, path: subject.path ?? undefined, range, asOf });
+  const tags = new Map<string, { tag: string; count: number; matters: { code: string | null; name: string | null; count: number }[] }>();
+  for (const row of rows) {
+    const entry = tags.get(row.tag) ?? { tag: row.tag, count: 0, matters: [] };
+    entry.count += row.n;
+    entry.matters.push({ code: row.matter_code, name: row.matter_name, count: row.n });
+    tags.set(row.tag, entry);
+  }
+  const byCount = <T extends { count: number }>(a: T, b: T) => b.count - a.count;
+  return {
+    negative: score.negative,
+    tags: [...tags.values()]
+      .sort((a, b) => byCount(a, b) || a.tag.localeCompare(b.tag))
+      .slice(0, limits.tags)
+      .map((t) => ({
+        ...t,
+        matters: t.matters
+          .filter((m) => m.code !== null)
+          .sort((a, b) => byCount(a, b) || a.code!.localeCompare(b.code!))
+          .slice(0, limits.matters),
+      })),
+  };
+}
+
+/**
  * R6 (review rejects, R10 fake) voids, R11 (objective cause) revokes: the
  * rating stops counting from now; what was published before stays
  * reproducible (as-of). The workflows that decide it call this.

@@ -430,7 +430,13 @@ export function drillDownFromOccasions(q: Pick<DrillDownQuery, 'count' | 'period
  * counts (rating_attribution), written per dimension so that each uses an
  * index of occasion rather than the view over all ratings.
  */
-export async function ratingsBehind(db: Db, q: DrillDownQuery) {
+/**
+ * The SQL of one score's subject: the condition on an occasion `o` per
+ * dimension (a package's composite occasion counts for each party), the
+ * occasions themselves (candidates), and whether a rating `r` counts
+ * (without asOf: neither voided nor revoked; the ledger agrees: scores verify).
+ */
+function subjectOf(q: Pick<DrillDownQuery, 'dimension' | 'key' | 'path' | 'asOf'>) {
   const composite = sql`o.kind = 'composite'`;
   const single = sql`o.kind <> 'composite'`;
   const party = (cond: RawBuilder<unknown>) => sql`(${composite} and exists (select 1 from occasion_party p where p.occasion_id = o.id and ${cond}))`;
@@ -445,11 +451,9 @@ export async function ratingsBehind(db: Db, q: DrillDownQuery) {
     region_tree: sql`((${single} and ${subtree('o.region_code')}) or ${party(subtree('p.region_code'))})`,
   };
   if (q.dimension === 'line_region') throw new Error('drill-down of line_region is not offered');
-  // Without asOf a rating counts while it is neither voided nor revoked (the ledger agrees: scores verify).
   const counting = q.asOf
     ? sql`(select sum(e.sign) from score_event e where e.rating_id = r.id and e.recorded_at <= ${q.asOf}) = 1`
     : sql`r.voided_at is null and r.revoked_at is null`;
-  const fromOccasions = drillDownFromOccasions(q);
   const subtreeCodes = sql`(select code from region where path = ${q.path ?? ''} or path like ${escapeLike(q.path ?? '') + '.%'})`;
   const candidates =
     q.dimension === 'region_tree'
@@ -462,6 +466,12 @@ export async function ratingsBehind(db: Db, q: DrillDownQuery) {
           ? sql`select o.id from occasion o where o.kind <> 'composite' and o.agency_code = ${q.key}
                 union select p.occasion_id from occasion_party p where p.agency_code = ${q.key}`
           : sql`select o.id from occasion o where ${counts[q.dimension]}`;
+  return { counts: counts[q.dimension], counting, candidates };
+}
+
+export async function ratingsBehind(db: Db, q: DrillDownQuery) {
+  const { counts, counting, candidates } = subjectOf(q);
+  const fromOccasions = drillDownFromOccasions(q);
   const result = await sql<{
     id: number;
     level: string;
@@ -488,7 +498,7 @@ export async function ratingsBehind(db: Db, q: DrillDownQuery) {
       -- subject's occasions are not folded back into a scan of every rating by the planner.)
       select r.id, r.given_at
       from ${fromOccasions ? sql`subject join rating r on r.occasion_id = subject.id` : sql`occasion o join rating r on r.occasion_id = o.id`}
-      where ${fromOccasions ? sql`true` : counts[q.dimension]}
+      where ${fromOccasions ? sql`true` : counts}
         and r.score_day between ${q.range.from}::date and ${q.range.to}::date
         and ${counting}
       order by r.given_at desc, r.id desc
@@ -506,6 +516,29 @@ export async function ratingsBehind(db: Db, q: DrillDownQuery) {
     left join staff s on s.id = o.staff_id
     left join agency ag on ag.code = o.agency_code
     order by page.given_at desc, page.id desc`.execute(db);
+  return result.rows;
+}
+
+/**
+ * The tags of the negative ratings (dissatisfied, very dissatisfied) behind
+ * one score, with the matter of each rated case: how often each pair occurs.
+ * The dashboard lists the most frequent tags and the matters behind them.
+ */
+export async function negativeTagsBehind(db: Db, q: Pick<DrillDownQuery, 'dimension' | 'key' | 'path' | 'asOf' | 'range'>) {
+  const { counting, candidates } = subjectOf(q);
+  const result = await sql<{ tag: string; matter_code: string | null; matter_name: string | null; n: number }>`
+    with subject as materialized (${candidates})
+    select t.tag, c.matter_code, m.name as matter_name, count(*)::int as n
+    from subject
+    join rating r on r.occasion_id = subject.id
+    join occasion o on o.id = r.occasion_id
+    left join service_case c on c.id = o.case_id
+    left join matter m on m.code = c.matter_code
+    cross join unnest(r.tags) as t(tag)
+    where r.level in ('dissatisfied', 'very_dissatisfied')
+      and r.score_day between ${q.range.from}::date and ${q.range.to}::date
+      and ${counting}
+    group by t.tag, c.matter_code, m.name`.execute(db);
   return result.rows;
 }
 

@@ -496,6 +496,7 @@ function samples(): Record<string, Sample[]> {
     ],
     'GET /api/v1/scores/:dimension/:key': scoreSamples(''),
     'GET /api/v1/scores/:dimension/:key/ratings': scoreSamples('/ratings'),
+    'GET /api/v1/scores/:dimension/:key/negative-tags': scoreSamples('/negative-tags'),
     'GET /api/v1/rankings/:dimension': rankingSamples(''),
     'GET /api/v1/rankings/:dimension/export.xlsx': rankingSamples('/export.xlsx'),
     'GET /api/v1/rankings/:dimension/export.csv': rankingSamples('/export.csv'),

@@ -112,10 +112,42 @@ describe('the console in Chromium', () => {
   });
 });
 
+describe('the dashboard (总览)', () => {
+  it("shows the scope's figures as the API does, the 14 cities on a map for Guangxi, and the negative tags", async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/`);
+    await signIn(page, 'admin');
+    await page.waitForURL(`${served.url}/`);
+    await page.waitForSelector('.cards');
+    const year = new Date().getFullYear();
+    const api = (await (await page.request.get(`${served.url}/api/v1/scores/regions/450000?period=${year}`)).json()) as { count: number; mean: number };
+    const cards = await page.$$eval('.card .card-value', (els) => els.map((e) => e.textContent!.trim()));
+    expect(cards[0]).toBe(api.count.toLocaleString('zh-CN'));
+    expect(cards[1]).toBe(api.mean.toFixed(2));
+    // The cities compared: on a map (a canvas) and in the table beside it, all 14.
+    await page.waitForSelector('.children-table .el-table__body tr');
+    expect(await page.$$eval('.children-table .el-table__body tr', (trs) => trs.length)).toBe(14);
+    expect(await page.locator('.wide canvas').count()).toBeGreaterThan(0);
+    const tags = (await (await page.request.get(`${served.url}/api/v1/scores/regions/450000/negative-tags?period=${year}`)).json()) as {
+      tags: { count: number }[];
+    };
+    const shown = await page.$$eval('.tags-table .el-table__body tr td:nth-child(2)', (tds) => tds.map((td) => Number(td.textContent)));
+    expect(shown).toEqual(tags.tags.map((t) => t.count));
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'dashboard');
+
+    // A city opens its own dashboard (in the URL): its districts compared as bars.
+    await page.locator('.children-table a', { hasText: '南宁市' }).click();
+    await page.waitForURL(/region=450100000000/);
+    await expect.poll(() => page.textContent('h1')).toContain('南宁市');
+    await context.close();
+  });
+});
+
 describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', () => {
   it("a Nanning supervisor's agency ranking lists only Nanning agencies, with the API's figures", async () => {
     const { context, page } = await freshPage();
-    await page.goto(`${served.url}/`);
+    await page.goto(`${served.url}/rankings/agencies`);
     await signIn(page, 'sup-nanning');
     await page.waitForURL(/\/rankings\/agencies/);
     await page.waitForSelector('.ranking-table .el-table__body tr');
@@ -204,7 +236,7 @@ describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', ()
     expect(await page.getByRole('button', { name: '查看身份' }).count()).toBe(0);
     expect(await page.getByRole('menuitem', { name: '审计日志' }).count()).toBe(0);
     await page.goto(`${served.url}/audit`);
-    await page.waitForURL(/\/rankings/);
+    await page.waitForURL(`${served.url}/`);
     await context.close();
   });
 });
@@ -247,6 +279,51 @@ describe('the organisation pages and the import wizard', () => {
     const now = (await (await page.request.get(`${served.url}/api/v1/agencies?q=兴宁区测试导入&page=1&pageSize=5`)).json()) as { total: number };
     expect(now.total).toBe(2);
     fs.rmSync(dir, { recursive: true, force: true });
+    await context.close();
+  });
+});
+
+describe('the system pages (admins)', () => {
+  it('an admin creates a user, a business-system key (shown once) and revokes it, and runs a job now', async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/system/users`);
+    await signIn(page, 'admin');
+    await page.waitForSelector('.users-table .el-table__body tr');
+    await page.getByRole('button', { name: '新增用户' }).click();
+    await page.fill('#user-username', 'auditor-2');
+    await page.fill('#user-name', '自治区审计厅');
+    await page.getByRole('dialog').getByRole('combobox', { name: '角色' }).click({ force: true });
+    await page.getByRole('option', { name: '审计人员' }).click();
+    await page.fill('#user-password', 'Qingxiu-Horse-2026');
+    await page.getByRole('dialog').getByRole('button', { name: '保存' }).click();
+    await expect.poll(() => page.textContent('.users-table')).toContain('auditor-2');
+
+    await page.getByRole('tab', { name: '接入系统和评价器' }).click();
+    await page.waitForURL(/\/system\/clients/);
+    await page.getByRole('button', { name: '新增接入' }).click();
+    await page.fill('#client-name', '青秀区不动产登记系统');
+    await page.getByRole('dialog').getByRole('button', { name: '新增接入' }).click();
+    const key = (await page.locator('code.key').textContent())!.trim();
+    expect(key).toMatch(/^hcp_/);
+    // The key works, once shown; revoked, it stops at once.
+    // (A case the system never sent: 404 to the system that is recognised, 401 once it is not.)
+    const asClient = () => fetch(`${served.url}/api/v1/cases/NO-SUCH-CASE`, { headers: { authorization: `Bearer ${key}` } });
+    expect((await asClient()).status).toBe(404);
+    await page.keyboard.press('Escape');
+    const row = page.locator('.clients-table .el-table__body tr', { hasText: '青秀区不动产登记系统' });
+    await row.getByRole('button', { name: '吊销' }).click();
+    await page
+      .getByRole('button', { name: 'OK' })
+      .or(page.getByRole('button', { name: '确定' }))
+      .click();
+    await expect.poll(async () => (await asClient()).status).toBe(401);
+    await screenshot(page, 'system-clients');
+
+    await page.getByRole('tab', { name: '定时任务' }).click();
+    await page.waitForSelector('.jobs-table .el-table__body tr');
+    await page.getByRole('button', { name: '立即运行' }).first().click();
+    await expect.poll(() => page.textContent('main')).toContain('已运行');
+    expect(await seriousViolations(page)).toEqual([]);
     await context.close();
   });
 });

@@ -12,10 +12,11 @@ export const router = createRouter({
       path: '/',
       component: () => import('./layouts/ConsoleLayout.vue'),
       children: [
-        { path: '', redirect: { name: 'rankings', params: { dimension: 'agencies' } } },
+        { path: '', name: 'dashboard', component: () => import('./pages/Dashboard.vue') },
         { path: 'rankings/:dimension?', name: 'rankings', component: () => import('./pages/Rankings.vue') },
         { path: 'scores/:dimension/:key', name: 'score', component: () => import('./pages/Score.vue') },
         { path: 'org/:kind?', name: 'org', component: () => import('./pages/Organisation.vue') },
+        { path: 'system/:tab?', name: 'system', component: () => import('./pages/System.vue'), meta: { roles: ['admin'] } },
         { path: 'account', name: 'account', component: () => import('./pages/Account.vue') },
         { path: 'audit', name: 'audit', component: () => import('./pages/AuditLog.vue'), meta: { roles: ['admin', 'auditor'] } },
       ],

@@ -19,23 +19,20 @@ export async function registerWeb(app: FastifyInstance, webDir = WEB_DIR): Promi
   if (!webDir) return false;
   const index = path.join(webDir, 'index.html');
   if (!fs.existsSync(index)) return false;
+  // Hashed assets, looked up at each request (a build while the server runs is served at once), cached a year.
   await app.register(fastifyStatic, {
-    root: webDir,
-    prefix: '/',
-    wildcard: false,
+    root: path.join(webDir, 'assets'),
+    prefix: '/assets/',
     cacheControl: false,
     index: false,
-    setHeaders: (res, file) => {
-      const immutable = file.startsWith(path.join(webDir, 'assets') + path.sep);
-      res.setHeader('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
-    },
+    setHeaders: (res) => res.setHeader('cache-control', 'public, max-age=31536000, immutable'),
   });
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
     const url = request.url;
     if (NOT_UI.test(url) || path.extname(url.split('?')[0]!) !== '') {
       return reply.status(404).send(errorBody('route_not_found', `No route GET ${url.split('?')[0]}`));
     }
-    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html');
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html', webDir);
   });
   return true;
 }

@@ -5,9 +5,12 @@ import { i18n } from '../i18n';
 import type { ApiError } from './client';
 
 export function errorText(body: unknown, response?: Response): string {
-  const t = i18n.global.t;
+  const { t, te } = i18n.global;
   if (!response) return t('errors.network');
-  if (response.status === 429) return t('errors.tooMany', { seconds: response.headers.get('retry-after') ?? '60' });
-  const message = (body as ApiError | undefined)?.error?.message;
-  return t('errors.generic', { message: message ?? `HTTP ${response.status}` });
+  const seconds = response.headers.get('retry-after') ?? '60';
+  if (response.status === 429) return t('errors.tooMany', { seconds });
+  const error = (body as ApiError | undefined)?.error;
+  // A known error id in the user's language, saying what to do next; else the API's own words.
+  if (error && te(`apiErrors.${error.id}`)) return t(`apiErrors.${error.id}`, { message: error.message, seconds });
+  return t('errors.generic', { message: error?.message ?? `HTTP ${response.status}` });
 }

@@ -7382,6 +7382,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/scores/{dimension}/{key}/negative-tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The most frequent tags of the negative ratings behind a score, and the matters behind each */
+        get: {
+            parameters: {
+                query?: {
+                    /**
+                     * @description A year (2026), a quarter (2026-Q3) or a month (2026-11); or give from and to
+                     * @example 2026-11
+                     */
+                    period?: string;
+                    /** @description First China-time day, YYYY-MM-DD (with to) */
+                    from?: string;
+                    /** @description Last China-time day, inclusive */
+                    to?: string;
+                    /** @description ISO instant: the figures as they stood then (later voids and revocations left out), to reproduce what was published */
+                    asOf?: string;
+                    /** @description Regions: the whole subtree (default) or this level only (R3) */
+                    scope?: "subtree" | "level";
+                };
+                header?: never;
+                path: {
+                    /** @description staff (key: staff number), agencies (credit code), business-lines, regions (division code), centers */
+                    dimension: "staff" | "agencies" | "business-lines" | "regions" | "centers";
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Negative ratings the score counts */
+                            negative: number;
+                            tags: {
+                                tag: string;
+                                /** @description Negative ratings with this tag */
+                                count: number;
+                                matters: {
+                                    code: string | null;
+                                    name: string | null;
+                                    count: number;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rankings/{dimension}": {
         parameters: {
             query?: never;

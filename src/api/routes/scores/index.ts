@@ -5,7 +5,7 @@
 //   GET /api/v1/rankings/{dimension}/export.xlsx    the whole ranking as a spreadsheet (also .csv)
 import { Type } from 'typebox';
 import type { AppInstance } from '../../server.ts';
-import { exportRanking, getRanking, getScore, ratingsBehindScore } from '../../../app/scores.ts';
+import { exportRanking, getRanking, getScore, negativeTagsOfScore, ratingsBehindScore } from '../../../app/scores.ts';
 import { DIMENSION_NAMES, ORDERS } from '../../../domain/scores.ts';
 import { LEVEL_NAMES } from '../../../domain/ratings.ts';
 import { POLICY } from '../../../domain/policy.ts';
@@ -166,6 +166,34 @@ export default async function scoreRoutes(app: AppInstance) {
       const { page, pageSize, ...query } = request.query;
       return ratingsBehindScore(services(), callerOf(request), { ...query, ...request.params }, { page, pageSize });
     },
+  );
+
+  app.get(
+    '/scores/:dimension/:key/negative-tags',
+    {
+      config: { access: READ },
+      schema: {
+        tags: ['scores'],
+        summary: 'The most frequent tags of the negative ratings behind a score, and the matters behind each',
+        params: ScoreParams,
+        querystring: ScoreQuery,
+        response: {
+          200: Type.Object({
+            negative: Type.Integer({ description: 'Negative ratings the score counts' }),
+            tags: Type.Array(
+              Type.Object({
+                tag: Type.String(),
+                count: Type.Integer({ description: 'Negative ratings with this tag' }),
+                matters: Type.Array(Type.Object({ code: Nullable(Type.String()), name: Nullable(Type.String()), count: Type.Integer() })),
+              }),
+            ),
+          }),
+          400: ErrorBody,
+          404: ErrorBody,
+        },
+      },
+    },
+    async (request) => negativeTagsOfScore(services(), callerOf(request), { ...request.query, ...request.params }),
   );
 
   app.get(
