@@ -67,7 +67,7 @@ if (!browserUp) {
 // The browser tests run after the rest, not beside it: Chromium and its server would compete for the CPU with the
 // suites that bound latencies (test/api/slowPaths.test.ts).
 const extra = process.argv.slice(2);
-const projects = ['unit', 'embedded', ...(serverUp ? ['server'] : [])].flatMap((p) => ['--project', p]);
+const projects = ['unit', 'web', 'embedded', ...(serverUp ? ['server'] : [])].flatMap((p) => ['--project', p]);
 const status = run('npx', ['vitest', 'run', ...projects, ...extra]);
 if (status !== 0 || !browserUp) process.exit(status);
 process.exit(run('npx', ['vitest', 'run', '--project', 'browser', '--passWithNoTests', ...extra]));

@@ -242,6 +242,64 @@ describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', ()
 });
 
 describe('the organisation pages and the import wizard', () => {
+  it('a business line is created, edited, retired and reinstated in the forms; a staff member is transferred (R3)', async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/org/business-lines`);
+    await signIn(page, 'admin');
+    await page.waitForSelector('.org-table .el-table__body tr');
+    await page.getByRole('button', { name: '新增', exact: true }).click();
+    await page.fill('#field-code', 'e2e-line');
+    await page.fill('#field-name', '测试条线');
+    await page.fill('#field-department', '自治区测试厅');
+    await page.getByRole('dialog').getByRole('button', { name: '保存' }).click();
+    const line = async () => (await (await page.request.get(`${served.url}/api/v1/business-lines/E2E-LINE`)).json()) as { name: string; status: string };
+    await expect.poll(async () => (await line()).name).toBe('测试条线');
+    // A problem is shown by field, in the form.
+    await page.getByRole('button', { name: '新增', exact: true }).click();
+    await page.fill('#field-code', 'E2E-LINE');
+    await page.fill('#field-name', '重复的条线');
+    await page.fill('#field-department', '自治区测试厅');
+    await page.getByRole('dialog').getByRole('button', { name: '保存' }).click();
+    await expect.poll(() => page.getByRole('dialog').textContent()).toContain('已存在');
+    await page.keyboard.press('Escape');
+
+    await page.fill('#org-q', 'E2E-LINE');
+    await page.getByRole('button', { name: '查询' }).click();
+    const row = page.locator('.org-table .el-table__body tr', { hasText: 'E2E-LINE' });
+    await row.getByRole('button', { name: '修改' }).click();
+    await page.fill('#field-name', '测试条线（改）');
+    await page.getByRole('dialog').getByRole('button', { name: '保存' }).click();
+    await expect.poll(async () => (await line()).name).toBe('测试条线（改）');
+    await row.getByRole('button', { name: '停用' }).click();
+    await page
+      .getByRole('button', { name: 'OK' })
+      .or(page.getByRole('button', { name: '确定' }))
+      .click();
+    await expect.poll(async () => (await line()).status).toBe('retired');
+    await page.goto(`${served.url}/org/business-lines?q=E2E-LINE&status=all`);
+    await page.locator('.org-table .el-table__body tr', { hasText: 'E2E-LINE' }).getByRole('button', { name: '恢复' }).click();
+    await expect.poll(async () => (await line()).status).toBe('active');
+
+    // A staff member's posts, and a transfer to another agency.
+    const staff = (await (await page.request.get(`${served.url}/api/v1/staff?regionCode=450102&page=1&pageSize=1`)).json()) as {
+      items: { staffNumber: string; agencyCode: string }[];
+    };
+    const other = (await (await page.request.get(`${served.url}/api/v1/agencies?regionCode=450102&page=1&pageSize=5`)).json()) as { items: { code: string }[] };
+    const target = other.items.find((a) => a.code !== staff.items[0]!.agencyCode)!.code;
+    await page.goto(`${served.url}/org/staff?q=${staff.items[0]!.staffNumber}`);
+    await page.locator('.org-table .el-table__body tr').first().getByRole('button', { name: '任职记录' }).click();
+    await page.waitForSelector('.history-table .el-table__body tr');
+    const before = await page.locator('.history-table .el-table__body tr').count();
+    await page.fill('#transfer-agency', target);
+    await page.fill('#transfer-center', '');
+    await page.fill('#transfer-window', '');
+    await page.getByRole('dialog').getByRole('button', { name: '调岗' }).click();
+    await expect.poll(() => page.locator('.history-table .el-table__body tr').count()).toBe(before + 1);
+    expect(await page.locator('.history-table .el-table__body tr').last().textContent()).toContain('至今');
+    await screenshot(page, 'staff-history');
+    await context.close();
+  });
+
   it('a dry run shows a bad row by row and column and changes nothing; the corrected file is committed', async () => {
     const { context, page } = await freshPage();
     await page.goto(`${served.url}/org/agencies?region=450102000000`);

@@ -11,6 +11,8 @@ export function errorText(body: unknown, response?: Response): string {
   if (response.status === 429) return t('errors.tooMany', { seconds });
   const error = (body as ApiError | undefined)?.error;
   // A known error id in the user's language, saying what to do next; else the API's own words.
-  if (error && te(`apiErrors.${error.id}`)) return t(`apiErrors.${error.id}`, { message: error.message, seconds });
+  // Ids of one family share a message: agency_already_exists, staff_not_found…
+  const id = error?.id.endsWith('_already_exists') ? 'already_exists' : error?.id.endsWith('_not_found') ? 'not_found' : error?.id;
+  if (error && te(`apiErrors.${id}`)) return t(`apiErrors.${id}`, { message: error.message, seconds });
   return t('errors.generic', { message: error?.message ?? `HTTP ${response.status}` });
 }

@@ -1,0 +1,112 @@
+// How fast the console opens in real Chromium on the demo data (issue 11):
+// the dashboard, a staff ranking and a score page, each opened fresh (a new
+// browser context, empty cache) after signing in. Printed per page: the time
+// until the page shows its data, the bytes transferred, and — the baseline,
+// measured in the same run — the slowest API request the page made (the
+// floor for that page: it cannot render before its data arrives). Also the
+// first load's JavaScript, raw and gzipped (the target: under 400 KB gzipped).
+//
+//   npm run bench:console            (needs /usr/bin/chromium; see the README)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Page } from 'playwright-core';
+import { startServe, killChildren } from '../test/support/process.ts';
+
+const RUNS = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-bench-console-'));
+const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}; node ${process.version}; ${RUNS} runs per page (median)`);
+const served = await startServe({ DATA_DIR: dataDir, JOBS: 'false', LOG_LEVEL: 'warn' }, { args: ['--demo'] });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const users = Object.fromEntries(
+    fs
+      .readFileSync(path.join(dataDir, 'demo-users.txt'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'))
+      .map((u) => [u[0]!, u[3]!]),
+  );
+  // One signed-in session, reused by every fresh context (its cookie), so that sign-in is not timed.
+  const signInContext = await browser.newContext();
+  const signIn = await signInContext.request.post(`${served.url}/api/v1/sessions`, { data: { username: 'admin', password: users.admin } });
+  if (!signIn.ok()) throw new Error(`sign-in failed: ${signIn.status()}`);
+  const cookies = await signInContext.cookies();
+  const staff = (await (
+    await signInContext.request.get(`${served.url}/api/v1/rankings/staff?period=${new Date().getFullYear()}&page=1&pageSize=1`)
+  ).json()) as {
+    items: { key: string }[];
+  };
+  const year = new Date().getFullYear();
+  const pages: { name: string; url: string; ready: string }[] = [
+    { name: 'dashboard (Guangxi, with the map)', url: '/', ready: '.tags-table .el-table__body, .tags-table .el-table__empty-text' },
+    { name: 'staff ranking', url: `/rankings/staff?period=${year}`, ready: '.ranking-table .el-table__body tr' },
+    { name: 'score page of a staff member', url: `/scores/staff/${staff.items[0]!.key}?period=${year}`, ready: '.behind .el-table__body tr' },
+  ];
+
+  async function open(url: string, ready: string) {
+    const context = await browser.newContext();
+    await context.addCookies(cookies);
+    const page: Page = await context.newPage();
+    let bytes = 0;
+    const scripts: string[] = [];
+    page.on('response', async (res) => {
+      const body = await res.body().catch(() => Buffer.alloc(0));
+      bytes += body.length;
+      if (res.url().endsWith('.js')) scripts.push(res.url());
+    });
+    const started = performance.now();
+    await page.goto(`${served.url}${url}`);
+    await page.waitForSelector(ready, { timeout: 60_000 });
+    const ms = performance.now() - started;
+    const slowestApi = await page.evaluate(() =>
+      Math.max(
+        0,
+        ...performance
+          .getEntriesByType('resource')
+          .filter((e) => e.name.includes('/api/'))
+          .map((e) => e.duration),
+      ),
+    );
+    await page.waitForTimeout(300); // let late responses be counted
+    await context.close();
+    return { ms, bytes, slowestApi, scripts };
+  }
+
+  console.log('\npage                                  rendered (ms)   slowest API request (ms)   transferred');
+  let firstScripts: string[] = [];
+  for (const p of pages) {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await open(p.url, p.ready));
+    if (!firstScripts.length) firstScripts = runs[0]!.scripts;
+    console.log(
+      `${p.name.padEnd(38)}${median(runs.map((r) => r.ms))
+        .toFixed(0)
+        .padStart(13)}${median(runs.map((r) => r.slowestApi))
+        .toFixed(0)
+        .padStart(27)}${kb(median(runs.map((r) => r.bytes))).padStart(14)}`,
+    );
+  }
+  // The JavaScript of the first page opened (the dashboard), as served and gzipped.
+  let raw = 0;
+  let gz = 0;
+  for (const url of new Set(firstScripts)) {
+    const body = Buffer.from(await (await fetch(url)).arrayBuffer());
+    raw += body.length;
+    gz += gzipSync(body, { level: 9 }).length;
+  }
+  console.log(`\nfirst load (dashboard): ${new Set(firstScripts).size} scripts, ${kb(raw)} raw, ${kb(gz)} gzipped (target: under 400 KB gzipped)`);
+} finally {
+  await browser.close();
+  served.proc.kill('SIGTERM');
+  await served.exited;
+  killChildren();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
