@@ -20,7 +20,7 @@ const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}; node ${process.version}; ${RUNS} runs per page (median)`);
-const served = await startServe({ DATA_DIR: dataDir, JOBS: 'false', LOG_LEVEL: 'warn' }, { args: ['--demo'] });
+const served = await startServe({ DATA_DIR: dataDir, JOBS: 'false' }, { args: ['--demo'] });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -57,10 +57,11 @@ try {
     const page: Page = await context.newPage();
     let bytes = 0;
     const scripts: string[] = [];
-    page.on('response', async (res) => {
-      const body = await res.body().catch(() => Buffer.alloc(0));
-      bytes += body.length;
-      if (res.url().endsWith('.js')) scripts.push(res.url());
+    page.on('requestfinished', async (request) => {
+      // What crossed the wire: the encoded (compressed) body and the headers.
+      const sizes = await request.sizes().catch(() => ({ responseBodySize: 0, responseHeadersSize: 0 }));
+      bytes += sizes.responseBodySize + sizes.responseHeadersSize;
+      if (request.url().endsWith('.js')) scripts.push(request.url());
     });
     const started = performance.now();
     await page.goto(`${served.url}${url}`);

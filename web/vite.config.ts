@@ -7,7 +7,32 @@ import vue from '@vitejs/plugin-vue';
 import AutoImport from 'unplugin-auto-import/vite';
 import Components from 'unplugin-vue-components/vite';
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers';
-import { defineConfig } from 'vite';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { defineConfig, type Plugin } from 'vite';
+
+/** Writes a .gz and a .br beside each built JS, CSS and JSON file: the API serves them precompressed (src/api/plugins/web.ts). */
+function precompress(): Plugin {
+  let outDir = '';
+  return {
+    name: 'haochaping-precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = config.build.outDir;
+    },
+    closeBundle() {
+      const assets = path.join(outDir, 'assets');
+      for (const name of fs.readdirSync(assets)) {
+        if (!/\.(js|css|json|svg)$/.test(name)) continue;
+        const file = path.join(assets, name);
+        const body = fs.readFileSync(file);
+        fs.writeFileSync(`${file}.gz`, zlib.gzipSync(body, { level: 9 }));
+        fs.writeFileSync(`${file}.br`, zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }));
+      }
+    },
+  };
+}
 
 const api = process.env.HCP_API ?? 'http://127.0.0.1:3000';
 
@@ -19,6 +44,7 @@ export default defineConfig({
     // Element Plus on demand: only the components and styles a page uses are bundled.
     AutoImport({ resolvers: [ElementPlusResolver()], dts: false }),
     Components({ resolvers: [ElementPlusResolver()], dts: false }),
+    precompress(),
   ],
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),

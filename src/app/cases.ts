@@ -13,12 +13,14 @@ import * as staffRepo from '../storage/staff.ts';
 import type { DB } from '../storage/schema.ts';
 import type { Protector } from '../storage/protect.ts';
 import type { ApiClient } from './clients.ts';
-import { requireAccess, type Action } from '../domain/access.ts';
+import { readScope, requireAccess, type Action } from '../domain/access.ts';
+import { isDay } from '../domain/scores.ts';
+import { scopePredicate } from '../storage/scope.ts';
 
 /** R5: case intake is for business systems (the route says so too; the use case does not rely on it). */
 const requireBusinessSystem = (client: ApiClient, action: Action = 'cases.submit') =>
   requireAccess({ type: 'client', id: client.id, name: client.name, kind: client.kind, channel: client.channel, windowId: client.windowId }, action);
-import type { Services } from './context.ts';
+import type { Caller, Services } from './context.ts';
 
 type Db = Kysely<DB>;
 
@@ -460,4 +462,45 @@ export async function issueInvitation(services: Services, client: ApiClient, occ
     n: randomUUID().slice(0, 8),
   };
   return { occasionId: occasion.id, token: services.protector.sign(payload), expiresAt: occasion.deadline.toISOString() };
+}
+
+// ——— finding cases (people in the console) ———
+
+/**
+ * Cases found by number, by a staff member who served them, or by the China
+ * days they were accepted on (from–to, inclusive), within the caller's
+ * scope (R2: the case's agency): what a hotline operator needs to answer
+ * "did my rating arrive?". Each with its occasions, deadlines and ratings;
+ * the applicant masked (R9). At least one filter is required.
+ */
+export async function findCases(
+  services: Services,
+  caller: Caller,
+  query: { caseNumber?: string; staffNumber?: string; from?: string; to?: string },
+  page: { page: number; pageSize: number },
+) {
+  requireAccess(caller.actor, 'cases.find');
+  const scope = readScope(caller.actor);
+  const problems: FieldProblem[] = [];
+  const day = (value: string | undefined, field: string) => {
+    if (value === undefined) return undefined;
+    if (!isDay(value)) problems.push({ field: `/querystring/${field}`, message: 'must be a day, YYYY-MM-DD' });
+    return isDay(value) ? new Date(`${value}T00:00:00+08:00`) : undefined;
+  };
+  const from = day(query.from, 'from');
+  const toDay = day(query.to, 'to');
+  const caseNumber = query.caseNumber?.trim() || undefined;
+  const staffNumber = query.staffNumber?.trim() || undefined;
+  if (!caseNumber && !staffNumber && !from && !toDay && !problems.length)
+    problems.push({ field: '/querystring', message: 'give a case number, a staff number, or the days (from, to) the case was accepted on' });
+  invalidFields(problems);
+  const found = await cases.findCaseNumbers(
+    services.db,
+    { caseNumber, staffNumber, from, to: toDay ? new Date(toDay.getTime() + 86_400_000) : undefined, inScope: scopePredicate('agencies', scope) },
+    { offset: (page.page - 1) * page.pageSize, limit: page.pageSize },
+  );
+  const now = services.now();
+  const items = [];
+  for (const number of found.numbers) items.push(await presentCase(services.db, services.protector, number, now));
+  return { items, total: found.total, page: page.page, pageSize: page.pageSize };
 }

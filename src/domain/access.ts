@@ -51,6 +51,7 @@ export const ACTIONS = [
   'jobs.run',
   'cases.submit', // business systems: cases, packages, stages, invitations
   'cases.read',
+  'cases.find', // people: find a case by number, staff member or date, within the scope (did my rating arrive?)
   'ratings.submit', // channel clients and devices (token submissions need no actor)
 ] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -60,6 +61,7 @@ const READ_EVERYTHING: readonly Action[] = [
   'regions.read',
   'catalogue.read',
   'scores.read',
+  'cases.find',
   'audit.read',
   'users.read',
   'clients.read',
@@ -70,9 +72,9 @@ const READ_EVERYTHING: readonly Action[] = [
 /** R2: what each role and each kind of client may do at all; the scope then says where. */
 export const PERMISSIONS: Record<Role | ClientKind, readonly Action[]> = {
   admin: ACTIONS.filter((a) => !['cases.submit', 'cases.read', 'ratings.submit'].includes(a)),
-  supervisor: ['self.manage', 'regions.read', 'catalogue.read', 'catalogue.write', 'scores.read', 'identity.reveal'],
-  line_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read'],
-  agency_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read'],
+  supervisor: ['self.manage', 'regions.read', 'catalogue.read', 'catalogue.write', 'scores.read', 'cases.find', 'identity.reveal'],
+  line_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find'],
+  agency_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find'],
   staff: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read'],
   auditor: READ_EVERYTHING,
   business_system: ['cases.submit', 'cases.read'],

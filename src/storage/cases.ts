@@ -1,5 +1,5 @@
 // Repository of cases, packages, occasions and ratings (R4-R9).
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Insertable, Selectable } from 'kysely';
 import type { DB, OccasionTable } from './schema.ts';
 import { recordGivenSql } from './scores.ts';
@@ -306,4 +306,33 @@ export async function ratingForReveal(db: Db, ratingId: number) {
     left join service_package pk on pk.id = o.package_id
     where r.id = ${ratingId}`.execute(db);
   return row.rows[0];
+}
+
+/**
+ * Cases by number (exact), by a staff member who served them, and by the
+ * China days they were accepted on, within a scope (the case's agency, R2):
+ * their numbers, newest first, and how many match.
+ */
+export async function findCaseNumbers(
+  db: Kysely<DB>,
+  filter: { caseNumber?: string; staffNumber?: string; from?: Date; to?: Date; inScope: RawBuilder<boolean> | null },
+  page: { offset: number; limit: number },
+): Promise<{ numbers: string[]; total: number }> {
+  const conditions = [
+    filter.caseNumber ? sql`c.case_number = ${filter.caseNumber}` : null,
+    filter.staffNumber
+      ? sql`exists (select 1 from occasion o join staff s on s.id = o.staff_id where o.case_id = c.id and s.staff_number = ${filter.staffNumber})`
+      : null,
+    filter.from ? sql`c.accepted_at >= ${filter.from}` : null,
+    filter.to ? sql`c.accepted_at < ${filter.to}` : null,
+    filter.inScope ? sql`exists (select 1 from agency where agency.code = c.agency_code and ${filter.inScope})` : null,
+  ].filter((c): c is RawBuilder<unknown> => c !== null);
+  const where = conditions.length ? sql.join(conditions, sql` and `) : sql`true`;
+  const [rows, count] = await Promise.all([
+    sql<{
+      case_number: string;
+    }>`select c.case_number from service_case c where ${where} order by c.accepted_at desc, c.id desc limit ${page.limit} offset ${page.offset}`.execute(db),
+    sql<{ n: number }>`select count(*)::int as n from service_case c where ${where}`.execute(db),
+  ]);
+  return { numbers: rows.rows.map((r) => r.case_number), total: count.rows[0]!.n };
 }

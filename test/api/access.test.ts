@@ -413,6 +413,8 @@ function samples(): Record<string, Sample[]> {
     ],
     'POST /api/v1/cases': [{ label: 'new case', request: () => R('POST', '/api/v1/cases', caseBody()), holders: 'all' }],
     'GET /api/v1/cases/:caseNumber': [{ label: 'own case', request: () => R('GET', '/api/v1/cases/M-A1'), ...ownedBy(['business']) }],
+    // People find cases by number within their scope (a case outside it is simply not found: an empty page).
+    'GET /api/v1/case-search': [{ label: 'by number', request: () => R('GET', '/api/v1/case-search?caseNumber=M-A1'), holders: 'all' }],
     'POST /api/v1/cases/:caseNumber/complete': [
       {
         label: 'own case',

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type AppInstance } from '../../src/api/server.ts';
 import { TEST_APP_CONFIG } from '../support/auth.ts';
@@ -18,6 +19,8 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(webDir, 'assets'));
   fs.writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>好差评</title><div id="app"></div>');
   fs.writeFileSync(path.join(webDir, 'assets', 'index-AbC123.js'), 'console.log(1)');
+  fs.writeFileSync(path.join(webDir, 'assets', 'index-AbC123.js.br'), zlib.brotliCompressSync('console.log(1)'));
+  fs.writeFileSync(path.join(webDir, 'assets', 'index-AbC123.js.gz'), zlib.gzipSync('console.log(1)'));
   app = await buildApp({ database: database(), config: { ...TEST_APP_CONFIG, webDir }, services: testServices(database(), new TestClock()) });
 });
 afterAll(async () => {
@@ -37,10 +40,14 @@ describe('the web app from the API process', () => {
     },
   );
 
-  it('hashed assets are cached for a year', async () => {
+  it('hashed assets are cached for a year, and sent precompressed when the browser accepts it', async () => {
     const res = await app.inject('/assets/index-AbC123.js');
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.body).toBe('console.log(1)');
+    const zipped = await app.inject({ url: '/assets/index-AbC123.js', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(zipped.headers['content-encoding']).toBe('br');
+    expect(zlib.brotliDecompressSync(zipped.rawPayload).toString()).toBe('console.log(1)');
   });
 
   it.each(['/api/v1/nothing-here', '/api/v2', '/docs/nothing', '/assets/missing.js', '/favicon.ico', '/healthz/x'])(

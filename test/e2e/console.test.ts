@@ -241,6 +241,33 @@ describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', ()
   });
 });
 
+describe('finding a case (案件)', () => {
+  it('a supervisor finds a case of their region by number and sees whether its rating arrived', async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/cases`);
+    await signIn(page, 'sup-nanning');
+    await page.waitForURL(`${served.url}/cases`);
+    const year = new Date().getFullYear();
+    const recent = (await (await page.request.get(`${served.url}/api/v1/case-search?from=${year}-01-01&to=${year}-12-31&page=1&pageSize=1`)).json()) as {
+      total: number;
+      items: { caseNumber: string; agencyCode: string; occasions: { status: string }[] }[];
+    };
+    expect(recent.total).toBeGreaterThan(0);
+    const wanted = recent.items[0]!;
+    await page.fill('#case-number', wanted.caseNumber);
+    await page.getByRole('button', { name: '查询', exact: true }).click();
+    await page.waitForURL(new RegExp(`caseNumber=${wanted.caseNumber}`));
+    await page.waitForSelector('.case');
+    expect(await page.textContent('.case')).toContain(wanted.caseNumber);
+    const statuses = await page.$$eval('.occasions .el-table__body tr .el-tag', (tags) => tags.map((t) => t.textContent!.trim()));
+    const names: Record<string, string> = { open: '待评价', rated: '已评价', defaulted: '默认好评', cancelled: '已取消', expired: '已过期' };
+    expect(statuses).toEqual(wanted.occasions.map((o) => names[o.status]));
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'cases');
+    await context.close();
+  });
+});
+
 describe('the organisation pages and the import wizard', () => {
   it('a business line is created, edited, retired and reinstated in the forms; a staff member is transferred (R3)', async () => {
     const { context, page } = await freshPage();

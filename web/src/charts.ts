@@ -1,6 +1,6 @@
 // What the dashboard and the score page draw: ECharts registered once, on
 // demand (only the chart types used), and their options built from API data.
-import { use } from 'echarts/core';
+import { registerMap, use } from 'echarts/core';
 import { BarChart, LineChart, MapChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
@@ -73,8 +73,8 @@ export function childBarsOption(children: { name: string; mean: number | null; c
 let guangxiRegistered: Promise<void> | undefined;
 /** Guangxi's 14 cities (web/src/assets/guangxi-cities.json, built by scripts/guangxi-map.ts), loaded when first drawn. */
 export function registerGuangxi(): Promise<void> {
-  guangxiRegistered ??= Promise.all([import('./assets/guangxi-cities.json'), import('echarts/core')]).then(([geo, echarts]) => {
-    echarts.registerMap('guangxi', geo.default as unknown as Parameters<typeof echarts.registerMap>[1]);
+  guangxiRegistered ??= import('./assets/guangxi-cities.json').then((geo) => {
+    registerMap('guangxi', geo.default as unknown as Parameters<typeof registerMap>[1]);
   });
   return guangxiRegistered;
 }

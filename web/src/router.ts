@@ -15,6 +15,12 @@ export const router = createRouter({
         { path: '', name: 'dashboard', component: () => import('./pages/Dashboard.vue') },
         { path: 'rankings/:dimension?', name: 'rankings', component: () => import('./pages/Rankings.vue') },
         { path: 'scores/:dimension/:key', name: 'score', component: () => import('./pages/Score.vue') },
+        {
+          path: 'cases',
+          name: 'cases',
+          component: () => import('./pages/Cases.vue'),
+          meta: { roles: ['admin', 'supervisor', 'line_manager', 'agency_manager', 'auditor'] },
+        },
         { path: 'org/:kind?', name: 'org', component: () => import('./pages/Organisation.vue') },
         { path: 'system/:tab?', name: 'system', component: () => import('./pages/System.vue'), meta: { roles: ['admin'] } },
         { path: 'account', name: 'account', component: () => import('./pages/Account.vue') },

@@ -19,12 +19,14 @@ export async function registerWeb(app: FastifyInstance, webDir = WEB_DIR): Promi
   if (!webDir) return false;
   const index = path.join(webDir, 'index.html');
   if (!fs.existsSync(index)) return false;
-  // Hashed assets, looked up at each request (a build while the server runs is served at once), cached a year.
+  // Hashed assets (brotli or gzip, precompressed), looked up at each request (a build while the server runs is served at once), cached a year.
   await app.register(fastifyStatic, {
     root: path.join(webDir, 'assets'),
     prefix: '/assets/',
     cacheControl: false,
     index: false,
+    // The build writes .br and .gz beside each asset: sent as the browser accepts, no compression at request time.
+    preCompressed: true,
     setHeaders: (res) => res.setHeader('cache-control', 'public, max-age=31536000, immutable'),
   });
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {

@@ -5515,6 +5515,160 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/case-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find cases by number, by a staff member who served them, or by the days they were accepted on, within the scope (applicant masked) */
+        get: {
+            parameters: {
+                query: {
+                    caseNumber?: string;
+                    staffNumber?: string;
+                    /** @description First China day of acceptance, YYYY-MM-DD */
+                    from?: string;
+                    /** @description Last China day of acceptance, inclusive */
+                    to?: string;
+                    /** @description Page number, from 1 (page × pageSize stays within 5,000,000) */
+                    page: number;
+                    pageSize: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                caseNumber: string;
+                                matterCode: string;
+                                /** @enum {string} */
+                                kind: "immediate" | "promised";
+                                agencyCode: string;
+                                packageNumber: string | null;
+                                applicant: {
+                                    name: string;
+                                    idType: string;
+                                    idNumber: string;
+                                    phone: string | null;
+                                } | null;
+                                /** Format: date-time */
+                                acceptedAt: string;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                withdrawnAt: string | null;
+                                occasions: {
+                                    id: number;
+                                    /** @enum {string} */
+                                    kind: "acceptance" | "completion" | "approval" | "delivery" | "composite";
+                                    /** Format: date-time */
+                                    occurredAt: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description R6: 24:00 China time of day D+7; rated until then
+                                     */
+                                    deadline: string;
+                                    /** @enum {string} */
+                                    status: "open" | "rated" | "defaulted" | "cancelled" | "expired";
+                                    staffNumber: string | null;
+                                    staffName: string | null;
+                                    agencyCode: string | null;
+                                    regionCode: string | null;
+                                    centerCode: string | null;
+                                    rating: {
+                                        id: number;
+                                        level: string;
+                                        channel: string;
+                                        isDefault: boolean;
+                                        /** Format: date-time */
+                                        givenAt: string;
+                                    } | null;
+                                }[];
+                            }[];
+                            total: number;
+                            page: number;
+                            pageSize: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases/{caseNumber}/complete": {
         parameters: {
             query?: never;

@@ -5,6 +5,7 @@ import type { AppInstance } from '../../server.ts';
 import { ID_TYPE_NAMES } from '../../../domain/applicants.ts';
 import { OCCASION_KINDS } from '../../../domain/occasions.ts';
 import {
+  findCases,
   acceptCase,
   acceptPackage,
   advancePackage,
@@ -16,8 +17,8 @@ import {
   type CaseInput,
   type PackageInput,
 } from '../../../app/cases.ts';
-import { API_KEY_SECURITY, clientOf } from '../../plugins/auth.ts';
-import { ErrorBody, Nullable } from '../../schemas.ts';
+import { API_KEY_SECURITY, callerOf, clientOf, USER_SECURITY } from '../../plugins/auth.ts';
+import { ErrorBody, Nullable, Paged, PageQuery } from '../../schemas.ts';
 
 const CaseNumber = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Letters, digits, - or _; at most 64' });
 const Instant = (description: string) => Type.String({ format: 'date-time', description });
@@ -129,6 +130,33 @@ export default async function caseRoutes(app: AppInstance) {
     },
     async (request) => {
       return getCase(services(), clientOf(request), request.params.caseNumber);
+    },
+  );
+
+  app.get(
+    '/case-search',
+    {
+      config: { access: { action: 'cases.find' } },
+      schema: {
+        tags,
+        security: USER_SECURITY,
+        summary: 'Find cases by number, by a staff member who served them, or by the days they were accepted on, within the scope (applicant masked)',
+        querystring: Type.Object(
+          {
+            caseNumber: Type.Optional(Type.String({ maxLength: 64 })),
+            staffNumber: Type.Optional(Type.String({ maxLength: 32 })),
+            from: Type.Optional(Type.String({ maxLength: 10, description: 'First China day of acceptance, YYYY-MM-DD' })),
+            to: Type.Optional(Type.String({ maxLength: 10, description: 'Last China day of acceptance, inclusive' })),
+            ...PageQuery,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Paged(Case), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+      },
+    },
+    async (request) => {
+      const { page, pageSize, ...query } = request.query;
+      return findCases(services(), callerOf(request), query, { page, pageSize: Math.min(pageSize, 50) });
     },
   );
 
