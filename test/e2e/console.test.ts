@@ -179,6 +179,28 @@ describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', ()
     expect(regions).not.toContain('柳州市');
     await page.goBack();
     await page.waitForURL(/\/rankings\/agencies/);
+
+    // The region picker: searched by name, it offers regions of the scope only; chosen, it narrows the ranking.
+    const picker = page.getByRole('combobox', { name: '地区范围' });
+    await picker.click({ force: true });
+    await picker.fill('兴宁');
+    await page.getByRole('treeitem').getByText('兴宁区', { exact: true }).click();
+    await page.waitForURL(/within=450102000000/);
+    await page.waitForSelector('.ranking-table .el-table__body tr');
+    expect(await page.textContent('main')).toContain('兴宁区');
+    const narrowed = (await (
+      await page.request.get(`${served.url}/api/v1/rankings/agencies?period=${year}&within=450102000000&page=1&pageSize=50`)
+    ).json()) as {
+      items: { name: string }[];
+    };
+    expect(await page.$$eval('.ranking-table .el-table__body tr td:nth-child(2)', (tds) => tds.map((td) => td.textContent!.trim()))).toEqual(
+      narrowed.items.map((i) => i.name),
+    );
+    await picker.click({ force: true });
+    await picker.fill('柳州');
+    await page.waitForTimeout(500);
+    expect(await page.getByRole('treeitem').filter({ hasText: '柳州' }).count()).toBe(0);
+    expect(await page.getByRole('treeitem').filter({ hasText: '兴宁' }).count()).toBe(0);
     await context.close();
   });
 
@@ -442,5 +464,31 @@ describe('the public results page (R13), without signing in', () => {
     await page.goBack();
     await page.waitForURL(`${served.url}/public`);
     await context.close();
+  });
+
+  it('offers staff only while the administrators publish staff figures (R13)', async () => {
+    const staffTab = async () => {
+      const { context, page } = await freshPage();
+      await page.goto(`${served.url}/public`);
+      await page.waitForSelector('.el-table__body tr');
+      await page.waitForTimeout(300);
+      const count = await page.getByRole('radio', { name: '窗口工作人员' }).count();
+      await context.close();
+      return count;
+    };
+    expect(await staffTab()).toBe(0);
+    const admin = await freshPage();
+    await admin.page.goto(`${served.url}/signin`);
+    await signIn(admin.page, 'admin');
+    await admin.page.waitForURL(`${served.url}/`);
+    const publish = (on: boolean) =>
+      admin.page.request.patch(`${served.url}/api/v1/settings`, { data: { publishStaffScores: on }, headers: { origin: served.url } });
+    expect((await publish(true)).status()).toBe(200);
+    try {
+      expect(await staffTab()).toBe(1);
+    } finally {
+      expect((await publish(false)).status()).toBe(200);
+      await admin.context.close();
+    }
   });
 });
