@@ -112,6 +112,48 @@ describe('the console in Chromium', () => {
   });
 });
 
+describe('every demo role signs in to its own menu and scope (R2)', () => {
+  const MENUS: Record<string, string[]> = {
+    admin: ['总览', '排名', '案件查询', '组织机构', '审计日志', '系统管理', '我的账户'],
+    'sup-gx': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
+    'sup-nanning': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
+    'sup-xingning': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
+    'line-manager': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
+    'agency-manager': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
+    'staff-demo': ['总览', '排名', '我的账户'],
+    auditor: ['总览', '排名', '案件查询', '组织机构', '审计日志', '我的账户'],
+  };
+  for (const [username, menu] of Object.entries(MENUS)) {
+    it(`${username}: the menu of the role, and a dashboard of its own scope`, async () => {
+      const { context, page } = await freshPage();
+      await page.goto(`${served.url}/`);
+      await signIn(page, username);
+      await page.waitForURL(`${served.url}/`);
+      await page.waitForSelector('.cards');
+      expect(await page.getByRole('menuitem').allTextContents()).toEqual(menu);
+      // The dashboard is of the user's own place: the score the API gives this session for it.
+      const me = (await (await page.request.get(`${served.url}/api/v1/me`)).json()) as {
+        role: string;
+        scope: { regionCode: string | null; lineCode: string | null; agencyCode: string | null; staffNumber: string | null };
+      };
+      const subject = me.scope.lineCode
+        ? `business-lines/${me.scope.lineCode}`
+        : me.scope.agencyCode
+          ? `agencies/${me.scope.agencyCode}`
+          : me.scope.staffNumber
+            ? `staff/${me.scope.staffNumber}`
+            : `regions/${me.scope.regionCode ?? '450000000000'}`;
+      const score = (await (await page.request.get(`${served.url}/api/v1/scores/${subject}?period=${new Date().getFullYear()}`)).json()) as {
+        name: string;
+        count: number;
+      };
+      expect(await page.textContent('h1')).toContain(score.name);
+      expect((await page.$$eval('.card .card-value', (els) => els.map((e) => e.textContent!.trim())))[0]).toBe(score.count.toLocaleString('zh-CN'));
+      await context.close();
+    });
+  }
+});
+
 describe('the dashboard (总览)', () => {
   it("shows the scope's figures as the API does, the 14 cities on a map for Guangxi, and the negative tags", async () => {
     const { context, page } = await freshPage();
