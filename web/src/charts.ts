@@ -1,13 +1,13 @@
 // What the dashboard and the score page draw: ECharts registered once, on
 // demand (only the chart types used), and their options built from API data.
 import { registerMap, use } from 'echarts/core';
-import { BarChart, LineChart, MapChart } from 'echarts/charts';
-import { GridComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import { BarChart, LineChart } from 'echarts/charts';
+import { GridComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import { api } from './api/client';
 import { chinaToday, parsePeriod } from './format';
 
-use([BarChart, LineChart, MapChart, GridComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+use([BarChart, LineChart, GridComponent, TooltipComponent, CanvasRenderer]);
 
 export const LEVELS = ['very_satisfied', 'satisfied', 'basically_satisfied', 'dissatisfied', 'very_dissatisfied'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -73,9 +73,13 @@ export function childBarsOption(children: { name: string; mean: number | null; c
 let guangxiRegistered: Promise<void> | undefined;
 /** Guangxi's 14 cities (web/src/assets/guangxi-cities.json, built by scripts/guangxi-map.ts), loaded when first drawn. */
 export function registerGuangxi(): Promise<void> {
-  guangxiRegistered ??= import('./assets/guangxi-cities.json').then((geo) => {
-    registerMap('guangxi', geo.default as unknown as Parameters<typeof registerMap>[1]);
-  });
+  // The map chart, its visual map and the shapes load only for the dashboard of the whole autonomous region.
+  // (Each of these echarts modules registers itself when loaded.)
+  guangxiRegistered ??= Promise.all([import('./assets/guangxi-cities.json'), import('echarts/lib/chart/map'), import('echarts/lib/component/visualMap')]).then(
+    ([geo]) => {
+      registerMap('guangxi', geo.default as unknown as Parameters<typeof registerMap>[1]);
+    },
+  );
   return guangxiRegistered;
 }
 
