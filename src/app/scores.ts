@@ -290,6 +290,7 @@ export async function exportRanking(
 /** R3, R13: the ratings behind a score, newest first; the rater is masked (R9). */
 export async function ratingsBehindScore(services: Services, caller: Caller, input: ScoreInput, page: { page: number; pageSize: number }) {
   const { score, subject, stored, range, asOf } = await scoreWithSubject(services, caller, input);
+  const ownScore = caller.actor.type === 'user' && caller.actor.role === 'staff';
   // How many ratings all of the range holds (the whole region's score): with the subject's own count it picks the plan.
   const periodTotal = (await scores.totalsOf(services.db, { dimension: 'region_tree', range, segments: periodSegments(range), asOf, key: GUANGXI_CODE })).n;
   const rows = await scores.ratingsBehind(services.db, {
@@ -319,13 +320,14 @@ export async function ratingsBehindScore(services: Services, caller: Caller, inp
       tags: r.tags,
       comment: r.comment,
       occasion: { kind: r.occasion_kind, occurredAt: r.occurred_at.toISOString() },
-      caseNumber: r.case_number,
-      packageNumber: r.package_number,
+      // R9: the staff member rated sees what was said, not which case (and so whom) it was about.
+      caseNumber: ownScore ? null : r.case_number,
+      packageNumber: ownScore ? null : r.package_number,
       matterCode: r.matter_code,
       staff: r.staff_number ? { number: r.staff_number, name: r.staff_name! } : null,
       agency: r.agency_code ? { code: r.agency_code, name: r.agency_name! } : null,
       // R9: the rater is shown masked, and only to say that a person gave it.
-      rater: r.is_default || !r.applicant_name_cipher ? null : maskName(services.protector.decrypt(r.applicant_name_cipher)),
+      rater: ownScore || r.is_default || !r.applicant_name_cipher ? null : maskName(services.protector.decrypt(r.applicant_name_cipher)),
     })),
   };
 }

@@ -86,4 +86,18 @@ describe('finding a case: did my rating arrive?', () => {
     const system = await app().inject({ url: '/api/v1/case-search?caseNumber=CS-1', headers: { authorization: `Bearer ${world.businessKey}` } });
     expect(system.statusCode).toBe(403);
   });
+
+  it('R9: a staff member reading the ratings behind their own score sees what was said, not which case or whom', async () => {
+    const own = await signedIn(services(), 'staff', { staffNumber: world.staffA.staffNumber });
+    const behind = async (token?: string) =>
+      (
+        await app().inject({
+          url: `/api/v1/scores/staff/${world.staffA.staffNumber}/ratings?period=2026-09`,
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        })
+      ).json().items as { caseNumber: string | null; rater: string | null; level: string }[];
+    expect((await behind(own)).map((r) => [r.level, r.caseNumber, r.rater])).toEqual([['satisfied', null, null]]);
+    // A supervisor following a rating up sees the case, the rater still masked.
+    expect((await behind()).map((r) => [r.caseNumber, r.rater])).toEqual([['CS-1', '覃**']]);
+  });
 });

@@ -120,7 +120,7 @@ describe('every demo role signs in to its own menu and scope (R2)', () => {
     'sup-xingning': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
     'line-manager': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
     'agency-manager': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
-    'staff-demo': ['总览', '排名', '我的账户'],
+    'staff-demo': ['总览', '我的账户'],
     auditor: ['总览', '排名', '案件查询', '组织机构', '审计日志', '我的账户'],
   };
   for (const [username, menu] of Object.entries(MENUS)) {

@@ -25,7 +25,7 @@ export function levelsOption(levels: Record<Level, number> | undefined, label: (
   return {
     tooltip: { trigger: 'axis' },
     grid: { left: 90, right: 20, top: 10, bottom: 20 },
-    xAxis: { type: 'value' },
+    xAxis: { type: 'value', minInterval: 1 },
     yAxis: { type: 'category', data: LEVELS.map(label), inverse: true },
     series: [{ type: 'bar', data: LEVELS.map((l) => levels?.[l] ?? 0), itemStyle: { color: RED } }],
   };
@@ -39,7 +39,7 @@ export function trendOption(points: TrendPoint[], names: { mean: string; count: 
     xAxis: { type: 'category', data: points.map((p) => p.month.slice(5)) },
     yAxis: [
       { type: 'value', name: names.mean, min: (v: { min: number }) => Math.max(0, Math.floor(v.min - 0.5)), max: 10 },
-      { type: 'value', name: names.count },
+      { type: 'value', name: names.count, minInterval: 1 },
     ],
     series: [
       { type: 'line', name: names.mean, data: points.map((p) => p.mean), itemStyle: { color: RED } },

@@ -1,5 +1,6 @@
 import { createApp } from 'vue';
 import 'element-plus/es/components/message/style/css';
+import 'element-plus/es/components/message-box/style/css';
 import App from './App.vue';
 import { handleUnauthorized } from './api/client';
 import { i18n } from './i18n';

@@ -13,7 +13,12 @@ export const router = createRouter({
       component: () => import('./layouts/ConsoleLayout.vue'),
       children: [
         { path: '', name: 'dashboard', component: () => import('./pages/Dashboard.vue') },
-        { path: 'rankings/:dimension?', name: 'rankings', component: () => import('./pages/Rankings.vue') },
+        {
+          path: 'rankings/:dimension?',
+          name: 'rankings',
+          component: () => import('./pages/Rankings.vue'),
+          meta: { roles: ['admin', 'supervisor', 'line_manager', 'agency_manager', 'auditor'] },
+        },
         { path: 'scores/:dimension/:key', name: 'score', component: () => import('./pages/Score.vue') },
         {
           path: 'cases',

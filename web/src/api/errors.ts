@@ -4,6 +4,15 @@
 import { i18n } from '../i18n';
 import type { ApiError } from './client';
 
+/** The API's words about one field, in the user's language where they are common ones. */
+export function fieldText(message: string): string {
+  const { t } = i18n.global;
+  if (/is required|must be string|must NOT have fewer than 1 characters|must have required property/.test(message)) return t('form.required');
+  if (/must NOT have more than (\d+) characters/.test(message)) return t('form.tooLong', { max: /(\d+)/.exec(message)![1] });
+  if (/is not a known field/.test(message)) return t('form.unknown');
+  return message;
+}
+
 export function errorText(body: unknown, response?: Response): string {
   const { t, te } = i18n.global;
   if (!response) return t('errors.network');
@@ -12,6 +21,10 @@ export function errorText(body: unknown, response?: Response): string {
   const error = (body as ApiError | undefined)?.error;
   // A known error id in the user's language, saying what to do next; else the API's own words.
   // Ids of one family share a message: agency_already_exists, staff_not_found…
+  if (error?.id === 'validation_failed' && error.fields?.length) {
+    const list = error.fields.map((f) => `${f.field.split('/').pop()}（${fieldText(f.message)}）`).join('、');
+    return t('apiErrors.fieldsWrong', { count: error.fields.length, list });
+  }
   const id = error?.id.endsWith('_already_exists') ? 'already_exists' : error?.id.endsWith('_not_found') ? 'not_found' : error?.id;
   if (error && te(`apiErrors.${id}`)) return t(`apiErrors.${id}`, { message: error.message, seconds });
   return t('errors.generic', { message: error?.message ?? `HTTP ${response.status}` });

@@ -32,7 +32,7 @@ const en: Shape<typeof zh> = {
     very_dissatisfied: 'Very dissatisfied',
   },
   period: { month: 'Month', quarter: 'Quarter', year: 'Year', custom: 'Custom', from: 'From', to: 'To' },
-  regionPicker: { placeholder: 'All (type a name or code)' },
+  regionPicker: { placeholder: 'All (type a name or code)', choose: 'Choose a region (type a name or code)' },
   rankings: {
     title: 'Rankings',
     period: 'Period',
@@ -148,6 +148,7 @@ const en: Shape<typeof zh> = {
     commit: 'Import',
     hint: 'Upload an Excel (.xlsx) or CSV file of {kind}, its first row naming the columns (as in the exports). Check it first; if any row is wrong, nothing of the file is imported.',
     drop: 'Drop the file here, or click to choose',
+    template: 'Download the current data (Excel, a template for the import)',
     dryRun: 'Check the file',
     clean: '{rows} rows, no problem: {inserted} new, {updated} updated, {unchanged} unchanged.',
     hasErrors: '{rows} rows, {errors} problems: correct the file and check it again.',
@@ -255,6 +256,7 @@ const en: Shape<typeof zh> = {
   },
   occasions: { acceptance: 'Acceptance', completion: 'Completion', approval: 'Approval', delivery: 'Delivery', composite: 'Package' },
   occasionStatus: { open: 'Open', rated: 'Rated', defaulted: 'Default', cancelled: 'Cancelled', expired: 'Expired' },
+  channels: { web: 'Web', sms: 'SMS', app: 'App', miniprogram: 'Mini-program', hotline: 'Hotline', device: 'Rating device', system: 'System' },
   reveal: {
     column: 'Rater',
     action: 'Reveal',
@@ -302,6 +304,7 @@ const en: Shape<typeof zh> = {
     newPassword: 'New password',
     confirmPassword: 'New password again',
     mismatch: 'The two new passwords differ',
+    wrongPassword: 'The current password is wrong; try again.',
     changed: 'Password changed; your sessions elsewhere have ended.',
     save: 'Save',
   },
@@ -332,7 +335,9 @@ const en: Shape<typeof zh> = {
     month: '{year}-{m}',
     year: '{year}',
   },
+  form: { required: 'Required', tooLong: 'At most {max} characters', unknown: 'Not a field here' },
   apiErrors: {
+    fieldsWrong: '{count} field(s) need correcting: {list}',
     not_found: 'Nothing has that code or number; check it.',
     validation_failed: 'Please correct what you entered: {message}',
     invalid_text: 'The text holds characters that cannot be stored; remove them and try again.',

@@ -22,7 +22,7 @@ export default {
   orders: { mean: '平均分', lower_bound: '区间下限', active_mean: '主动评价平均分', negative_share: '差评率（低者在前）' },
   ratingLevels: { very_satisfied: '非常满意', satisfied: '满意', basically_satisfied: '基本满意', dissatisfied: '不满意', very_dissatisfied: '非常不满意' },
   period: { month: '月度', quarter: '季度', year: '年度', custom: '自定义', from: '开始日期', to: '结束日期' },
-  regionPicker: { placeholder: '全部（可输入名称或代码）' },
+  regionPicker: { placeholder: '全部（可输入名称或代码）', choose: '请选择地区（可输入名称或代码）' },
   rankings: {
     title: '排名',
     period: '统计周期',
@@ -131,6 +131,7 @@ export default {
     commit: '正式导入',
     hint: '上传 {kind} 的 Excel（.xlsx）或 CSV 文件，第一行为列名（与导出文件相同）。先检查，确认无误后再正式导入；有任何一行出错则整个文件都不导入。',
     drop: '将文件拖到此处，或点击选择',
+    template: '下载现有数据（Excel，可作导入模板）',
     dryRun: '检查文件',
     clean: '共 {rows} 行，均无问题：将新增 {inserted} 条、更新 {updated} 条，{unchanged} 条不变。',
     hasErrors: '共 {rows} 行，发现 {errors} 处问题，请修改文件后重新检查。',
@@ -238,6 +239,7 @@ export default {
   },
   occasions: { acceptance: '受理', completion: '办结', approval: '审批', delivery: '送达', composite: '一件事' },
   occasionStatus: { open: '待评价', rated: '已评价', defaulted: '默认好评', cancelled: '已取消', expired: '已过期' },
+  channels: { web: '网页', sms: '短信', app: '移动端', miniprogram: '小程序', hotline: '热线电话', device: '评价器', system: '系统' },
   reveal: {
     column: '评价人信息',
     action: '查看身份',
@@ -285,6 +287,7 @@ export default {
     newPassword: '新密码',
     confirmPassword: '再次输入新密码',
     mismatch: '两次输入的新密码不一致',
+    wrongPassword: '当前密码不正确，请重新输入。',
     changed: '密码已修改，其他设备上的登录已退出。',
     save: '保存',
   },
@@ -314,7 +317,9 @@ export default {
     month: '{year}年{m}月',
     year: '{year}年',
   },
+  form: { required: '必填', tooLong: '不能超过 {max} 个字符', unknown: '不应填写此项' },
   apiErrors: {
+    fieldsWrong: '有 {count} 项填写有误，请修改后重试：{list}',
     not_found: '没有找到该记录，请检查代码或编号。',
     validation_failed: '填写的内容有误：{message}',
     invalid_text: '内容中含有无法处理的字符，请删除后重试。',
