@@ -413,7 +413,7 @@ describe('the organisation pages and the import wizard', () => {
     const problems = await page.$$eval('.import-errors .el-table__body tr', (trs) =>
       trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())),
     );
-    expect(problems).toEqual([['3', 'regionCode', 'no region has the code 460100000000']]);
+    expect(problems).toEqual([['3', 'regionCode', '没有代码为 460100000000 的地区']]);
     expect(await page.textContent('.el-dialog')).toContain('发现 1 处问题');
     expect(await page.getByRole('button', { name: '正式导入' }).count()).toBe(0);
     await screenshot(page, 'import-dry-run');

@@ -3,11 +3,12 @@
 // an API error says to the person in front of the screen.
 import { mount } from '@vue/test-utils';
 import ElementPlus from 'element-plus';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { errorText } from '../../web/src/api/errors.ts';
 import IntervalBar from '../../web/src/components/IntervalBar.vue';
 import PeriodPicker from '../../web/src/components/PeriodPicker.vue';
 import { i18n } from '../../web/src/i18n/index.ts';
+import { problemText } from '../../web/src/problems.ts';
 
 const global = { plugins: [ElementPlus, i18n] };
 
@@ -22,14 +23,15 @@ describe('the period picker', () => {
     expect(picker.emitted('update:modelValue')).toEqual([[{ period: '2025' }], [{ period: '2025-12' }], [{ from: '2025-01-01', to: '2025-12-31' }]]);
   });
 
-  it('a year takes one choice, a quarter or a month two, custom days a date range', () => {
+  it('a year takes one choice, a quarter or a month two, custom days a date range', async () => {
     const selects = (modelValue: object) => mount(PeriodPicker, { props: { modelValue }, global });
     expect(selects({ period: '2025' }).findAll('.el-select').length).toBe(1);
     expect(selects({ period: '2025-Q3' }).findAll('.el-select').length).toBe(2);
     expect(selects({ period: '2025-07' }).findAll('.el-select').length).toBe(2);
     const custom = selects({ from: '2025-01-01', to: '2025-03-31' });
     expect(custom.findAll('.el-select').length).toBe(0);
-    expect(custom.find('.el-date-editor').exists()).toBe(true);
+    // The date picker loads when first needed.
+    await vi.waitFor(() => expect(custom.find('.el-date-editor').exists()).toBe(true));
   });
 });
 
@@ -45,6 +47,20 @@ describe('the interval drawn beside a mean', () => {
     const bar = mount(IntervalBar, { props: { mean: null, interval: null, min: 8, max: 10 } });
     expect(bar.find('.track').exists()).toBe(false);
     expect(bar.text()).toBe('—');
+  });
+});
+
+describe('what the API says about a row or a field, in Chinese', () => {
+  it.each([
+    ['no region has the code 460100000000', '没有代码为 460100000000 的地区'],
+    ['no agency has the code 91450100X', '没有代码为 91450100X 的政务服务机构'],
+    ['repeats row 3', '与第 3 行重复'],
+    ['would lie outside your scope', '导入后该记录将超出您的数据范围'],
+    ['must be capital letters, digits, - or _ (got "ZX BAD!")', '格式不正确（填的是“ZX BAD!”）'],
+    ['is required', '必填'],
+    ['something new the API says', 'something new the API says'],
+  ])('%s', (english, chinese) => {
+    expect(problemText(english)).toBe(chinese);
   });
 });
 

@@ -1,6 +1,8 @@
 import { createApp } from 'vue';
 import 'element-plus/es/components/message/style/css';
 import 'element-plus/es/components/message-box/style/css';
+// The date picker itself loads when first used (components/PeriodPicker.vue); its styles are small.
+import 'element-plus/es/components/date-picker/style/css';
 import App from './App.vue';
 import { handleUnauthorized } from './api/client';
 import { i18n } from './i18n';

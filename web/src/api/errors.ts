@@ -3,15 +3,10 @@
 // sentence saying what to do next (in the user's language).
 import { i18n } from '../i18n';
 import type { ApiError } from './client';
+import { problemText } from '../problems';
 
-/** The API's words about one field, in the user's language where they are common ones. */
-export function fieldText(message: string): string {
-  const { t } = i18n.global;
-  if (/is required|must be string|must NOT have fewer than 1 characters|must have required property/.test(message)) return t('form.required');
-  if (/must NOT have more than (\d+) characters/.test(message)) return t('form.tooLong', { max: /(\d+)/.exec(message)![1] });
-  if (/is not a known field/.test(message)) return t('form.unknown');
-  return message;
-}
+/** The API's words about one field, in the user's language (see problems.ts). */
+export const fieldText = (message: string): string => problemText(message);
 
 export function errorText(body: unknown, response?: Response): string {
   const { t, te } = i18n.global;
