@@ -258,8 +258,10 @@ export async function presentCase(db: Db, protector: Protector, key: number | st
   return {
     caseNumber: row.case_number,
     matterCode: row.matter_code,
+    matterName: row.matter_name,
     kind: row.kind,
     agencyCode: row.agency_code,
+    agencyName: row.agency_name,
     packageNumber: row.package_number,
     applicant: applicant ? maskApplicant(applicant) : null,
     acceptedAt: row.accepted_at.toISOString(),

@@ -171,8 +171,10 @@ export async function caseWithPackage(db: Db, key: number | string) {
   return db
     .selectFrom('service_case as c')
     .leftJoin('service_package as p', 'p.id', 'c.package_id')
+    .innerJoin('matter as m', 'm.code', 'c.matter_code')
+    .innerJoin('agency as a', 'a.code', 'c.agency_code')
     .selectAll('c')
-    .select('p.package_number')
+    .select(['p.package_number', 'm.name as matter_name', 'a.name as agency_name'])
     .where(typeof key === 'number' ? 'c.id' : 'c.case_number', '=', key)
     .executeTakeFirst();
 }

@@ -5132,9 +5132,11 @@ export interface paths {
                         "application/json": {
                             caseNumber: string;
                             matterCode: string;
+                            matterName: string;
                             /** @enum {string} */
                             kind: "immediate" | "promised";
                             agencyCode: string;
+                            agencyName: string;
                             packageNumber: string | null;
                             applicant: {
                                 name: string;
@@ -5187,9 +5189,11 @@ export interface paths {
                         "application/json": {
                             caseNumber: string;
                             matterCode: string;
+                            matterName: string;
                             /** @enum {string} */
                             kind: "immediate" | "promised";
                             agencyCode: string;
+                            agencyName: string;
                             packageNumber: string | null;
                             applicant: {
                                 name: string;
@@ -5364,9 +5368,11 @@ export interface paths {
                         "application/json": {
                             caseNumber: string;
                             matterCode: string;
+                            matterName: string;
                             /** @enum {string} */
                             kind: "immediate" | "promised";
                             agencyCode: string;
+                            agencyName: string;
                             packageNumber: string | null;
                             applicant: {
                                 name: string;
@@ -5552,9 +5558,11 @@ export interface paths {
                             items: {
                                 caseNumber: string;
                                 matterCode: string;
+                                matterName: string;
                                 /** @enum {string} */
                                 kind: "immediate" | "promised";
                                 agencyCode: string;
+                                agencyName: string;
                                 packageNumber: string | null;
                                 applicant: {
                                     name: string;
@@ -5710,9 +5718,11 @@ export interface paths {
                         "application/json": {
                             caseNumber: string;
                             matterCode: string;
+                            matterName: string;
                             /** @enum {string} */
                             kind: "immediate" | "promised";
                             agencyCode: string;
+                            agencyName: string;
                             packageNumber: string | null;
                             applicant: {
                                 name: string;
@@ -5900,9 +5910,11 @@ export interface paths {
                         "application/json": {
                             caseNumber: string;
                             matterCode: string;
+                            matterName: string;
                             /** @enum {string} */
                             kind: "immediate" | "promised";
                             agencyCode: string;
+                            agencyName: string;
                             packageNumber: string | null;
                             applicant: {
                                 name: string;

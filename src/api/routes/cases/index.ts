@@ -54,8 +54,10 @@ const Occasion = Type.Object({
 const Case = Type.Object({
   caseNumber: Type.String(),
   matterCode: Type.String(),
+  matterName: Type.String(),
   kind: Type.String({ enum: ['immediate', 'promised'] }),
   agencyCode: Type.String(),
+  agencyName: Type.String(),
   packageNumber: Nullable(Type.String()),
   applicant: Type.Union([ApplicantOut, Type.Null()]),
   acceptedAt: Type.String({ format: 'date-time' }),
