@@ -121,6 +121,7 @@ const en: Shape<typeof zh> = {
       phone: 'Mobile',
       kind: 'Kind',
       timeLimitDays: 'Time limit (days)',
+      assignedFrom: 'In post since',
     },
     search: 'Search',
     searchHint: 'Part of a code or name',
@@ -203,6 +204,11 @@ const en: Shape<typeof zh> = {
     cron: 'When (China time)',
     description: 'What',
     run: 'Run now',
+    descriptions: {
+      'default-ratings': 'R6: occasions unrated 7 natural days after they happened get their default rating (every 15 minutes)',
+      'score-fold': 'New ratings folded into the score totals (every minute)',
+    },
+    names: { 'default-ratings': 'Default ratings', 'score-fold': 'Score totals' },
     done: '{name} ran: {summary}',
   },
   dashboard: {

@@ -104,6 +104,7 @@ export default {
       phone: '手机号',
       kind: '办件类型',
       timeLimitDays: '法定时限（天）',
+      assignedFrom: '到岗时间',
     },
     search: '搜索',
     searchHint: '代码或名称的一部分',
@@ -186,6 +187,11 @@ export default {
     cron: '时间（北京时间）',
     description: '说明',
     run: '立即运行',
+    descriptions: {
+      'default-ratings': '默认好评（第六条）：评价时机发生后 7 个自然日仍未评价的，记为默认好评（每 15 分钟）',
+      'score-fold': '把新的评价记入各项得分汇总（每分钟）',
+    },
+    names: { 'default-ratings': '默认好评', 'score-fold': '得分汇总' },
     done: '{name} 已运行：{summary}',
   },
   dashboard: {
