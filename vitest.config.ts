@@ -18,7 +18,11 @@ export default defineConfig({
       // The web app's logic and components, in happy-dom (Vue single-file components compiled by the Vue plugin).
       { extends: true, plugins: [vue()], test: { name: 'web', environment: 'happy-dom', include: ['test/web/**/*.test.ts'] } },
       // The web app in real Chromium, against `serve --demo` with the built bundle (globalSetup builds it when stale).
-      { extends: true, test: { name: 'browser', include: ['test/e2e/**/*.test.ts'], globalSetup: ['test/support/setupBrowser.ts'] } },
+      // (A page may take seconds to show its data on a loaded machine: expect.poll waits up to 15 s, not 1.)
+      {
+        extends: true,
+        test: { name: 'browser', include: ['test/e2e/**/*.test.ts'], globalSetup: ['test/support/setupBrowser.ts'], expect: { poll: { timeout: 15_000 } } },
+      },
       {
         extends: true,
         test: {
