@@ -149,7 +149,7 @@ try {
     offset += rows;
     const readOnly = await measure(async () => {
       let n = 0;
-      const { rows: it } = await readSheet(fs.createReadStream(file));
+      const { rows: it } = await readSheet(file);
       for await (const _ of it) n++;
       return n;
     });

@@ -3,7 +3,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import fs from 'node:fs';
 import { seedRegions } from './app/seed.ts';
 import { createServices, systemCaller } from './app/context.ts';
 import { seedDemoIfEmpty } from './app/demo.ts';
@@ -131,13 +130,9 @@ program
     withDatabase(async ({ db }, config) => {
       if (!ENTITY_KINDS.includes(kind as EntityKind)) fail(new Error(`unknown kind ${kind}; use one of ${ENTITY_KINDS.join(', ')}`));
       await migrate(db).catch(fail);
-      const report = await importSheet(
-        createServices(db, config),
-        systemCaller(`cli:${os.userInfo().username}`),
-        kind as EntityKind,
-        fs.createReadStream(file),
-        { commit: !!options.commit },
-      );
+      const report = await importSheet(createServices(db, config), systemCaller(`cli:${os.userInfo().username}`), kind as EntityKind, file, {
+        commit: !!options.commit,
+      });
       for (const e of report.errors) console.log(`row ${e.row}\t${e.column}\t${e.reason}`);
       console.log(
         `${report.mode} of ${report.rows} ${kind} rows (${report.format}): ${report.inserted} new, ${report.updated} changed, ${report.unchanged} unchanged, ${report.errorCount} problem(s)` +

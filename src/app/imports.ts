@@ -1,12 +1,11 @@
 // Bulk import of the catalogue from .xlsx or CSV. The file is read as a
 // stream, checked row by row and staged in batches; a commit of a file
 // without a bad row is then applied in short steps, and a file with any bad
-// row changes nothing (see importReadable). Rows are upserted by natural
+// row changes nothing (see importFile). Rows are upserted by natural
 // key, so importing the same file again changes nothing.
 //
 // Order for a fresh installation: business lines → agencies → centers →
 // windows → staff → matters (each refers to the ones before it).
-import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { ENTITIES, keyFields, parseRecord, STATUS_ZH, type EntityKind, type EntitySpec, type FieldSpec, type ParsedRecord } from '../domain/catalogue.ts';
 import * as repo from '../storage/catalogue.ts';
@@ -103,9 +102,9 @@ export interface ImportOptions {
   onApplying?: (importId: number, rows: number) => void;
 }
 
-export async function importSheet(services: Services, caller: Caller, kind: EntityKind, input: Readable, options: ImportOptions): Promise<ImportReport> {
+export async function importSheet(services: Services, caller: Caller, kind: EntityKind, file: string, options: ImportOptions): Promise<ImportReport> {
   try {
-    return await importReadable(services, caller, kind, input, options);
+    return await importFile(services, caller, kind, file, options);
   } catch (error) {
     throw unreadable(error);
   }
@@ -122,10 +121,10 @@ export async function importSheet(services: Services, caller: Caller, kind: Enti
  * (409 import_in_progress), so the checks hold when the rows are applied:
  * the file is applied whole, or, with any bad row, not at all.
  */
-async function importReadable(services: Services, caller: Caller, kind: EntityKind, input: Readable, options: ImportOptions): Promise<ImportReport> {
+async function importFile(services: Services, caller: Caller, kind: EntityKind, file: string, options: ImportOptions): Promise<ImportReport> {
   const scope = requireWrite(caller, kind);
   const spec = ENTITIES[kind];
-  const { format, rows } = await readSheet(input);
+  const { format, rows } = await readSheet(file);
   const report: ImportReport = {
     kind,
     format,

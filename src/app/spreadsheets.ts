@@ -1,10 +1,12 @@
 // Reading and writing the spreadsheets government offices pass around:
 // .xlsx and CSV (UTF-8, or GB18030 as Excel on a Chinese Windows saves it).
 // Both directions stream: a sheet is never held whole in memory.
+import fs from 'node:fs';
 import { Readable, PassThrough } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import './exceljsUtf8Fix.ts'; // must come before exceljs
 import ExcelJS from 'exceljs';
+import unzipper from 'unzipper';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 
@@ -68,21 +70,62 @@ export function cellText(value: unknown): string {
   return String(value);
 }
 
-async function* xlsxRows(stream: Readable): AsyncGenerator<SheetRow> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
+/** The parts of exceljs's streaming reader we drive one by one (exceljs 4.4.0, lib/stream/xlsx/workbook-reader.js). */
+interface WorkbookReaderParts {
+  model?: { sheets?: { rId: string }[] };
+  workbookRels?: { Id: string; Target: string }[];
+  sharedStrings?: unknown[];
+  _parseRels(entry: Readable): Promise<void>;
+  _parseWorkbook(entry: Readable): Promise<void>;
+  _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
+  _parseWorksheet(iterator: AsyncIterable<unknown>, sheetNo: string): Generator<{ eventType: string; value: AsyncIterable<ExcelJS.Row> }>;
+}
+
+/**
+ * The rows of the first sheet of an .xlsx file. exceljs's streaming reader
+ * reads the zip front to back and, on Node 18 and later, sometimes loses the
+ * entries after a worksheet (exceljs#3064): with the workbook part last, as
+ * exceljs itself writes it, about one read in a hundred failed; with the
+ * shared strings last, as Excel writes them, cells would lose their text.
+ * So the zip is opened by its central directory, its parts are parsed in the
+ * order they depend on each other (relations, workbook, shared strings), and
+ * the first sheet of the workbook is then streamed row by row, as before.
+ */
+async function* xlsxRows(file: string): AsyncGenerator<SheetRow> {
+  const zip = await unzipper.Open.file(file);
+  const part = (name: string) => zip.files.find((f) => f.type === 'File' && f.path.replace(/^\//, '') === name);
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([]), {
     worksheets: 'emit',
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
     styles: 'ignore',
     entries: 'ignore',
-  });
-  for await (const sheet of reader) {
-    for await (const row of sheet) {
+  }) as unknown as WorkbookReaderParts;
+  const rels = part('xl/_rels/workbook.xml.rels');
+  if (rels) await reader._parseRels(rels.stream());
+  const workbook = part('xl/workbook.xml');
+  if (workbook) await reader._parseWorkbook(workbook.stream());
+  reader.model ??= { sheets: [] };
+  const strings = part('xl/sharedStrings.xml');
+  if (strings) for await (const _ of reader._parseSharedStrings(strings.stream()));
+  reader.sharedStrings ??= [];
+
+  // The first sheet is the workbook's first, wherever the zip stores it; without a workbook part, the lowest-numbered.
+  const first = reader.model.sheets?.[0];
+  const target = first && reader.workbookRels?.find((r) => r.Id === first.rId)?.Target;
+  const sheetPath = target ? (target.startsWith('/') ? target.slice(1) : `xl/${target}`) : undefined;
+  const numbered = zip.files
+    .map((f) => ({ f, n: /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(f.path)?.[1] }))
+    .filter((x): x is { f: (typeof zip.files)[number]; n: string } => x.n !== undefined)
+    .sort((a, b) => Number(a.n) - Number(b.n));
+  const sheet = numbered.find((x) => x.f.path === sheetPath) ?? numbered[0];
+  if (!sheet) throw new Error('the workbook has no worksheet');
+  for (const { value } of reader._parseWorksheet(sheet.f.stream(), sheet.n)) {
+    for await (const row of value) {
       const values = (row.values as unknown[]).slice(1); // exceljs rows are 1-based
       const cells = Array.from({ length: values.length }, (_, i) => cellText(values[i]).trim());
       if (cells.some((c) => c !== '')) yield { rowNumber: row.number, cells };
     }
-    return; // the first sheet only
   }
 }
 
@@ -111,10 +154,14 @@ async function* csvRows(stream: Readable, head: Buffer): AsyncGenerator<SheetRow
   }
 }
 
-/** Rows of the first sheet of an .xlsx, or of a CSV file, from a byte stream. */
-export async function readSheet(input: Readable): Promise<{ format: SheetFormat; rows: AsyncGenerator<SheetRow> }> {
-  const { format, stream, head } = await sniffFormat(input);
-  return { format, rows: format === 'xlsx' ? xlsxRows(stream) : csvRows(stream, head) };
+/** Rows of the first sheet of an .xlsx file, or of a CSV file (callers spool an upload to a file first). */
+export async function readSheet(file: string): Promise<{ format: SheetFormat; rows: AsyncGenerator<SheetRow> }> {
+  const { format, stream, head } = await sniffFormat(fs.createReadStream(file));
+  if (format === 'xlsx') {
+    stream.destroy();
+    return { format, rows: xlsxRows(file) };
+  }
+  return { format, rows: csvRows(stream, head) };
 }
 
 /**

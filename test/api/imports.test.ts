@@ -5,8 +5,7 @@ import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../support/app.ts';
 import { buildAgency, buildBusinessLine, buildCenter, buildWindow, creditCode, residentId } from '../support/factories.ts';
-import { csvFile, xlsxFile } from '../support/sheets.ts';
-import { Readable } from 'node:stream';
+import { csvFile, sheetFile, xlsxFile } from '../support/sheets.ts';
 import { systemCaller } from '../../src/app/context.ts';
 import { importSheet, resumeImports } from '../../src/app/imports.ts';
 
@@ -241,7 +240,7 @@ describe('importing every kind, in order, and exports that import back unchanged
 
 describe('a commit is staged, then applied in short steps (issue 10)', () => {
   const importing = (kind: 'centers' | 'agencies', file: Buffer, options: { applySlice: number; stopAfterSlices?: number }) =>
-    importSheet(services(), systemCaller('test'), kind, Readable.from(file), { commit: true, ...options });
+    importSheet(services(), systemCaller('test'), kind, sheetFile(file), { commit: true, ...options });
 
   it('sub-centers listed before their center are applied after it, across steps', async () => {
     const header = ['中心代码', '中心名称', '所属地区代码', '上级中心代码'];

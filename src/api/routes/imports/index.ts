@@ -77,13 +77,14 @@ export default async function importRoutes(app: AppInstance) {
       }
       // The upload is spooled to a temporary file first, so that the import's
       // transaction (on PGlite: the one database lock) lasts as long as the
-      // work, not as long as a slow client takes to send the file.
+      // work, not as long as a slow client takes to send the file, and so
+      // that an .xlsx is read through its zip directory (app/spreadsheets.ts).
       const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'hcp-import-'));
       const file = path.join(dir, 'upload');
       let report;
       try {
         await pipeline(body, limitBytes(MAX_IMPORT_BYTES), fs.createWriteStream(file));
-        report = await importSheet(app.deps.services, callerOf(request), request.params.kind as EntityKind, fs.createReadStream(file), {
+        report = await importSheet(app.deps.services, callerOf(request), request.params.kind as EntityKind, file, {
           commit: request.query.commit,
           onApplying: (importId, rows) => request.log.info({ importId, rows }, `import ${importId}: ${rows} rows checked; applying`),
         });
