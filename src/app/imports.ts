@@ -55,8 +55,8 @@ class Rollback extends Error {}
 /**
  * A file the readers cannot make sense of (a broken CSV quote, random bytes,
  * a damaged .xlsx) is 422 file_unreadable, with the line where the parser can
- * tell; nothing was written (only staged rows, which are dropped). Our own
- * errors and the database's pass through.
+ * tell; nothing was written (only staged rows, which are dropped). Only the
+ * reader's errors are the file's: a failure anywhere else is a 500.
  */
 function unreadable(error: unknown): unknown {
   if (error instanceof AppError || databaseError(error)) return error;
@@ -103,11 +103,24 @@ export interface ImportOptions {
 }
 
 export async function importSheet(services: Services, caller: Caller, kind: EntityKind, file: string, options: ImportOptions): Promise<ImportReport> {
-  try {
-    return await importFile(services, caller, kind, file, options);
-  } catch (error) {
+  return importFile(services, caller, kind, file, options);
+}
+
+/** The file's rows; what the reader fails on is the file's fault (422), anything else is ours. */
+async function readRows(file: string): Promise<{ format: SheetFormat; rows: AsyncGenerator<SheetRow> }> {
+  const { format, rows } = await readSheet(file).catch((error: unknown) => {
     throw unreadable(error);
-  }
+  });
+  return {
+    format,
+    rows: (async function* () {
+      try {
+        yield* rows;
+      } catch (error) {
+        throw unreadable(error);
+      }
+    })(),
+  };
 }
 
 /**
@@ -124,7 +137,7 @@ export async function importSheet(services: Services, caller: Caller, kind: Enti
 async function importFile(services: Services, caller: Caller, kind: EntityKind, file: string, options: ImportOptions): Promise<ImportReport> {
   const scope = requireWrite(caller, kind);
   const spec = ENTITIES[kind];
-  const { format, rows } = await readSheet(file);
+  const { format, rows } = await readRows(file);
   const report: ImportReport = {
     kind,
     format,
