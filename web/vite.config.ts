@@ -50,6 +50,15 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
     assetsDir: 'assets',
+    // Three pages: the console (index.html), the rater's phone page (rate.html, /r/{token}) and the window device
+    // (device.html, /device). The two rating pages are entry points of their own: no Element Plus, their own small CSS.
+    rollupOptions: {
+      input: {
+        console: fileURLToPath(new URL('index.html', import.meta.url)),
+        rate: fileURLToPath(new URL('rate.html', import.meta.url)),
+        device: fileURLToPath(new URL('device.html', import.meta.url)),
+      },
+    },
     chunkSizeWarningLimit: 1200,
   },
   server: { proxy: { '/api': api, '/healthz': api } },

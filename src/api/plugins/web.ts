@@ -13,6 +13,8 @@ import { errorBody } from './errors.ts';
 
 export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/web');
 const NOT_UI = /^\/(api|docs|healthz|readyz|assets)(\/|$|\?)/;
+const RATE_PAGE = /^\/r\/[^/?]+\/?(\?|$)/;
+const DEVICE_PAGE = /^\/device\/?(\?|$)/;
 
 /** Serves dist/web when it has been built; false when it has not, or when webDir is '' (the API alone). */
 export async function registerWeb(app: FastifyInstance, webDir = WEB_DIR): Promise<boolean> {
@@ -34,7 +36,9 @@ export async function registerWeb(app: FastifyInstance, webDir = WEB_DIR): Promi
     if (NOT_UI.test(url) || path.extname(url.split('?')[0]!) !== '') {
       return reply.status(404).send(errorBody('route_not_found', `No route GET ${url.split('?')[0]}`));
     }
-    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html', webDir);
+    // The rating pages are entry points of their own (issue 12): the rater's phone page and the window device.
+    const page = RATE_PAGE.test(url) ? 'rate.html' : DEVICE_PAGE.test(url) ? 'device.html' : 'index.html';
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile(page, webDir);
   });
   return true;
 }
