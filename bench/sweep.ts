@@ -10,7 +10,10 @@
 // occasions are bulk-loaded open, all past their deadline, then the job runs
 // exactly as scheduled (runJobsNow → giveDefaultRatings: batches of 20,000,
 // each one statement that locks, rates, closes and records the score events).
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import { LocalSmsSender } from '../src/app/senders.ts';
+import { Protector } from '../src/storage/protect.ts';
 import { runJobsNow } from '../src/jobs/scheduler.ts';
 import { giveDefaultRatings } from '../src/storage/cases.ts';
 import { arg, fmt, loadOccasions, scratchDatabase, seconds } from './support/bulk.ts';
@@ -37,7 +40,14 @@ for (const size of sizes) {
     const t1 = performance.now();
     const summary = batch
       ? `${await giveDefaultRatings(db, now, batch)} default rating(s)`
-      : (await runJobsNow(db, now, quiet, ['default-ratings']))[0]?.summary;
+      : (
+          await runJobsNow(
+            { db, protector: new Protector(randomBytes(32)), outbox: { publicUrl: 'http://127.0.0.1', sms: new LocalSmsSender('/dev/null') } },
+            now,
+            quiet,
+            ['default-ratings'],
+          )
+        )[0]?.summary;
     const t2 = performance.now();
     const given = (await sql<{ n: number }>`select count(*)::int as n from rating where is_default`.execute(db)).rows[0]!.n;
     const open = (await sql<{ n: number }>`select count(*)::int as n from occasion where closed_at is null`.execute(db)).rows[0]!.n;

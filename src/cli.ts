@@ -280,7 +280,7 @@ jobs
       await migrate(database.db).catch(fail);
       const now = options.now ?? new Date();
       const log = pino({ level: config.logLevel });
-      const results = await runJobsNow(database.db, now, log, options.job).catch(fail);
+      const results = await runJobsNow(createServices(database.db, config, log), now, log, options.job).catch(fail);
       if (!results.length) console.log(`no jobs to run (as of ${now.toISOString()})`);
       for (const r of results) console.log(`${r.name}: ${r.summary}`);
     }),

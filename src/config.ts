@@ -36,7 +36,13 @@ export interface Config {
   requestTimeoutMs: number;
   /** Connections served at once (MAX_CONNECTIONS); more are refused by the server. */
   maxConnections: number;
+  /** Where citizens reach this platform: the base of the rating links in SMS and QR codes (PUBLIC_URL). */
+  publicUrl: string;
+  /** How SMS leave the platform (issue 12): recorded locally, or POSTed to the province's SMS gateway. */
+  sms: SmsConfig;
 }
+
+export type SmsConfig = { sender: 'local' } | { sender: 'webhook'; url: string; secret: string; timeoutMs: number };
 
 export interface RateLimits {
   user: number;
@@ -137,6 +143,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const adminPassword = env.HCP_ADMIN_PASSWORD || undefined;
   const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 120_000, 1000, 3_600_000, problems);
   const maxConnections = integer(env, 'MAX_CONNECTIONS', 2000, 1, 1_000_000, problems);
+  const publicUrl = (env.PUBLIC_URL?.trim() || `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(publicUrl))
+    problems.push(`PUBLIC_URL must be an http(s) URL like https://hcp.gxzf.gov.cn (got ${JSON.stringify(publicUrl)})`);
+  const sms = smsConfig(env, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     host,
@@ -154,5 +164,22 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     adminPassword,
     requestTimeoutMs,
     maxConnections,
+    publicUrl,
+    sms,
   };
+}
+
+function smsConfig(env: Env, problems: string[]): SmsConfig {
+  const sender = env.SMS_SENDER?.trim() || 'local';
+  if (sender === 'local') return { sender };
+  if (sender !== 'webhook') {
+    problems.push(`SMS_SENDER must be local or webhook (got ${JSON.stringify(sender)})`);
+    return { sender: 'local' };
+  }
+  const url = env.SMS_WEBHOOK_URL?.trim() ?? '';
+  const secret = env.SMS_WEBHOOK_SECRET ?? '';
+  const timeoutMs = integer(env, 'SMS_WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000, problems);
+  if (!/^https?:\/\/[^/\s]+/.test(url)) problems.push(`SMS_WEBHOOK_URL must be the gateway's http(s) URL when SMS_SENDER=webhook (got ${JSON.stringify(url)})`);
+  if (secret.length < 32) problems.push('SMS_WEBHOOK_SECRET must be at least 32 characters when SMS_SENDER=webhook (it signs each message, HMAC-SHA256)');
+  return { sender, url, secret, timeoutMs };
 }

@@ -145,7 +145,7 @@ export async function serve(config: Config, log: Logger, lifecycle: Lifecycle, o
   const address = await step(() => app.listen({ host: config.host, port: config.port }));
 
   if (config.jobs) {
-    const scheduler = await step(() => startScheduler(database, log));
+    const scheduler = await step(() => startScheduler(database, services, log));
     lifecycle.onStop('job scheduler', () => scheduler.stop());
   }
   log.info(`haochaping is ready at ${address} — API docs at ${address}/docs (${config.database.kind} database)`);

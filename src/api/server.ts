@@ -30,6 +30,10 @@ import testRoutes from './routes/test/index.ts';
 import accessRoutes from './routes/access/index.ts';
 import auditRoutes from './routes/audit/index.ts';
 import publicRoutes from './routes/public/index.ts';
+import deviceRoutes from './routes/devices/index.ts';
+import invitationRoutes from './routes/invitations/index.ts';
+import outboxRoutes from './routes/outbox/index.ts';
+import { DeviceHub } from './deviceHub.ts';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
@@ -59,6 +63,8 @@ export type AppInstance = FastifyInstance<RawServerDefault, RawRequestDefaultExp
 declare module 'fastify' {
   interface FastifyInstance {
     deps: AppDeps;
+    /** The live streams of the evaluation devices (issue 12). */
+    deviceHub: DeviceHub;
   }
 }
 
@@ -113,11 +119,14 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   if (deps.config.maxConnections) app.server.maxConnections = deps.config.maxConnections;
 
   app.decorate('deps', deps);
+  app.decorate('deviceHub', new DeviceHub(deps.services, app.log));
   // Once closing, answer in-flight requests with Connection: close so that
   // keep-alive clients do not hold the process open after their response.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+    // Device streams never end on their own: they end now, and the devices reconnect (Last-Event-ID) elsewhere or later.
+    app.deviceHub.stop();
     // In-flight requests get a grace period to finish; a connection still
     // open after it (a client sending half a body, one that never reads) is
     // cut, so that shutdown ends in seconds whatever clients do.
@@ -214,6 +223,9 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   await app.register(accessRoutes, { prefix: '/api/v1' });
   await app.register(auditRoutes, { prefix: '/api/v1' });
   await app.register(publicRoutes, { prefix: '/api/v1' });
+  await app.register(invitationRoutes, { prefix: '/api/v1' });
+  await app.register(deviceRoutes, { prefix: '/api/v1' });
+  await app.register(outboxRoutes, { prefix: '/api/v1' });
   if (deps.config.testRoutes) await app.register(testRoutes, { prefix: '/api/v1/_test' });
   await registerWeb(app, deps.config.webDir);
   return app;

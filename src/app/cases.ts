@@ -13,6 +13,8 @@ import * as staffRepo from '../storage/staff.ts';
 import type { DB } from '../storage/schema.ts';
 import type { Protector } from '../storage/protect.ts';
 import type { ApiClient } from './clients.ts';
+import { invitationText, ratingLink } from '../domain/invitations.ts';
+import { enqueueSms } from './outbox.ts';
 import { readScope, requireAccess, type Action } from '../domain/access.ts';
 import { isDay } from '../domain/scores.ts';
 import { scopePredicate } from '../storage/scope.ts';
@@ -103,6 +105,8 @@ export interface CaseInput {
   staffNumber: string;
   acceptedAt: string;
   completedAt?: string;
+  /** The business system has the applicant rate at the window's device: no SMS invitation (issue 12). */
+  ratesAtWindow?: boolean;
 }
 
 /**
@@ -161,14 +165,20 @@ export async function acceptCase(services: Services, client: ApiClient, input: C
       client_id: client.id,
     });
     for (const kind of caseOccasions(matter!.kind, { accepted: true, completed: !!done })) {
-      await openStaffOccasion(trx, { caseId }, kind, staff!.id, kind === 'acceptance' ? acceptedAt : done!);
+      const occasionId = await openStaffOccasion(trx, { caseId }, kind, staff!.id, kind === 'acceptance' ? acceptedAt : done!);
+      await inviteToRate(trx, services, occasionId, { phone: applicant.phone ?? null, atWindow: !!input.ratesAtWindow });
     }
     return { created: true, case: await presentCase(trx, services.protector, caseId, services.now()) };
   });
 }
 
 /** 办结: completes a promised case and opens its completion occasion. Idempotent for the same completion. */
-export async function completeCase(services: Services, client: ApiClient, caseNumber: string, input: { completedAt: string; staffNumber: string }) {
+export async function completeCase(
+  services: Services,
+  client: ApiClient,
+  caseNumber: string,
+  input: { completedAt: string; staffNumber: string; ratesAtWindow?: boolean },
+) {
   requireBusinessSystem(client);
   const problems: FieldProblem[] = [];
   const completedAt = instant(input.completedAt, '/body/completedAt', services.now(), problems);
@@ -186,7 +196,8 @@ export async function completeCase(services: Services, client: ApiClient, caseNu
     }
     if (completedAt < row.accepted_at) fail([{ field: '/body/completedAt', message: 'is before the case was accepted' }]);
     await cases.markCaseCompleted(trx, { caseId: row.id }, completedAt, staff!.id);
-    await openStaffOccasion(trx, { caseId: row.id }, 'completion', staff!.id, completedAt);
+    const occasionId = await openStaffOccasion(trx, { caseId: row.id }, 'completion', staff!.id, completedAt);
+    await inviteToRate(trx, services, occasionId, { phone: revealApplicant(services.protector, row)?.phone ?? null, atWindow: !!input.ratesAtWindow });
     return presentCase(trx, services.protector, row.id, services.now());
   });
 }
@@ -284,7 +295,7 @@ export interface PackageInput {
   name: string;
   applicant: Applicant;
   members: { caseNumber: string; matterCode: string; agencyCode?: string }[];
-  acceptance: { staffNumber: string; at: string };
+  acceptance: { staffNumber: string; at: string; ratesAtWindow?: boolean };
 }
 
 /** Accepts a package: its member cases (possibly of several agencies and regions) and the acceptance occasion. */
@@ -342,7 +353,8 @@ export async function acceptPackage(services: Services, client: ApiClient, input
         client_id: client.id,
       })),
     );
-    await openStaffOccasion(trx, { packageId }, 'acceptance', staff!.id, at);
+    const occasionId = await openStaffOccasion(trx, { packageId }, 'acceptance', staff!.id, at);
+    await inviteToRate(trx, services, occasionId, { phone: applicant.phone ?? null, atWindow: !!input.acceptance.ratesAtWindow });
     return presentPackage(trx, services.protector, input.packageNumber.trim(), now);
   });
 }
@@ -357,7 +369,7 @@ export async function advancePackage(
   client: ApiClient,
   packageNumber: string,
   stage: Exclude<PackageStage, 'acceptance'>,
-  input: { staffNumber: string; at: string },
+  input: { staffNumber: string; at: string; ratesAtWindow?: boolean },
 ) {
   requireBusinessSystem(client);
   const now = services.now();
@@ -379,7 +391,9 @@ export async function advancePackage(
     if (at < last.occurred_at) fail([{ field: '/body/at', message: `is before the ${last.kind} stage (${last.occurred_at.toISOString()})` }]);
     const staff = await activeStaff(trx, input.staffNumber, '/body/staffNumber', problems);
     fail(problems, 'invalid_reference');
-    await openStaffOccasion(trx, { packageId: pkg.id }, stage, staff!.id, at);
+    const phone = revealApplicant(services.protector, pkg)?.phone ?? null;
+    const occasionId = await openStaffOccasion(trx, { packageId: pkg.id }, stage, staff!.id, at);
+    await inviteToRate(trx, services, occasionId, { phone, atWindow: !!input.ratesAtWindow });
     if (stage === 'delivery') {
       await cases.markCaseCompleted(trx, { packageId: pkg.id }, at, staff!.id);
       const composite = await cases.insertOccasion(trx, {
@@ -396,6 +410,8 @@ export async function advancePackage(
         window_id: null,
       });
       await cases.insertCompositeParties(trx, composite, pkg.id);
+      // R8: the package as a whole is rated too; nobody rates it at a window.
+      await inviteToRate(trx, services, composite, { phone, atWindow: false });
     }
     return presentPackage(trx, services.protector, pkg.package_number, now);
   });
@@ -423,6 +439,40 @@ export async function getPackage(services: Services, client: ApiClient, packageN
 }
 
 // ——— invitations ———
+
+/** The signed token of an occasion's rating link: bound to it, expiring at its deadline (R6). */
+export function signInvitation(
+  protector: Protector,
+  occasion: { id: number; case_id: number | null; package_id: number | null; staff_id: number | null; deadline: Date },
+): string {
+  const payload: InvitationToken = {
+    v: 1,
+    o: occasion.id,
+    c: occasion.case_id,
+    p: occasion.package_id,
+    s: occasion.staff_id,
+    e: occasion.deadline.getTime(),
+    n: randomUUID().slice(0, 8),
+  };
+  return protector.sign(payload);
+}
+
+/**
+ * R7, issue 12: an occasion that opens invites the applicant to rate it by
+ * SMS — written to the outbox in the transaction that opens it, so the
+ * invitation is never lost — unless the business system has the applicant
+ * rate at the window's device, or there is no phone to send to, or the
+ * occasion (recorded late) can no longer be rated.
+ */
+async function inviteToRate(trx: Db, services: Services, occasionId: number, to: { phone: string | null; atWindow: boolean }) {
+  if (!to.phone || to.atWindow) return;
+  const now = services.now();
+  const facts = await cases.invitationFacts(trx, occasionId);
+  if (!facts || facts.deadline.getTime() <= now.getTime()) return;
+  const text = invitationText({ kind: facts.kind, staffName: facts.staff_name, what: facts.what, deadline: facts.deadline });
+  const body = `${text}${ratingLink(services.outbox.publicUrl, signInvitation(services.protector, facts))}`;
+  await enqueueSms(trx, services.protector, { topic: 'invitation', occasionId, to: to.phone, body }, now);
+}
 
 export interface InvitationToken {
   v: 1;
@@ -454,16 +504,7 @@ export async function issueInvitation(services: Services, client: ApiClient, occ
     throw conflict('occasion_defaulted', 'The rating period is over; the default rating applies (R6)');
   }
   if (occasion.closed_at) throw conflict('rating_already_given', 'This occasion has been rated already (R7)');
-  const payload: InvitationToken = {
-    v: 1,
-    o: occasion.id,
-    c: occasion.case_id,
-    p: occasion.package_id,
-    s: occasion.staff_id,
-    e: occasion.deadline.getTime(),
-    n: randomUUID().slice(0, 8),
-  };
-  return { occasionId: occasion.id, token: services.protector.sign(payload), expiresAt: occasion.deadline.toISOString() };
+  return { occasionId: occasion.id, token: signInvitation(services.protector, occasion), expiresAt: occasion.deadline.toISOString() };
 }
 
 // ——— finding cases (people in the console) ———

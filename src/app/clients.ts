@@ -6,7 +6,7 @@
 // request looks the key up (there is no cache to outlive a revocation).
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { requireAccess, type ClientKind } from '../domain/access.ts';
+import { readScope, requireAccess, type ClientKind } from '../domain/access.ts';
 import { AppError, conflict, invalidFields, notFound, type FieldProblem } from '../domain/errors.ts';
 import { RATER_CHANNELS, type Channel } from '../domain/ratings.ts';
 import type { DB } from '../storage/schema.ts';
@@ -34,8 +34,10 @@ export interface NewClient {
   window?: { centerCode: string; number: string } | null;
 }
 
-export async function createClient(services: Services, caller: Caller, input: NewClient) {
-  requireAccess(caller.actor, 'clients.manage');
+export async function createClient(services: Services, caller: Caller, input: NewClient, options: { asDeviceManager?: boolean } = {}) {
+  // Admins create every kind (clients.manage); an admin or supervisor creates devices at windows in their scope (devices.manage, issue 12).
+  requireAccess(caller.actor, options.asDeviceManager ? 'devices.manage' : 'clients.manage');
+  if (options.asDeviceManager && input.kind !== 'device') invalidFields([{ field: '/body/kind', message: 'must be device' }]);
   const name = input.name.trim();
   const problems: FieldProblem[] = [];
   if (!name || name.length > 100) problems.push({ field: '/body/name', message: 'must be 1 to 100 characters' });
@@ -58,6 +60,14 @@ export async function createClient(services: Services, caller: Caller, input: Ne
           'invalid_reference',
         );
       windowId = found!.id;
+      if (options.asDeviceManager) {
+        requireAccess(
+          caller.actor,
+          'devices.manage',
+          { regionPath: await clients.windowRegionPath(trx, windowId) },
+          { outside: 'forbidden', what: 'This window' },
+        );
+      }
     }
     if (await clients.clientNameTaken(trx, name)) throw conflict('client_already_exists', `A client named ${name} exists already`);
     const row = await clients.insertClient(trx, { name, kind: input.kind, channel, window_id: windowId, key_prefix: key.slice(0, 10), key_hash: hashKey(key) });
@@ -84,17 +94,34 @@ const presentClient = (row: Pick<ClientRow, 'id' | 'name' | 'kind' | 'channel' |
   revokedAt: row.revoked_at?.toISOString() ?? null,
 });
 
+/** The devices at windows in the caller's scope (issue 12: admins and supervisors pair and revoke them). */
+export async function listDevices(services: Services, caller: Caller) {
+  requireAccess(caller.actor, 'devices.manage');
+  const rows = await clients.listDevices(services.db, readScope(caller.actor));
+  return {
+    items: rows.map((r) => ({
+      ...presentClient(r),
+      centerName: r.center_name,
+      windowName: r.window_name,
+      pairedAt: r.paired_at?.toISOString() ?? null,
+    })),
+  };
+}
+
 export async function listClients(services: Services, caller: Caller) {
   requireAccess(caller.actor, 'clients.read');
   return { items: (await clients.listClients(services.db)).map(presentClient) };
 }
 
-export async function revokeClient(services: Services, caller: Caller, id: number) {
-  requireAccess(caller.actor, 'clients.manage');
+export async function revokeClient(services: Services, caller: Caller, id: number, options: { asDeviceManager?: boolean } = {}) {
+  requireAccess(caller.actor, options.asDeviceManager ? 'devices.manage' : 'clients.manage');
   return services.db.transaction().execute(async (trx) => {
     const at = services.now();
     const row = await clients.clientById(trx, id);
-    if (!row) throw notFound('client_not_found', `No API client has the id ${id}`);
+    if (!row || (options.asDeviceManager && row.kind !== 'device'))
+      throw notFound('client_not_found', `No ${options.asDeviceManager ? 'device' : 'API client'} has the id ${id}`);
+    if (options.asDeviceManager)
+      requireAccess(caller.actor, 'devices.manage', { regionPath: await clients.windowRegionPath(trx, row.window_id!) }, { what: 'This device' });
     if (!row.active) throw conflict('client_already_revoked', `Client ${row.name} was revoked already`);
     await clients.revokeClient(trx, id, at);
     await recordAudit(trx, caller, { action: 'client.revoke', subjectType: 'client', subjectId: id, changes: { active: [true, false] } }, at);

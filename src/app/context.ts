@@ -4,17 +4,21 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../storage/schema.ts';
 import type { Actor } from '../domain/access.ts';
 import { loadProtectionKey, Protector } from '../storage/protect.ts';
+import type { SmsConfig } from '../config.ts';
+import { smsSenderFor, type SmsSender } from './senders.ts';
 
 export interface Services {
   db: Kysely<DB>;
   protector: Protector;
   now: () => Date;
+  /** What leaves the platform (issue 12): the base of rating links, and the SMS sender the outbox uses. */
+  outbox: { publicUrl: string; sms: SmsSender };
 }
 
 /** Services over an opened database, with the protection key of the config. */
 export function createServices(
   db: Kysely<DB>,
-  config: { protectionKey?: string; dataDir: string; database: { kind: string } },
+  config: { protectionKey?: string; dataDir: string; database: { kind: string }; publicUrl?: string; sms?: SmsConfig },
   log?: { info(msg: string): void; warn(msg: string): void },
 ): Services {
   const { key, source, created } = loadProtectionKey({ key: config.protectionKey, dataDir: config.dataDir });
@@ -24,7 +28,12 @@ export function createServices(
       `PROTECTION_KEY is not set: using the key file ${source}. Every process on this database must use the same key; set PROTECTION_KEY in production.`,
     );
   }
-  return { db, protector: new Protector(key), now: () => new Date() };
+  return {
+    db,
+    protector: new Protector(key),
+    now: () => new Date(),
+    outbox: { publicUrl: config.publicUrl ?? 'http://127.0.0.1:3000', sms: smsSenderFor(config.sms ?? { sender: 'local' }, config.dataDir) },
+  };
 }
 
 /** Who is calling, and from which request: what access checks and the audit log need. */

@@ -19,6 +19,6 @@ export async function runJobByHand(services: Services, caller: Caller, name: str
   if (!SCHEDULE.some((j) => j.name === name)) throw notFound('job_not_found', `No job is named ${name}; known: ${SCHEDULE.map((j) => j.name).join(', ')}`);
   const startedAt = services.now();
   await services.db.transaction().execute((trx) => recordAudit(trx, caller, { action: 'job.run', subjectType: 'job', subjectId: name }, startedAt));
-  const [result] = await runJobsNow(services.db, startedAt, log, [name]);
+  const [result] = await runJobsNow(services, startedAt, log, [name]);
   return { name, startedAt: startedAt.toISOString(), finishedAt: services.now().toISOString(), summary: result!.summary };
 }

@@ -43,7 +43,14 @@ export interface RatingInput {
 }
 
 export type Submission =
-  | { via: 'token'; token: string; content: RatingInput; idempotencyKey?: string }
+  | {
+      via: 'token';
+      token: string;
+      content: RatingInput;
+      idempotencyKey?: string;
+      /** The calling API client, if any: a window's device rates with the occasion's token (issue 12). */
+      client?: ApiClient;
+    }
   | {
       via: 'channel';
       client: ApiClient;
@@ -86,13 +93,23 @@ interface Target {
   expiresAt?: number;
 }
 
-async function targetFromToken(services: Services, token: string): Promise<Target> {
+async function targetFromToken(services: Services, token: string, channel: Channel, client: ApiClient | undefined): Promise<Target> {
   const payload = services.protector.verify<InvitationToken>(token);
   if (!payload || payload.v !== 1) throw new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
   const occasion = await cases.findOccasionById(services.db, payload.o);
   // Bound to case + occasion + staff: a token for other ones is not this occasion's.
   if (!occasion || occasion.case_id !== payload.c || occasion.package_id !== payload.p || occasion.staff_id !== payload.s) {
     throw new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
+  }
+  // R5: the device channel is the evaluation device at the window where the occasion was served, and only it.
+  if (client?.kind === 'device') {
+    if (channel !== 'device') throw new AppError('channel_not_allowed', 'forbidden', 'An evaluation device rates through the device channel');
+    if (occasion.window_id !== client.windowId)
+      throw new AppError('device_window_mismatch', 'forbidden', 'This device stands at another window than the one where the case was served');
+  } else if (channel === 'device') {
+    throw new AppError('channel_not_allowed', 'forbidden', 'Ratings through the device channel come from a paired evaluation device (with its key)');
+  } else if (client?.kind === 'channel' && client.channel !== channel) {
+    throw new AppError('channel_not_allowed', 'forbidden', `This API key is for the ${client.channel} channel, not ${channel}`);
   }
   return {
     occasionId: occasion.id,
@@ -158,7 +175,10 @@ export interface SubmittedRating {
 export async function submitRating(services: Services, submission: Submission): Promise<SubmittedRating> {
   const { content, problems } = checkContent(submission.content);
   reject(problems);
-  const target = submission.via === 'token' ? await targetFromToken(services, submission.token) : await targetFromChannel(services, submission, content);
+  const target =
+    submission.via === 'token'
+      ? await targetFromToken(services, submission.token, content.channel, submission.client)
+      : await targetFromChannel(services, submission, content);
   const fingerprint = ratingFingerprint(content);
   const now = services.now();
 
@@ -196,7 +216,7 @@ export async function submitRating(services: Services, submission: Submission): 
         is_default: false,
         given_at: now,
         rater_id_hash: target.raterIdHash,
-        client_id: submission.via === 'channel' ? submission.client.id : null,
+        client_id: submission.client?.id ?? null,
         idempotency_key: submission.idempotencyKey ?? null,
         token_id: target.tokenId,
         fingerprint,

@@ -53,6 +53,9 @@ export const ACTIONS = [
   'cases.read',
   'cases.find', // people: find a case by number, staff member or date, within the scope (did my rating arrive?)
   'ratings.submit', // channel clients and devices (token submissions need no actor)
+  'outbox.read', // what left the platform, what waits, what failed (issue 12)
+  'devices.manage', // evaluation devices at windows in the scope: create, pair, revoke (issue 12)
+  'device.read', // a paired device: its window, who is on duty, the occasions opened there (issue 12)
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -67,19 +70,20 @@ const READ_EVERYTHING: readonly Action[] = [
   'clients.read',
   'settings.read',
   'jobs.read',
+  'outbox.read',
 ];
 
 /** R2: what each role and each kind of client may do at all; the scope then says where. */
 export const PERMISSIONS: Record<Role | ClientKind, readonly Action[]> = {
-  admin: ACTIONS.filter((a) => !['cases.submit', 'cases.read', 'ratings.submit'].includes(a)),
-  supervisor: ['self.manage', 'regions.read', 'catalogue.read', 'catalogue.write', 'scores.read', 'cases.find', 'identity.reveal'],
+  admin: ACTIONS.filter((a) => !['cases.submit', 'cases.read', 'ratings.submit', 'device.read'].includes(a)),
+  supervisor: ['self.manage', 'regions.read', 'catalogue.read', 'catalogue.write', 'scores.read', 'cases.find', 'identity.reveal', 'devices.manage'],
   line_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find'],
   agency_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find'],
   staff: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read'],
   auditor: READ_EVERYTHING,
   business_system: ['cases.submit', 'cases.read'],
   channel: ['ratings.submit'],
-  device: ['ratings.submit'],
+  device: ['ratings.submit', 'device.read'],
 };
 
 /** The scope a role implies ('all' for admin and auditor). */

@@ -7,11 +7,16 @@
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DB } from '../storage/schema.ts';
+import type { Services } from '../app/context.ts';
 
 export const JOB_TIME_ZONE = 'Asia/Shanghai';
 
+/** What jobs are given: the database, the protector of personal data, and what the outbox sends with. */
+export type JobServices = Pick<Services, 'db' | 'protector' | 'outbox'>;
+
 export interface JobContext {
   db: Kysely<DB>;
+  services: JobServices;
   now: Date;
   log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 }
@@ -29,5 +34,6 @@ export interface JobDefinition {
 // Imported last (the jobs import the types above).
 import { defaultRatingsJob } from './defaultRatings.ts';
 import { foldScoresJob } from './foldScores.ts';
+import { deliverOutboxJob } from './deliverOutbox.ts';
 
-export const SCHEDULE: readonly JobDefinition[] = [defaultRatingsJob, foldScoresJob];
+export const SCHEDULE: readonly JobDefinition[] = [defaultRatingsJob, foldScoresJob, deliverOutboxJob];

@@ -3,7 +3,7 @@
 import PgBoss from 'pg-boss';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../storage/db.ts';
-import { JOB_TIME_ZONE, SCHEDULE, type JobContext, type JobDefinition } from './schedule.ts';
+import { JOB_TIME_ZONE, SCHEDULE, type JobContext, type JobDefinition, type JobServices } from './schedule.ts';
 
 export interface Scheduler {
   /** Queues one run of a scheduled job now (outside its cron). */
@@ -13,6 +13,7 @@ export interface Scheduler {
 
 export async function startScheduler(
   database: Database,
+  services: JobServices,
   log: FastifyBaseLogger,
   jobs: readonly JobDefinition[] = SCHEDULE,
   options: { pollingIntervalSeconds?: number } = {},
@@ -34,7 +35,7 @@ export async function startScheduler(
     await boss.schedule(job.name, job.cron, {}, { tz: JOB_TIME_ZONE, singletonKey: job.name });
     await boss.work(job.name, { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async () => {
       const started = Date.now();
-      const summary = await job.run({ db: database.db, now: new Date(), log });
+      const summary = await job.run({ db: database.db, services, now: new Date(), log });
       log.info({ job: job.name, ms: Date.now() - started }, summary);
     });
   }
@@ -52,7 +53,7 @@ export async function startScheduler(
 
 /** `haochaping jobs run`: every job once, in table order, as of `now`. */
 export async function runJobsNow(
-  db: Database['db'],
+  services: JobServices,
   now: Date,
   log: JobContext['log'],
   only?: string[],
@@ -63,7 +64,7 @@ export async function runJobsNow(
   const results: { name: string; summary: string }[] = [];
   for (const job of jobs) {
     if (only?.length && !only.includes(job.name)) continue;
-    results.push({ name: job.name, summary: await job.run({ db, now, log }) });
+    results.push({ name: job.name, summary: await job.run({ db: services.db, services, now, log }) });
   }
   return results;
 }

@@ -338,3 +338,45 @@ export async function findCaseNumbers(
   ]);
   return { numbers: rows.rows.map((r) => r.case_number), total: count.rows[0]!.n };
 }
+
+/**
+ * What an occasion is, as the rater is told (issue 12): its kind and times,
+ * who served (R3 snapshot), where, and what was done — the case's matter, or
+ * the package's name (R8). For the SMS invitation and the rating page.
+ */
+export async function invitationFacts(db: Db, occasionId: number) {
+  return db
+    .selectFrom('occasion as o')
+    .leftJoin('service_case as c', 'c.id', 'o.case_id')
+    .leftJoin('matter as m', 'm.code', 'c.matter_code')
+    .leftJoin('service_package as p', 'p.id', 'o.package_id')
+    .leftJoin('staff as s', 's.id', 'o.staff_id')
+    .leftJoin('agency as a', 'a.code', 'o.agency_code')
+    .leftJoin('service_center as sc', 'sc.code', 'o.center_code')
+    .leftJoin('service_window as w', 'w.id', 'o.window_id')
+    .leftJoin('rating as r', 'r.occasion_id', 'o.id')
+    .select([
+      'o.id',
+      'o.kind',
+      'o.case_id',
+      'o.package_id',
+      'o.staff_id',
+      'o.occurred_at',
+      'o.deadline',
+      'o.closed_at',
+      'o.cancelled_at',
+      'o.window_id',
+      's.name as staff_name',
+      's.staff_number',
+      'm.name as matter_name',
+      'p.name as package_name',
+      'a.name as agency_name',
+      'sc.name as center_name',
+      'w.number as window_number',
+      'w.name as window_name',
+      'r.id as rating_id',
+    ])
+    .select((eb) => eb.fn.coalesce('m.name', 'p.name').$castTo<string>().as('what'))
+    .where('o.id', '=', occasionId)
+    .executeTakeFirst();
+}

@@ -1,6 +1,7 @@
 // Repository of API clients (only a hash of each key is stored).
 import type { Insertable, Kysely } from 'kysely';
 import type { DB } from './schema.ts';
+import type { Scope } from '../domain/access.ts';
 
 type Db = Kysely<DB>;
 
@@ -59,4 +60,36 @@ export async function activeWindow(db: Db, centerCode: string, number: string) {
     .where('number', '=', number)
     .where('status', '=', 'active')
     .executeTakeFirst();
+}
+
+/** The region path of a window's center (R2: supervisors manage devices in their region). */
+export async function windowRegionPath(db: Db, windowId: number): Promise<string | null> {
+  const row = await db
+    .selectFrom('service_window as w')
+    .innerJoin('service_center as sc', 'sc.code', 'w.center_code')
+    .innerJoin('region as r', 'r.code', 'sc.region_code')
+    .select('r.path')
+    .where('w.id', '=', windowId)
+    .executeTakeFirst();
+  return row?.path ?? null;
+}
+
+/** Devices whose window lies in the scope, with when each was last paired. */
+export async function listDevices(db: Db, scope: Scope) {
+  let q = clientQuery(db)
+    .innerJoin('service_center as sc', 'sc.code', 'w.center_code')
+    .innerJoin('region as r', 'r.code', 'sc.region_code')
+    .select(['sc.name as center_name', 'w.name as window_name'])
+    .select((eb) =>
+      eb
+        .selectFrom('device_pairing as p')
+        .select((e) => e.fn.max('p.used_at').as('m'))
+        .whereRef('p.client_id', '=', 'c.id')
+        .where('p.used_at', 'is not', null)
+        .as('paired_at'),
+    )
+    .where('c.kind', '=', 'device');
+  if (scope.kind === 'region') q = q.where((eb) => eb.or([eb('r.path', '=', scope.path), eb('r.path', 'like', `${scope.path}.%`)]));
+  else if (scope.kind !== 'all') return [];
+  return q.orderBy('c.id').execute();
 }

@@ -288,7 +288,45 @@ export interface ImportRowTable {
   data: unknown;
 }
 
+export interface OutboxTable {
+  id: Generated<number>;
+  channel: 'sms';
+  topic: string;
+  occasion_id: number | null;
+  recipient_cipher: string;
+  recipient_masked: string;
+  body: string;
+  status: Generated<'pending' | 'sent' | 'failed' | 'cancelled'>;
+  attempts: Generated<number>;
+  next_attempt_at: Date;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+export interface OutboxAttemptTable {
+  id: Generated<number>;
+  outbox_id: number;
+  at: Date;
+  sender: string;
+  outcome: 'sent' | 'retry' | 'failed';
+  detail: string | null;
+  duration_ms: number;
+}
+
+export interface DevicePairingTable {
+  id: Generated<number>;
+  client_id: number;
+  code_hash: string;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
 export interface DB {
+  outbox: OutboxTable;
+  outbox_attempt: OutboxAttemptTable;
+  device_pairing: DevicePairingTable;
   catalogue_import: CatalogueImportTable;
   import_row: ImportRowTable;
   app_user: AppUserTable;

@@ -194,7 +194,7 @@ describe('rating by invitation token', () => {
   it('rates until the last instant before the deadline', async () => {
     const { token } = await invitation();
     clock.set('2026-03-09T15:59:59.999Z');
-    expect((await call('POST', '/api/v1/ratings', { token, level: 'satisfied', channel: 'device' })).status).toBe(201);
+    expect((await call('POST', '/api/v1/ratings', { token, level: 'satisfied', channel: 'sms' })).status).toBe(201);
   });
 });
 
@@ -314,7 +314,7 @@ describe('R6 default ratings', () => {
       world.channelKeys.web,
     );
     const log = { info() {}, warn() {}, error() {} };
-    const db = services().db;
+    const db = services();
     const deadline = new Date('2026-04-08T16:00:00Z');
     // A sweep just before the deadline (it may default older occasions of other tests) leaves these open.
     await runJobsNow(db, new Date(deadline.getTime() - 1), log, ['default-ratings']);
@@ -461,7 +461,7 @@ describe('edges found in review', () => {
     clock.set('2026-03-12T00:00:00Z'); // past the acceptance occasion's deadline, before any sweep
     const w = await business('POST', `/api/v1/cases/${c.caseNumber}/withdraw`, { reason: '撤回' });
     expect(w.status).toBe(200);
-    await runJobsNow(services().db, clock.now(), { info() {}, warn() {}, error() {} }, ['default-ratings']);
+    await runJobsNow(services(), clock.now(), { info() {}, warn() {}, error() {} }, ['default-ratings']);
     expect((await business('GET', `/api/v1/cases/${c.caseNumber}`)).body.occasions[0]).toMatchObject({ status: 'defaulted' });
     const before = await business('POST', `/api/v1/cases/${c.caseNumber}/withdraw`, { reason: 'again' });
     expect(before.body.error.id).toBe('case_withdrawn');

@@ -28,6 +28,7 @@ import { runJobsNow } from '../../src/jobs/scheduler.ts';
 import { drillDownFromOccasions, ratingsBehind } from '../../src/storage/scores.ts';
 import type { StoredDimension } from '../../src/domain/scores.ts';
 import { useTestApp } from '../support/app.ts';
+import { testServices } from '../support/services.ts';
 import { buildApplicant, buildWorld } from '../support/world.ts';
 
 const { app, database, clock, services } = useTestApp();
@@ -113,7 +114,7 @@ beforeAll(async () => {
   ids.composite = composite.body.id;
   // 00:30 of Nov 12 China time: the Nov 4 case is due (the package's stages, of Nov 5, are not).
   clock.set('2026-11-11T16:30:00Z');
-  await runJobsNow(database().db, clock.now(), { info() {}, warn() {}, error() {} }, ['default-ratings']);
+  await runJobsNow(testServices(database()), clock.now(), { info() {}, warn() {}, error() {} }, ['default-ratings']);
   clock.set('2026-11-20T00:00:00Z');
 });
 

@@ -55,8 +55,10 @@ describe('R2: what each role may do at all', () => {
       'settings.manage',
       'jobs.read',
       'jobs.run',
+      'outbox.read',
+      'devices.manage',
     ],
-    supervisor: ['self.manage', 'regions.read', 'catalogue.read', 'catalogue.write', 'scores.read', 'cases.find', 'identity.reveal'],
+    supervisor: ['self.manage', 'regions.read', 'catalogue.read', 'catalogue.write', 'scores.read', 'cases.find', 'identity.reveal', 'devices.manage'],
     line_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find'],
     agency_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find'],
     staff: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read'],
@@ -71,6 +73,7 @@ describe('R2: what each role may do at all', () => {
       'clients.read',
       'settings.read',
       'jobs.read',
+      'outbox.read',
     ],
   };
   for (const role of ROLES) {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { startScheduler } from '../../src/jobs/scheduler.ts';
 import type { JobDefinition } from '../../src/jobs/schedule.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { testServices } from '../support/services.ts';
 import { waitFor } from '../support/process.ts';
 
 const database = useTestDatabase();
@@ -23,7 +24,7 @@ describe('job scheduler', () => {
         return 'probed';
       },
     };
-    const scheduler = await startScheduler(database(), pino({ level: 'silent' }), [job], { pollingIntervalSeconds: 0.5 });
+    const scheduler = await startScheduler(database(), testServices(database()), pino({ level: 'silent' }), [job], { pollingIntervalSeconds: 0.5 });
     try {
       const { rows } = await sql<{ name: string; cron: string; timezone: string }>`
         select name, cron, timezone from pgboss.schedule`.execute(database().db);
@@ -35,7 +36,7 @@ describe('job scheduler', () => {
       await scheduler.stop();
     }
     // A job dropped from the table is unscheduled at the next start.
-    const next = await startScheduler(database(), pino({ level: 'silent' }), []);
+    const next = await startScheduler(database(), testServices(database()), pino({ level: 'silent' }), []);
     await next.stop();
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from pgboss.schedule`.execute(database().db);
     expect(rows[0]!.n).toBe(0);

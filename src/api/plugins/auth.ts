@@ -148,7 +148,7 @@ export function rateLimitKey(request: FastifyRequest): string {
   const actor = request.actor ?? ANONYMOUS;
   if (actor.type === 'user') return `user:${actor.id}`;
   if (actor.type === 'client') return `${actor.kind === 'device' ? 'device' : 'client'}:${actor.id}`;
-  const token = (request.body as { token?: unknown } | undefined)?.token;
+  const token = (request.body as { token?: unknown } | undefined)?.token ?? (request.params as { token?: unknown } | undefined)?.token;
   if (typeof token === 'string') return `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
   // Nobody at all (the public API, signing in): the address is all there is.
   return `anonymous:${request.ip}`;

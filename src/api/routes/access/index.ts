@@ -282,7 +282,11 @@ export default async function accessRoutes(app: AppInstance, options: { throttle
         response: { 200: Client, ...errors },
       },
     },
-    async (request) => revokeClient(services(), callerOf(request), request.params.id),
+    async (request) => {
+      const revoked = await revokeClient(services(), callerOf(request), request.params.id);
+      app.deviceHub.revoke(revoked.id); // a device's live stream ends at once (issue 12)
+      return revoked;
+    },
   );
 
   // ——— settings (admins) ———

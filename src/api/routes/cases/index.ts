@@ -22,6 +22,12 @@ import { ErrorBody, Nullable, Paged, PageQuery } from '../../schemas.ts';
 
 const CaseNumber = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Letters, digits, - or _; at most 64' });
 const Instant = (description: string) => Type.String({ format: 'date-time', description });
+const RatesAtWindow = Type.Optional(
+  Type.Boolean({
+    description:
+      'Issue 12: true when the applicant rates on the window’s evaluation device; otherwise an applicant with a phone is invited by SMS (default false)',
+  }),
+);
 
 const ApplicantIn = Type.Object(
   {
@@ -105,6 +111,7 @@ export default async function caseRoutes(app: AppInstance) {
             staffNumber: Type.String({ maxLength: 32, description: 'Who accepted it' }),
             acceptedAt: Instant('When it was accepted'),
             completedAt: Type.Optional(Instant('Promised cases completed already (back-fill); leave out otherwise')),
+            ratesAtWindow: RatesAtWindow,
           },
           { additionalProperties: false },
         ),
@@ -171,7 +178,10 @@ export default async function caseRoutes(app: AppInstance) {
         security,
         summary: 'Complete (办结) a promised case: opens its completion occasion',
         params: Type.Object({ caseNumber: Type.String() }),
-        body: Type.Object({ completedAt: Instant('When it was completed'), staffNumber: Type.String({ maxLength: 32 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { completedAt: Instant('When it was completed'), staffNumber: Type.String({ maxLength: 32 }), ratesAtWindow: RatesAtWindow },
+          { additionalProperties: false },
+        ),
         response: { 200: Case, ...errors },
       },
     },
@@ -201,7 +211,10 @@ export default async function caseRoutes(app: AppInstance) {
     },
   );
 
-  const Stage = Type.Object({ staffNumber: Type.String({ maxLength: 32 }), at: Instant('When the stage was done') }, { additionalProperties: false });
+  const Stage = Type.Object(
+    { staffNumber: Type.String({ maxLength: 32 }), at: Instant('When the stage was done'), ratesAtWindow: RatesAtWindow },
+    { additionalProperties: false },
+  );
 
   app.post(
     '/packages',

@@ -19,7 +19,7 @@ const Level = Type.String({
   description: 'very_satisfied 10, satisfied 8, basically_satisfied 6, dissatisfied 3, very_dissatisfied 0 (R6)',
 });
 
-const RatingOut = Type.Object({
+export const RatingOut = Type.Object({
   id: Type.Integer(),
   occasionId: Type.Integer(),
   level: Type.String(),
@@ -85,7 +85,8 @@ export default async function ratingRoutes(app: AppInstance) {
       const content = { ...rest, aspects: rest.aspects ?? {}, tags: rest.tags ?? [] };
       let submission: Submission;
       if (token) {
-        submission = { via: 'token', token, content, idempotencyKey };
+        // A device (or a channel client) may carry the token too; a rater's phone carries nothing else.
+        submission = { via: 'token', token, content, idempotencyKey, client: request.actor.type === 'client' ? clientOf(request) : undefined };
       } else {
         // The hook resolved the API key; without a token the caller must be a channel client or device.
         if (request.actor.type === 'anonymous') throw authenticationRequired();
