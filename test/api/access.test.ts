@@ -51,7 +51,22 @@ let world: Awaited<ReturnType<typeof buildWorld>>;
 const tokens: Partial<Record<Who, string>> = {};
 const usernames: Partial<Record<Who, string>> = {};
 const keys: Partial<Record<Who, string>> = {};
-const d = {} as Record<'agencyA' | 'agencyB' | 'agencyC' | 'staffC' | 'matterC' | 'revocable' | 'ratingA' | 'ratingC' | 'occasionA', string>;
+const d = {} as Record<
+  | 'agencyA'
+  | 'agencyB'
+  | 'agencyC'
+  | 'staffC'
+  | 'matterC'
+  | 'revocable'
+  | 'ratingA'
+  | 'ratingC'
+  | 'occasionA'
+  | 'tokenP'
+  | 'device'
+  | 'deviceC'
+  | 'revocableDevice',
+  string
+>;
 let seq = 0;
 const next = () => ++seq;
 
@@ -122,7 +137,13 @@ beforeAll(async () => {
   keys.business = world.businessKey;
   keys.other_business = (await createClient(s, SYSTEM, { name: 'M 另一个业务系统', kind: 'business_system' })).key;
   keys.channel = world.channelKeys.app;
-  keys.device = (await createClient(s, SYSTEM, { name: 'M 评价器', kind: 'device', window: { centerCode: world.center.code, number: '1' } })).key;
+  const device = await createClient(s, SYSTEM, { name: 'M 评价器', kind: 'device', window: { centerCode: world.center.code, number: '1' } });
+  keys.device = device.key;
+  d.device = String(device.client.id);
+  d.deviceC = String((await createClient(s, SYSTEM, { name: 'M 柳州评价器', kind: 'device', window: { centerCode: centerC.code, number: '1' } })).client.id);
+  d.revocableDevice = String(
+    (await createClient(s, SYSTEM, { name: 'M 待吊销评价器', kind: 'device', window: { centerCode: world.center.code, number: '1' } })).client.id,
+  );
   d.revocable = String((await createClient(s, SYSTEM, { name: 'M 待吊销', kind: 'channel', channel: 'web' })).client.id);
   await signedIn(s, 'auditor', undefined, 'm-signin');
 
@@ -196,6 +217,8 @@ beforeAll(async () => {
   d.ratingA = String(await rate('M-A1', IDENTITY.a));
   d.ratingC = String(await rate('M-C1', IDENTITY.c));
   d.occasionA = JSON.parse((await inject('business', { method: 'GET', url: '/api/v1/cases/M-A1' })).text).occasions[0].id;
+  const occasionP = JSON.parse((await inject('business', { method: 'GET', url: '/api/v1/cases/M-P1' })).text).occasions[0].id;
+  d.tokenP = JSON.parse((await inject('business', { method: 'POST', url: `/api/v1/occasions/${occasionP}/invitations` })).text).token;
 });
 
 // ——— what each route is asked, with what it touches ———
@@ -547,6 +570,41 @@ function samples(): Record<string, Sample[]> {
     ],
     'POST /api/v1/clients/:id/revoke': [{ label: 'revoke', request: () => R('POST', `/api/v1/clients/${d.revocable}/revoke`), holders: 'all' }],
     'GET /api/v1/settings': [{ label: 'read', request: () => R('GET', '/api/v1/settings'), holders: 'all' }],
+    // Issue 12: the outbox, the rating link's page, the QR code, and the evaluation devices.
+    'GET /api/v1/outbox': [{ label: 'read', request: () => R('GET', '/api/v1/outbox'), holders: 'all' }],
+    'GET /api/v1/invitations/:token': [{ label: 'an open link', request: () => R('GET', `/api/v1/invitations/${d.tokenP}`), holders: 'all' }],
+    'GET /api/v1/occasions/:occasionId/invitation.png': [
+      { label: 'own occasion', request: () => R('GET', `/api/v1/occasions/${d.occasionA}/invitation.png`), ...ownedBy(['business']) },
+    ],
+    'GET /api/v1/devices': [{ label: 'list', request: () => R('GET', '/api/v1/devices'), holders: 'all' }],
+    'POST /api/v1/devices': [
+      {
+        label: 'a window in Nanning',
+        request: () => R('POST', '/api/v1/devices', { name: `M 新评价器 ${next()}`, window: { centerCode: world.center.code, number: '1' } }),
+        holders: ['supervisor'],
+        outside: 'out_of_scope',
+      },
+      {
+        label: 'a window in Liuzhou',
+        request: () => R('POST', '/api/v1/devices', { name: `M 新评价器 ${next()}`, window: { centerCode: 'M-CL', number: '1' } }),
+        holders: [],
+        outside: 'out_of_scope',
+      },
+    ],
+    'POST /api/v1/devices/:id/revoke': [
+      { label: 'a Nanning device', request: () => R('POST', `/api/v1/devices/${d.revocableDevice}/revoke`), holders: ['supervisor'] },
+      { label: 'a Liuzhou device', request: () => R('POST', `/api/v1/devices/${d.deviceC}/revoke`), holders: [] },
+    ],
+    'POST /api/v1/clients/:id/pairing-code': [
+      { label: 'a Nanning device', request: () => R('POST', `/api/v1/clients/${d.device}/pairing-code`), holders: ['supervisor'] },
+      { label: 'a Liuzhou device', request: () => R('POST', `/api/v1/clients/${d.deviceC}/pairing-code`), holders: [] },
+    ],
+    'POST /api/v1/devices/pair': [{ label: 'a wrong code', request: () => R('POST', '/api/v1/devices/pair', { code: '000000' }), holders: 'all' }],
+    'GET /api/v1/device': [{ label: 'its window', request: () => R('GET', '/api/v1/device'), holders: 'all' }],
+    // The stream never ends for the device itself: asked with a malformed Last-Event-ID, it is refused (400) after access is decided.
+    'GET /api/v1/device/events': [
+      { label: 'access only', request: () => ({ ...R('GET', '/api/v1/device/events'), headers: { 'last-event-id': 'x' } }), holders: 'all' },
+    ],
     'PATCH /api/v1/settings': [{ label: 'unchanged', request: () => R('PATCH', '/api/v1/settings', { publishStaffScores: false }), holders: 'all' }],
     'GET /api/v1/audit': [{ label: 'read', request: () => R('GET', '/api/v1/audit?pageSize=500'), holders: 'all' }],
     'GET /api/v1/audit/export.csv': [{ label: 'export', request: () => R('GET', '/api/v1/audit/export.csv'), holders: 'all' }],

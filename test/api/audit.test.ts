@@ -8,6 +8,9 @@ import { useTestApp } from '../support/app.ts';
 import { signedIn, TEST_PASSWORD } from '../support/auth.ts';
 import { buildAgency, buildBusinessLine, buildCenter, buildMatter, buildStaff, residentId } from '../support/factories.ts';
 import { buildWorld } from '../support/world.ts';
+import { createClient } from '../../src/app/clients.ts';
+import { systemCaller } from '../../src/app/context.ts';
+import { createPairingCode } from '../../src/app/devices.ts';
 
 const { raw, services, clock, database } = useTestApp();
 let world: Awaited<ReturnType<typeof buildWorld>>;
@@ -28,6 +31,7 @@ const eventsAfter = async (id: number) =>
 
 const IDENTITY = { name: '诸葛秘乙', idType: 'resident_id', idNumber: residentId(8801, '450102', '19790909'), phone: '13912348888' };
 let ratingId = 0;
+const devices = { code: '', second: 0 };
 
 beforeAll(async () => {
   clock.set('2026-11-02T02:00:00Z');
@@ -36,6 +40,11 @@ beforeAll(async () => {
   tokens.supervisor = await signedIn(services(), 'supervisor', { regionCode: '450100' }, 'a-sup');
   tokens.agency = await signedIn(services(), 'agency_manager', { agencyCode: world.agencyA.code }, 'a-agency');
   tokens.auditor = await signedIn(services(), 'auditor', undefined, 'a-auditor');
+  // Two evaluation devices at a Nanning window (issue 12): one with a pairing code to pair, one to give a code and revoke.
+  const window = { centerCode: world.center.code, number: '1' };
+  const first = await createClient(services(), systemCaller('test'), { name: 'A 评价器一', kind: 'device', window });
+  devices.code = (await createPairingCode(services(), systemCaller('test'), first.client.id)).code;
+  devices.second = (await createClient(services(), systemCaller('test'), { name: 'A 评价器二', kind: 'device', window })).client.id;
   const at = clock.now().toISOString();
   const created = await call(world.businessKey, {
     method: 'POST',
@@ -198,6 +207,34 @@ describe('every write route, called once, leaves exactly one audit event naming 
         token: admin,
         actor: 'a-admin',
         request: () => ({ method: 'POST', url: `/api/v1/clients/1/revoke` }),
+        action: 'client.revoke',
+      },
+      {
+        route: 'POST /api/v1/devices',
+        token: tokens.supervisor!,
+        actor: 'a-sup',
+        request: () => ({ method: 'POST', url: '/api/v1/devices', payload: { name: 'A 评价器三', window: { centerCode: world.center.code, number: '1' } } }),
+        action: 'client.create',
+      },
+      {
+        route: 'POST /api/v1/devices/pair',
+        token: '',
+        actor: 'A 评价器一',
+        request: () => ({ method: 'POST', url: '/api/v1/devices/pair', payload: { code: devices.code } }),
+        action: 'device.pair',
+      },
+      {
+        route: 'POST /api/v1/clients/:id/pairing-code',
+        token: tokens.supervisor!,
+        actor: 'a-sup',
+        request: () => ({ method: 'POST', url: `/api/v1/clients/${devices.second}/pairing-code` }),
+        action: 'device.pairing_code',
+      },
+      {
+        route: 'POST /api/v1/devices/:id/revoke',
+        token: tokens.supervisor!,
+        actor: 'a-sup',
+        request: () => ({ method: 'POST', url: `/api/v1/devices/${devices.second}/revoke` }),
         action: 'client.revoke',
       },
       {
