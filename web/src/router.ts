@@ -29,6 +29,7 @@ export const router = createRouter({
         { path: 'org/:kind?', name: 'org', component: () => import('./pages/Organisation.vue') },
         { path: 'system/:tab?', name: 'system', component: () => import('./pages/System.vue'), meta: { roles: ['admin'] } },
         { path: 'account', name: 'account', component: () => import('./pages/Account.vue') },
+        { path: 'devices', name: 'devices', component: () => import('./pages/Devices.vue'), meta: { roles: ['admin', 'supervisor'] } },
         { path: 'audit', name: 'audit', component: () => import('./pages/AuditLog.vue'), meta: { roles: ['admin', 'auditor'] } },
       ],
     },
