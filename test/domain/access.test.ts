@@ -95,7 +95,7 @@ describe('R2: what each role may do at all', () => {
   it.each([
     ['business_system', ['cases.submit', 'cases.read']],
     ['channel', ['ratings.submit']],
-    ['device', ['ratings.submit']],
+    ['device', ['ratings.submit', 'device.read']],
   ] as const)('a %s client may only %j', (kind, actions) => {
     const client: Actor = { type: 'client', id: 3, name: 'c', kind, channel: null, windowId: null };
     expect(ACTIONS.filter((a) => can(client, a))).toEqual(actions);
