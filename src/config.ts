@@ -36,8 +36,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Connections served at once (MAX_CONNECTIONS); more are refused by the server. */
   maxConnections: number;
-  /** Where citizens reach this platform: the base of the rating links in SMS and QR codes (PUBLIC_URL). */
-  publicUrl: string;
+  /** Where citizens reach this platform: the base of the rating links in SMS and QR codes (PUBLIC_URL); unset: the address `serve` listens on. */
+  publicUrl?: string;
   /** How SMS leave the platform (issue 12): recorded locally, or POSTed to the province's SMS gateway. */
   sms: SmsConfig;
 }
@@ -143,8 +143,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const adminPassword = env.HCP_ADMIN_PASSWORD || undefined;
   const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 120_000, 1000, 3_600_000, problems);
   const maxConnections = integer(env, 'MAX_CONNECTIONS', 2000, 1, 1_000_000, problems);
-  const publicUrl = (env.PUBLIC_URL?.trim() || `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(publicUrl))
+  const publicUrl = env.PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined;
+  if (publicUrl && !/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(publicUrl))
     problems.push(`PUBLIC_URL must be an http(s) URL like https://hcp.gxzf.gov.cn (got ${JSON.stringify(publicUrl)})`);
   const sms = smsConfig(env, problems);
   if (problems.length) throw new ConfigError(problems);

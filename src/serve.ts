@@ -143,6 +143,8 @@ export async function serve(config: Config, log: Logger, lifecycle: Lifecycle, o
   const app = await step(() => buildApp({ database, config, services }, { logger: log }));
   lifecycle.onStop('http server', () => app.close());
   const address = await step(() => app.listen({ host: config.host, port: config.port }));
+  // Rating links (SMS, QR codes) point at PUBLIC_URL; without it, at the address this process listens on.
+  if (!config.publicUrl) services.outbox.publicUrl = address.replace('://0.0.0.0:', '://127.0.0.1:').replace('://[::]:', '://127.0.0.1:');
 
   if (config.jobs) {
     const scheduler = await step(() => startScheduler(database, services, log));

@@ -114,10 +114,10 @@ describe('the console in Chromium', () => {
 
 describe('every demo role signs in to its own menu and scope (R2)', () => {
   const MENUS: Record<string, string[]> = {
-    admin: ['总览', '排名', '案件查询', '组织机构', '审计日志', '系统管理', '我的账户'],
-    'sup-gx': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
-    'sup-nanning': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
-    'sup-xingning': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
+    admin: ['总览', '排名', '案件查询', '组织机构', '审计日志', '评价器', '系统管理', '我的账户'],
+    'sup-gx': ['总览', '排名', '案件查询', '组织机构', '评价器', '我的账户'],
+    'sup-nanning': ['总览', '排名', '案件查询', '组织机构', '评价器', '我的账户'],
+    'sup-xingning': ['总览', '排名', '案件查询', '组织机构', '评价器', '我的账户'],
     'line-manager': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
     'agency-manager': ['总览', '排名', '案件查询', '组织机构', '我的账户'],
     'staff-demo': ['总览', '我的账户'],
@@ -473,6 +473,87 @@ describe('the system pages (admins)', () => {
     await page.getByRole('button', { name: '立即运行' }).first().click();
     await expect.poll(() => page.textContent('main')).toContain('已运行');
     expect(await seriousViolations(page)).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('rating where the citizen is (issue 12): devices and the outbox in the console', () => {
+  it('a supervisor creates a device for a window of their region and gets a pairing code that pairs it', async () => {
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/devices`);
+    await signIn(page, 'sup-xingning');
+    await page.waitForURL(`${served.url}/devices`);
+    const windows = (await (await page.request.get(`${served.url}/api/v1/windows?pageSize=1`)).json()) as { items: { centerCode: string; number: string }[] };
+    const window = windows.items[0]!;
+    await page.getByRole('button', { name: '新增评价器' }).click();
+    await page.fill('#device-name', '兴宁区评价器一号');
+    await page.fill('#device-center', window.centerCode);
+    await page.fill('#device-window', window.number);
+    await page.getByRole('dialog').getByRole('button', { name: '新增并生成配对码' }).click();
+    const code = (await page.locator('p.code').textContent())!.replace(/\s/g, '');
+    expect(code).toMatch(/^\d{6}$/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'devices-pairing-code');
+    // Typed on the device, the code gives it its key: the device sees its window.
+    const paired = (await (
+      await fetch(`${served.url}/api/v1/devices/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) })
+    ).json()) as {
+      key: string;
+      device: { window: { centerCode: string; number: string } };
+    };
+    expect(paired.device.window).toMatchObject({ centerCode: window.centerCode, number: window.number });
+    await page.keyboard.press('Escape');
+    const row = page.locator('.devices-table .el-table__body tr', { hasText: '兴宁区评价器一号' });
+    await expect.poll(async () => (await page.reload(), await row.textContent())).not.toContain('尚未配对');
+    await row.getByRole('button', { name: '吊销' }).click();
+    await page
+      .getByRole('button', { name: 'OK' })
+      .or(page.getByRole('button', { name: '确定' }))
+      .click();
+    await expect.poll(async () => (await fetch(`${served.url}/api/v1/device`, { headers: { authorization: `Bearer ${paired.key}` } })).status).toBe(401);
+    await context.close();
+  });
+
+  it('an SMS invitation shows in the outbox once sent, the number masked and the link cut short (R9)', async () => {
+    const keys = Object.fromEntries(
+      fs
+        .readFileSync(path.join(dataDir, 'demo-api-keys.txt'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')),
+    );
+    const { context, page } = await freshPage();
+    await page.goto(`${served.url}/system/outbox`);
+    await signIn(page, 'admin');
+    await page.waitForURL(`${served.url}/system/outbox`);
+    const staff = (await (await page.request.get(`${served.url}/api/v1/staff?pageSize=1&regionCode=450102`)).json()) as {
+      items: { staffNumber: string; agencyCode: string }[];
+    };
+    const matters = (await (await page.request.get(`${served.url}/api/v1/matters?pageSize=1&kind=immediate`)).json()) as {
+      items: { code: string }[];
+    };
+    const created = await fetch(`${served.url}/api/v1/cases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.business_system}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        caseNumber: 'E2E-SMS-1',
+        matterCode: matters.items[0]!.code,
+        applicant: { name: '陆一', idType: 'resident_id', idNumber: '11010519491231002X', phone: '13977001122' },
+        staffNumber: staff.items[0]!.staffNumber,
+        acceptedAt: new Date().toISOString(),
+      }),
+    });
+    expect(created.status).toBe(201);
+    // (A write with the session cookie names its origin, as the page's own requests do.)
+    expect((await page.request.post(`${served.url}/api/v1/jobs/deliver-outbox/runs`, { headers: { origin: served.url } })).status()).toBe(200);
+    await page.reload();
+    const row = page.locator('.outbox-table .el-table__body tr', { hasText: '139****1122' });
+    await expect.poll(() => row.textContent()).toContain('已发送');
+    const text = (await page.textContent('.outbox-table'))!;
+    expect(text).not.toContain('13977001122');
+    expect(text).toMatch(/\/r\/[A-Za-z0-9_-]{6}…/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'system-outbox');
     await context.close();
   });
 });

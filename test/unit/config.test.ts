@@ -19,6 +19,16 @@ describe('config', () => {
     expect(config.database).toEqual({ kind: 'embedded', dataDir: path.join('/srv/hcp/data/pglite') });
   });
 
+  it('sends SMS locally unless told the gateway (issue 12); rating links follow PUBLIC_URL', () => {
+    expect(loadConfig({}, '/srv/hcp')).toMatchObject({ sms: { sender: 'local' }, publicUrl: undefined });
+    const config = loadConfig(
+      { SMS_SENDER: 'webhook', SMS_WEBHOOK_URL: 'https://sms.example.gov.cn/send', SMS_WEBHOOK_SECRET: 's'.repeat(40), PUBLIC_URL: 'https://hcp.gxzf.gov.cn/' },
+      '/srv/hcp',
+    );
+    expect(config.sms).toEqual({ sender: 'webhook', url: 'https://sms.example.gov.cn/send', secret: 's'.repeat(40), timeoutMs: 5000 });
+    expect(config.publicUrl).toBe('https://hcp.gxzf.gov.cn');
+  });
+
   it('uses the server when DATABASE_URL is a postgres URL', () => {
     const config = loadConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/hcp', DATABASE_POOL_MAX: '20' }, '/srv/hcp');
     expect(config.database).toEqual({ kind: 'server', url: 'postgresql://u:p@db:5432/hcp', poolMax: 20 });
@@ -34,6 +44,10 @@ describe('config', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     [{ JOBS: 'maybe' }, /^JOBS must be true or false/],
     [{ SHUTDOWN_TIMEOUT_MS: 'soon' }, /^SHUTDOWN_TIMEOUT_MS must be/],
+    [{ PUBLIC_URL: 'hcp.gxzf.gov.cn' }, /^PUBLIC_URL must be an http\(s\) URL/],
+    [{ SMS_SENDER: 'carrier-pigeon' }, /^SMS_SENDER must be local or webhook/],
+    [{ SMS_SENDER: 'webhook', SMS_WEBHOOK_SECRET: 'x'.repeat(32) }, /^SMS_WEBHOOK_URL must be the gateway's http\(s\) URL/],
+    [{ SMS_SENDER: 'webhook', SMS_WEBHOOK_URL: 'https://sms.example.gov.cn/send', SMS_WEBHOOK_SECRET: 'short' }, /^SMS_WEBHOOK_SECRET must be at least 32/],
   ])('%j is refused with one line', (env, message) => {
     const found = problems(env);
     expect(found).toHaveLength(1);
