@@ -5,11 +5,14 @@
 // window only, and stops at once when revoked. The rating link's page data:
 // open, rated (shown again), used elsewhere, expired (R6), withdrawn, forged.
 import type { AddressInfo } from 'node:net';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type AppInstance } from '../../src/api/server.ts';
+import { TEST_APP_CONFIG } from '../support/auth.ts';
+import { testServices } from '../support/services.ts';
 import { useTestApp } from '../support/app.ts';
 import { buildApplicant, buildWorld } from '../support/world.ts';
 
-const { app, raw, services, clock } = useTestApp();
+const { app, raw, services, clock, database } = useTestApp();
 let world: Awaited<ReturnType<typeof buildWorld>>;
 let seq = 0;
 
@@ -225,5 +228,37 @@ describe('the rating link’s page (R5-R7)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('image/png');
     expect(res.rawPayload.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  });
+});
+
+describe('rate limits (issue 12): per link and per device, never per address; pairing per address', () => {
+  let limited: AppInstance;
+  afterAll(async () => limited?.close());
+
+  it('a link past its limit gets 429 while another link from the same address does not; so does a device; guessing codes is held back', async () => {
+    limited = await buildApp({
+      database: database(),
+      config: { ...TEST_APP_CONFIG, rateLimits: { ...TEST_APP_CONFIG.rateLimits, token: 3, device: 3 } },
+      services: testServices(database(), clock),
+    });
+    await limited.ready();
+    const c = await newCase(world.staffA.staffNumber);
+    const token = async () => (await business('POST', `/api/v1/occasions/${c.occasions[0]!.id}/invitations`)).body.token as string;
+    const [one, two] = [await token(), await token()];
+    const view = (t: string) => limited.inject({ url: `/api/v1/invitations/${t}`, remoteAddress: '10.9.9.9' });
+    for (let i = 0; i < 3; i++) expect((await view(one)).statusCode).toBe(200);
+    expect((await view(one)).statusCode).toBe(429);
+    expect((await view(two)).statusCode).toBe(200);
+
+    const [a, b] = [await pairedDevice(), await pairedDevice()];
+    const state = (key: string) => limited.inject({ url: '/api/v1/device', headers: { authorization: `Bearer ${key}` }, remoteAddress: '10.9.9.9' });
+    for (let i = 0; i < 3; i++) expect((await state(a.key)).statusCode).toBe(200);
+    expect((await state(a.key)).statusCode).toBe(429);
+    expect((await state(b.key)).statusCode).toBe(200);
+
+    const guess = (address: string) => limited.inject({ method: 'POST', url: '/api/v1/devices/pair', payload: { code: '000000' }, remoteAddress: address });
+    for (let i = 0; i < 10; i++) expect((await guess('10.8.8.8')).statusCode).toBe(404);
+    expect((await guess('10.8.8.8')).statusCode).toBe(429);
+    expect((await guess('10.8.8.9')).statusCode).toBe(404);
   });
 });

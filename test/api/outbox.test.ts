@@ -78,6 +78,34 @@ describe('invitations are written when occasions open (R7, R8)', () => {
     expect(written.map((i) => i.body.includes('已受理'))).toEqual([true, false]);
   });
 
+  it('a package invites at each stage, and for the package as a whole at delivery (R8)', async () => {
+    const before = (await items()).length;
+    const at = () => clock.now().toISOString();
+    const packageNumber = `OB-PK-${++seq}`;
+    const accepted = await business('POST', '/api/v1/packages', {
+      packageNumber,
+      name: '开办企业一件事',
+      applicant: buildApplicant(),
+      members: [
+        { caseNumber: `${packageNumber}-1`, matterCode: world.promised.code },
+        { caseNumber: `${packageNumber}-2`, matterCode: world.promisedB.code },
+      ],
+      acceptance: { staffNumber: world.staffA.staffNumber, at: at() },
+    });
+    expect(accepted.status).toBe(201);
+    clock.advance(60_000);
+    await business('POST', `/api/v1/packages/${packageNumber}/stages/approval`, { staffNumber: world.staffB.staffNumber, at: at() });
+    clock.advance(60_000);
+    await business('POST', `/api/v1/packages/${packageNumber}/stages/delivery`, { staffNumber: world.staffA.staffNumber, at: at(), ratesAtWindow: true });
+    const texts = (await items()).slice(before).map((i) => i.body.split('：')[0]);
+    // Delivery was rated at the window; the package as a whole is invited all the same (nobody rates it at a window).
+    expect(texts).toEqual([
+      expect.stringMatching(/为您办理的“开办企业一件事”已受理，请于/),
+      expect.stringMatching(/为您办理的“开办企业一件事”已审批，请于/),
+      expect.stringMatching(/^【政务服务好差评】您办理的“开办企业一件事”已办结，请于/),
+    ]);
+  });
+
   it('nothing is sent when the applicant rates at the window, or has no phone', async () => {
     const before = (await items()).length;
     await newCase({ ratesAtWindow: true });
