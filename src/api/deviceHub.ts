@@ -9,7 +9,7 @@
 // and gets the open occasions of its window after that id first.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Services } from '../app/context.ts';
-import { latestOccasionId, occasionsAtWindowsSince, openOccasionsAt, revokedAmong, type DeviceOccasion } from '../app/devices.ts';
+import { latestOccasionId, occasionIdsAtWindow, occasionsAtWindowsSince, openOccasionsAt, revokedAmong, type DeviceOccasion } from '../app/devices.ts';
 
 const TICK_MS = 250;
 const LOOK_BACK = 200;
@@ -46,13 +46,12 @@ export class DeviceHub {
   /** Opens a device's stream: what it missed since `lastEventId` first, or a `ready` mark of where it stands now. */
   async open(stream: DeviceStream, lastEventId: number | null): Promise<void> {
     const entry = Object.assign(stream, { sent: new Set<number>() });
-    if (lastEventId === null) {
-      entry.lastId = await latestOccasionId(this.services.db);
-      entry.write(sseEvent('ready', {}, entry.lastId));
-    } else {
-      entry.lastId = lastEventId;
-      await this.#sendOpen(entry, lastEventId);
-    }
+    entry.lastId = lastEventId ?? (await latestOccasionId(this.services.db));
+    // What the window had up to that position is the device's past (rated, declined, timed out): the look-back
+    // below is only for transactions that commit late, so those ids are marked as handled.
+    for (const id of await occasionIdsAtWindow(this.services.db, entry.windowId, entry.lastId - LOOK_BACK, entry.lastId)) entry.sent.add(id);
+    if (lastEventId === null) entry.write(sseEvent('ready', {}, entry.lastId));
+    else await this.#sendOpen(entry, lastEventId);
     this.#streams.add(entry);
     this.#cursor ??= Math.max(0, (await latestOccasionId(this.services.db)) - LOOK_BACK);
     this.#timer ??= setInterval(() => void this.#tick(), TICK_MS);

@@ -77,7 +77,7 @@ export async function createClient(services: Services, caller: Caller, input: Ne
       { action: 'client.create', subjectType: 'client', subjectId: row.id, changes: { name, kind: input.kind, channel, window: input.window ?? null } },
       services.now(),
     );
-    return { client: presentClient(row), key };
+    return { client: presentClient((await clients.clientById(trx, row.id))!), key };
   });
 }
 

@@ -209,6 +209,12 @@ export async function occasionsAtWindowsSince(db: Kysely<DB>, afterId: number) {
   return db.selectFrom('occasion').select(['id', 'window_id']).where('id', '>', afterId).where('window_id', 'is not', null).orderBy('id').limit(1000).execute();
 }
 
+/** The ids of a window's occasions in (after, through]. */
+export async function occasionIdsAtWindow(db: Kysely<DB>, windowId: number, after: number, through: number): Promise<number[]> {
+  const rows = await db.selectFrom('occasion').select('id').where('window_id', '=', windowId).where('id', '>', after).where('id', '<=', through).execute();
+  return rows.map((r) => r.id);
+}
+
 /** Of these devices, the ones revoked since they connected. */
 export async function revokedAmong(db: Kysely<DB>, clientIds: number[]): Promise<number[]> {
   if (!clientIds.length) return [];

@@ -164,8 +164,12 @@ describe('the device’s live occasions', () => {
 
   it('reconnecting with Last-Event-ID gets what was opened while away, still open; revoking ends the stream and the key at once', async () => {
     const device = await pairedDevice();
+    // An occasion of the window from before the device connected is its past (declined, or left): not sent again.
+    const before = await newCase(world.staffA.staffNumber);
     const first = await openStream(base, device.key);
     await first.waitFor(() => first.events.some((e) => e.event === 'ready'), 'ready');
+    await new Promise((r) => setTimeout(r, 700)); // a few of the hub's ticks
+    expect(first.events.filter((e) => e.event === 'occasion').map((e) => e.id)).not.toContain(before.occasions[0]!.id);
     const position = first.events.find((e) => e.event === 'ready')!.id!;
     await first.close();
     const missed = await newCase(world.staffA.staffNumber);
