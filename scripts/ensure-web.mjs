@@ -37,6 +37,8 @@ const result = spawnSync(
   {
     cwd: ROOT,
     stdio: 'inherit',
+    // Always the production build: run from the browser tests, NODE_ENV is "test", which would give Vue's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
   },
 );
 process.exit(result.status ?? 1);

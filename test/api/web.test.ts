@@ -18,6 +18,8 @@ const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-web-'));
 beforeAll(async () => {
   fs.mkdirSync(path.join(webDir, 'assets'));
   fs.writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>好差评</title><div id="app"></div>');
+  fs.writeFileSync(path.join(webDir, 'rate.html'), '<!doctype html><title>政务服务评价</title><div id="app" data-page="rate"></div>');
+  fs.writeFileSync(path.join(webDir, 'device.html'), '<!doctype html><title>评价器</title><div id="app" data-page="device"></div>');
   fs.writeFileSync(path.join(webDir, 'assets', 'index-AbC123.js'), 'console.log(1)');
   fs.writeFileSync(path.join(webDir, 'assets', 'index-AbC123.js.br'), zlib.brotliCompressSync('console.log(1)'));
   fs.writeFileSync(path.join(webDir, 'assets', 'index-AbC123.js.gz'), zlib.gzipSync('console.log(1)'));
@@ -39,6 +41,19 @@ describe('the web app from the API process', () => {
       expect(res.body).toContain('<div id="app">');
     },
   );
+
+  it.each([
+    // A rating link's token holds a dot (payload.signature): still the page, not a file (issue 12).
+    ['/r/eyJ2IjoxLCJvIjoxfQ.p8wG6vNMA-XTJlNWbb4bKoyo_hSVY12zRO1fA0T601k', 'rate'],
+    ['/r/eyJ2IjoxLCJvIjoxfQ.p8wG6vNMA?via=qr', 'rate'],
+    ['/device', 'device'],
+    ['/device?x=1', 'device'],
+  ])('%s is the %s page of its own (issue 12)', async (url, page) => {
+    const res = await app.inject(url);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.body).toContain(`data-page="${page}"`);
+  });
 
   it('hashed assets are cached for a year, and sent precompressed when the browser accepts it', async () => {
     const res = await app.inject('/assets/index-AbC123.js');

@@ -33,11 +33,13 @@ export async function registerWeb(app: FastifyInstance, webDir = WEB_DIR): Promi
   });
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
     const url = request.url;
-    if (NOT_UI.test(url) || path.extname(url.split('?')[0]!) !== '') {
+    // The rating pages are entry points of their own (issue 12): the rater's phone page and the window device.
+    // (A rating link's token holds a dot, so these are told apart before the file-extension rule.)
+    const own = RATE_PAGE.test(url) ? 'rate.html' : DEVICE_PAGE.test(url) ? 'device.html' : null;
+    if (!own && (NOT_UI.test(url) || path.extname(url.split('?')[0]!) !== '')) {
       return reply.status(404).send(errorBody('route_not_found', `No route GET ${url.split('?')[0]}`));
     }
-    // The rating pages are entry points of their own (issue 12): the rater's phone page and the window device.
-    const page = RATE_PAGE.test(url) ? 'rate.html' : DEVICE_PAGE.test(url) ? 'device.html' : 'index.html';
+    const page = own ?? 'index.html';
     return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile(page, webDir);
   });
   return true;
