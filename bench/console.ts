@@ -7,33 +7,22 @@
 // first load's JavaScript, raw and gzipped (the target: under 400 KB gzipped).
 //
 //   npm run bench:console            (needs /usr/bin/chromium; see the README)
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Page } from 'playwright-core';
-import { startServe, killChildren } from '../test/support/process.ts';
+import type { Page } from 'playwright-core';
+import { startDemo } from '../test/support/demo.ts';
+import { launchChromium } from '../test/support/browser.ts';
 
 const RUNS = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-bench-console-'));
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}; node ${process.version}; ${RUNS} runs per page (median)`);
-const served = await startServe({ DATA_DIR: dataDir, JOBS: 'false' }, { args: ['--demo'] });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const demo = await startDemo('hcp-bench-console-');
+const served = demo.served;
+const { browser } = await launchChromium();
 try {
-  const users = Object.fromEntries(
-    fs
-      .readFileSync(path.join(dataDir, 'demo-users.txt'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => l.split('\t'))
-      .map((u) => [u[0]!, u[3]!]),
-  );
+  const users = demo.passwords;
   // One signed-in session, reused by every fresh context (its cookie), so that sign-in is not timed.
   const signInContext = await browser.newContext();
   const signIn = await signInContext.request.post(`${served.url}/api/v1/sessions`, { data: { username: 'admin', password: users.admin } });
@@ -121,8 +110,5 @@ try {
   console.log(`first load, dashboard (Guangxi, with the map): ${await jsOf(firstScripts)} (target: under 400 KB gzipped)`);
 } finally {
   await browser.close();
-  served.proc.kill('SIGTERM');
-  await served.exited;
-  killChildren();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo.stop();
 }

@@ -8,33 +8,23 @@
 // The browser and this script read the same system clock (Date.now()).
 //
 //   npm run bench:device [-- --cases 20]      (needs /usr/bin/chromium; see the README)
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { killChildren, startServe } from '../test/support/process.ts';
+import { startDemo } from '../test/support/demo.ts';
+import { launchChromium } from '../test/support/browser.ts';
 import { residentId } from '../test/support/factories.ts';
 
 const CASES = Number(process.argv[process.argv.indexOf('--cases') + 1]) || 20;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-bench-device-'));
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const pick = (xs: number[], q: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 const row = (name: string, xs: number[]) =>
   `${name.padEnd(46)} ${[pick(xs, 0.5), pick(xs, 0.9), Math.max(...xs)].map((n) => `${n.toFixed(0).padStart(6)} ms`).join('')}`;
 
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}; node ${process.version}; ${CASES} cases`);
-const served = await startServe({ DATA_DIR: dataDir, JOBS: 'false' }, { args: ['--demo'] });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const demo = await startDemo('hcp-bench-device-');
+const served = demo.served;
+const { browser } = await launchChromium();
 try {
-  const tab = (name: string) =>
-    fs
-      .readFileSync(path.join(dataDir, name), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => l.split('\t'));
+  const tab = (name: string) => demo.tabFile(name);
   const call = async <T>(method: string, url: string, auth: string, body?: unknown) => {
     const response = await fetch(`${served.url}${url}`, {
       method,
@@ -124,8 +114,5 @@ try {
   console.log(`\nratio (median, from the POST's start): ${(pick(afterRequest, 0.5) / pick(roundTrips, 0.5)).toFixed(1)}× the POST round trip`);
 } finally {
   await browser.close();
-  served.proc.kill('SIGTERM');
-  await served.exited;
-  killChildren();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo.stop();
 }

@@ -18,12 +18,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { residentId } from '../test/support/factories.ts';
-import { killChildren, startServe } from '../test/support/process.ts';
+import { startDemo } from '../test/support/demo.ts';
+import { launchChromium } from '../test/support/browser.ts';
 
 const RUNS = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-bench-rater-'));
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -38,11 +38,9 @@ const NETWORKS: Network[] = [
 ];
 
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}; node ${process.version}; ${RUNS} runs per page and network (median)`);
-const served = await startServe({ DATA_DIR: dataDir, JOBS: 'false' }, { args: ['--demo'] });
-const browser: Browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const demo = await startDemo('hcp-bench-rater-');
+const { served, dataDir } = demo;
+const browser: Browser = (await launchChromium()).browser;
 
 async function api<T>(method: string, url: string, token: string, body?: unknown): Promise<T> {
   const response = await fetch(`${served.url}${url}`, {
@@ -56,12 +54,7 @@ async function api<T>(method: string, url: string, token: string, body?: unknown
 
 /** Rating links as a citizen gets them: cases sent by the business system, their SMS delivered by the outbox. */
 async function ratingLinks(count: number): Promise<string[]> {
-  const columns = (file: string) =>
-    fs
-      .readFileSync(path.join(dataDir, file), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => l.split('\t'));
+  const columns = (file: string) => demo.tabFile(file);
   const businessKey = columns('demo-api-keys.txt').find((c) => c[0] === 'business_system')![1]!;
   const admin = columns('demo-users.txt').find((c) => c[1] === 'admin')!;
   const session = await fetch(`${served.url}/api/v1/sessions`, {
@@ -206,8 +199,5 @@ try {
   }
 } finally {
   await browser.close();
-  served.proc.kill('SIGTERM');
-  await served.exited;
-  killChildren();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo.stop();
 }

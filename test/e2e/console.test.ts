@@ -8,7 +8,8 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { killChildren, startServe, type Served } from '../support/process.ts';
+import type { Served } from '../support/process.ts';
+import { startDemo, type Demo } from '../support/demo.ts';
 import { launchChromium, screenshot, type TestBrowser } from '../support/browser.ts';
 import { creditCode } from '../support/factories.ts';
 
@@ -16,28 +17,18 @@ vi.setConfig({ testTimeout: 120_000, hookTimeout: 240_000 });
 
 let served: Served;
 let chromium: TestBrowser;
-let dataDir = '';
 let passwords: Record<string, string> = {};
 
+let demo: Demo;
+
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-e2e-'));
-  served = await startServe({ DATA_DIR: dataDir, JOBS: 'false' }, { args: ['--demo'] });
-  passwords = Object.fromEntries(
-    fs
-      .readFileSync(path.join(dataDir, 'demo-users.txt'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => line.split('\t'))
-      .map((u) => [u[0]!, u[3]!]),
-  );
+  demo = await startDemo('hcp-e2e-');
+  ({ served, passwords } = demo);
   chromium = await launchChromium();
 });
 afterAll(async () => {
   await chromium?.close();
-  served?.proc.kill('SIGTERM');
-  await served?.exited;
-  killChildren();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 async function freshPage(): Promise<{ context: BrowserContext; page: Page }> {
@@ -515,13 +506,7 @@ describe('rating where the citizen is (issue 12): devices and the outbox in the 
   });
 
   it('an SMS invitation shows in the outbox once sent, the number masked and the link cut short (R9)', async () => {
-    const keys = Object.fromEntries(
-      fs
-        .readFileSync(path.join(dataDir, 'demo-api-keys.txt'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => l.split('\t')),
-    );
+    const keys = demo.keys;
     const { context, page } = await freshPage();
     await page.goto(`${served.url}/system/outbox`);
     await signIn(page, 'admin');

@@ -7,21 +7,19 @@
 // sent again (R7: never twice), back to idle after 60 s (a fake clock),
 // revocation, and the 403 for another window's occasion. axe on the pairing,
 // idle and rating screens; screenshots of every screen (device-*.png).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { killChildren, startServe, type Served } from '../support/process.ts';
+import type { Served } from '../support/process.ts';
+import { startDemo, type Demo } from '../support/demo.ts';
 import { launchChromium, screenshot, type TestBrowser } from '../support/browser.ts';
 import { residentId } from '../support/factories.ts';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 240_000 });
 
+let demo: Demo;
 let served: Served;
 let chromium: TestBrowser;
-let dataDir = '';
 /** The admin's session token, and the business system's API key (demo files). */
 let admin = '';
 let businessKey = '';
@@ -60,12 +58,7 @@ async function call<T = Record<string, unknown>>(method: string, url: string, au
   return { status: response.status, body: (await response.json().catch(() => null)) as T } satisfies Answer<T>;
 }
 
-const tabFile = (name: string) =>
-  fs
-    .readFileSync(path.join(dataDir, name), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => line.split('\t'));
+const tabFile = (name: string) => demo.tabFile(name);
 
 type StaffRow = { staffNumber: string; name: string; agencyCode: string; centerCode: string | null; windowNumber: string | null };
 
@@ -103,8 +96,8 @@ async function findPlaces(): Promise<void> {
 }
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-e2e-device-'));
-  served = await startServe({ DATA_DIR: dataDir, JOBS: 'false' }, { args: ['--demo'] });
+  demo = await startDemo('hcp-e2e-device-');
+  ({ served } = demo);
   const password = tabFile('demo-users.txt').find((u) => u[0] === 'admin')![3]!;
   admin = (await call<{ token: string }>('POST', '/api/v1/sessions', '', { username: 'admin', password })).body.token;
   businessKey = tabFile('demo-api-keys.txt').find((k) => k[0] === 'business_system')![1]!;
@@ -113,10 +106,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await chromium?.close();
-  served?.proc.kill('SIGTERM');
-  await served?.exited;
-  killChildren();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 /** A device client for the window (the console's "new device"), with its key. */

@@ -6,7 +6,6 @@
 // console and the business system see it. Screenshots of every screen go to
 // test-artifacts/rater-*.png.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import AxeBuilder from '@axe-core/playwright';
@@ -14,12 +13,14 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LEVELS, type Level } from '../../src/domain/ratings.ts';
 import { Protector } from '../../src/storage/protect.ts';
-import { killChildren, startServe, type Served } from '../support/process.ts';
+import type { Served } from '../support/process.ts';
+import { startDemo, type Demo } from '../support/demo.ts';
 import { launchChromium, screenshot, type TestBrowser } from '../support/browser.ts';
 import { residentId } from '../support/factories.ts';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 240_000 });
 
+let demo: Demo;
 let served: Served;
 let chromium: TestBrowser;
 let dataDir = '';
@@ -32,14 +33,9 @@ const CHINA_YEAR = Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shangh
 const WEIGHT_LIMIT = 60 * 1024;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-e2e-rater-'));
-  served = await startServe({ DATA_DIR: dataDir, JOBS: 'false' }, { args: ['--demo'] });
-  const columns = (file: string) =>
-    fs
-      .readFileSync(path.join(dataDir, file), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => line.split('\t'));
+  demo = await startDemo('hcp-e2e-rater-');
+  ({ served, dataDir } = demo);
+  const columns = (file: string) => demo.tabFile(file);
   businessKey = columns('demo-api-keys.txt').find((c) => c[0] === 'business_system')![1]!;
   const admin = columns('demo-users.txt').find((c) => c[1] === 'admin')!;
   const session = await api<{ token: string }>('POST', '/api/v1/sessions', { body: { username: admin[0], password: admin[3] } });
@@ -65,10 +61,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await chromium?.close();
-  served?.proc.kill('SIGTERM');
-  await served?.exited;
-  killChildren();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 async function api<T>(method: string, url: string, options: { body?: unknown; as?: 'admin' | 'business' } = {}): Promise<T> {
