@@ -166,7 +166,7 @@ export async function createDemoUsers(services: Services, env: Record<string, st
     .limit(1)
     .executeTakeFirst();
   const people: { username: string; displayName: string; role: Role; scope?: ScopeInput; words: string }[] = [
-    { username: 'admin', displayName: '自治区政务服务监督管理办公室（系统管理员）', role: 'admin', words: '全区' },
+    { username: 'admin', displayName: '自治区大数据发展局', role: 'admin', words: '全区' },
     { username: 'sup-gx', displayName: '自治区政务服务监督管理办公室', role: 'supervisor', scope: { regionCode: '450000' }, words: '450000' },
     { username: 'sup-nanning', displayName: '南宁市政务服务监督管理办公室', role: 'supervisor', scope: { regionCode: '450100' }, words: '450100' },
     { username: 'sup-xingning', displayName: '兴宁区政务服务监督管理办公室', role: 'supervisor', scope: { regionCode: '450102' }, words: '450102' },
