@@ -1,7 +1,7 @@
 // The console's pages, each loaded when first opened. Console pages need a
 // session: without one the user signs in and comes back to where they were.
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
-import { loadMe } from './session';
+import { lastRefusal, loadMe } from './session';
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -46,7 +46,8 @@ export const signInRoute = (to: RouteLocationNormalized, expired = false) => ({
 router.beforeEach(async (to) => {
   if (to.meta.public) return true;
   const user = await loadMe();
-  if (!user) return signInRoute(to);
+  // A session that ran out while the browser was closed: the sign-in page says so.
+  if (!user) return signInRoute(to, lastRefusal === 'session_expired');
   // A page of another role's menu: home instead (the API would refuse its data anyway).
   const roles = to.meta.roles as string[] | undefined;
   return !roles || roles.includes(user.role) ? true : { path: '/' };
