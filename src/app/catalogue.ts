@@ -249,8 +249,21 @@ export async function listEntities(
   requireAccess(caller.actor, 'catalogue.read');
   const scope = readScope(caller.actor);
   const { items, total } = await repo.listRows(services.db, kind, filter, { offset: (page.page - 1) * page.pageSize, limit: page.pageSize }, scope);
-  return { items: items.map((r) => presentRow(kind, r, services.protector)), total, page: page.page, pageSize: page.pageSize };
+  const shown = items.map((r) => presentRow(kind, r, services.protector));
+  // People read names, not codes: the names of what each row names by code, looked up once for the page.
+  const names = await repo.namesOf(services.db, shown);
+  return {
+    items: shown.map((r) => ({
+      ...r,
+      names: Object.fromEntries(REFERENCE_FIELDS.flatMap((f) => (names[f].has(r[f] as string) ? [[f, names[f].get(r[f] as string)!]] : []))),
+    })),
+    total,
+    page: page.page,
+    pageSize: page.pageSize,
+  };
 }
+
+const REFERENCE_FIELDS = ['regionCode', 'businessLineCode', 'agencyCode', 'centerCode', 'parentCode'] as const;
 
 const rejectProblems = invalidFields;
 

@@ -304,3 +304,21 @@ export async function analyzeTable(db: Kysely<DB>, kind: EntityKind): Promise<vo
     if (kind === 'staff') await sql`analyze staff_assignment`.execute(trx);
   });
 }
+
+/** The names of the regions, lines, agencies and centers that rows name by code (one query per kind of reference). */
+export async function namesOf(db: AnyDb, rows: Row[]) {
+  const codes = (field: string) => [...new Set(rows.map((r) => r[field]).filter((v): v is string => typeof v === 'string' && v !== ''))];
+  const lookup = async (table: 'region' | 'business_line' | 'agency' | 'service_center', wanted: string[]) => {
+    if (!wanted.length) return new Map<string, string>();
+    const found = await db.selectFrom(table).select(['code', 'name']).where('code', 'in', wanted).execute();
+    return new Map(found.map((f) => [f.code as string, f.name as string]));
+  };
+  const centers = await lookup('service_center', [...new Set([...codes('centerCode'), ...codes('parentCode')])]);
+  return {
+    regionCode: await lookup('region', codes('regionCode')),
+    businessLineCode: await lookup('business_line', codes('businessLineCode')),
+    agencyCode: await lookup('agency', codes('agencyCode')),
+    centerCode: centers,
+    parentCode: centers,
+  };
+}

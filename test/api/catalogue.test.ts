@@ -52,6 +52,16 @@ describe('business lines', () => {
     expect(res.body.error.fields.map((f: { field: string }) => f.field)).toContain(field);
   });
 
+  it('a list names what its rows name by code: the region, the line, the agency, the center (people read names)', async () => {
+    const named = await ok('POST', '/api/v1/business-lines', buildBusinessLine({ code: 'NAMES-L', name: '不动产条线' }));
+    const a = await ok('POST', '/api/v1/agencies', buildAgency({ businessLineCode: named.code, regionCode: '450102', name: '兴宁区不动产登记中心' }));
+    const listed = await call('GET', `/api/v1/agencies?q=${encodeURIComponent('兴宁区不动产登记中心')}`);
+    expect(listed.body.items).toEqual([expect.objectContaining({ code: a.code, names: { regionCode: '兴宁区', businessLineCode: '不动产条线' } })]);
+    const w = await ok('POST', '/api/v1/windows', buildWindow({ centerCode: center.code, agencyCode: a.code }));
+    const windows = await call('GET', `/api/v1/windows?centerCode=${center.code}&agencyCode=${a.code}`);
+    expect(windows.body.items).toEqual([expect.objectContaining({ number: w.number, names: expect.objectContaining({ agencyCode: '兴宁区不动产登记中心' }) })]);
+  });
+
   it('refuses a second one with the same code', async () => {
     const res = await call('POST', '/api/v1/business-lines', buildBusinessLine({ code: line.code }));
     expect(res.status).toBe(409);

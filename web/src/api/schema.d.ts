@@ -348,6 +348,10 @@ export interface paths {
                                 updatedAt: string;
                                 /** Format: date-time */
                                 retiredAt: string | null;
+                                /** @description The names of the records this one names by code (regionCode → 兴宁区, agencyCode → …), for people reading a list */
+                                names: {
+                                    [key: string]: string;
+                                };
                             }[];
                             total: number;
                             page: number;
@@ -1045,6 +1049,10 @@ export interface paths {
                                 updatedAt: string;
                                 /** Format: date-time */
                                 retiredAt: string | null;
+                                /** @description The names of the records this one names by code (regionCode → 兴宁区, agencyCode → …), for people reading a list */
+                                names: {
+                                    [key: string]: string;
+                                };
                             }[];
                             total: number;
                             page: number;
@@ -1781,6 +1789,10 @@ export interface paths {
                                 updatedAt: string;
                                 /** Format: date-time */
                                 retiredAt: string | null;
+                                /** @description The names of the records this one names by code (regionCode → 兴宁区, agencyCode → …), for people reading a list */
+                                names: {
+                                    [key: string]: string;
+                                };
                             }[];
                             total: number;
                             page: number;
@@ -2503,6 +2515,10 @@ export interface paths {
                                 updatedAt: string;
                                 /** Format: date-time */
                                 retiredAt: string | null;
+                                /** @description The names of the records this one names by code (regionCode → 兴宁区, agencyCode → …), for people reading a list */
+                                names: {
+                                    [key: string]: string;
+                                };
                             }[];
                             total: number;
                             page: number;
@@ -3251,6 +3267,10 @@ export interface paths {
                                 updatedAt: string;
                                 /** Format: date-time */
                                 retiredAt: string | null;
+                                /** @description The names of the records this one names by code (regionCode → 兴宁区, agencyCode → …), for people reading a list */
+                                names: {
+                                    [key: string]: string;
+                                };
                             }[];
                             total: number;
                             page: number;
@@ -4032,6 +4052,10 @@ export interface paths {
                                 updatedAt: string;
                                 /** Format: date-time */
                                 retiredAt: string | null;
+                                /** @description The names of the records this one names by code (regionCode → 兴宁区, agencyCode → …), for people reading a list */
+                                names: {
+                                    [key: string]: string;
+                                };
                             }[];
                             total: number;
                             page: number;

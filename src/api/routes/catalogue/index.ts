@@ -73,6 +73,12 @@ function schemasOf(spec: EntitySpec) {
     create: Type.Object(create, { additionalProperties: false }),
     patch: Type.Object(patch, { additionalProperties: false, minProperties: 1 }),
     item: Type.Object(item),
+    listItem: Type.Object({
+      ...item,
+      names: Type.Record(Type.String(), Type.String(), {
+        description: 'The names of the records this one names by code (regionCode → 兴宁区, agencyCode → …), for people reading a list',
+      }),
+    }),
   };
 }
 
@@ -139,7 +145,7 @@ export default async function catalogueRoutes(app: AppInstance) {
 
   for (const kind of ENTITY_KINDS) {
     const spec = ENTITIES[kind];
-    const { create, patch, item } = schemasOf(spec);
+    const { create, patch, item, listItem } = schemasOf(spec);
     const tags = [kind];
     const keyPath = keyFields(spec)
       .map((f) => `:${f.name}`)
@@ -151,7 +157,7 @@ export default async function catalogueRoutes(app: AppInstance) {
       `/${kind}`,
       {
         config: { access: READ },
-        schema: { tags, summary: `List ${spec.zh}`, querystring: listQuery(kind, true), response: { 200: Paged(item), 400: ErrorBody } },
+        schema: { tags, summary: `List ${spec.zh}`, querystring: listQuery(kind, true), response: { 200: Paged(listItem), 400: ErrorBody } },
       },
       async (request) => {
         const query = request.query as Record<string, unknown> & { page: number; pageSize: number };
