@@ -1,6 +1,6 @@
 // The web app's formatting and period logic (the filters' text in the URL), as tables.
 import { describe, expect, it } from 'vitest';
-import { chinaToday, formatCount, formatDateTime, formatMean, formatShare, parsePeriod, periodText } from '../../web/src/format.ts';
+import { chinaToday, describeChanges, formatCount, formatDateTime, formatMean, formatShare, parsePeriod, periodText } from '../../web/src/format.ts';
 
 describe('periods in the URL', () => {
   it.each([
@@ -33,5 +33,19 @@ describe('numbers and dates as a Chinese reader expects', () => {
     expect(formatDateTime('2026-12-31T17:30:00Z')).toBe('2027年1月1日 01:30');
     expect(chinaToday(new Date('2026-12-31T17:30:00Z'))).toEqual({ year: 2027, quarter: 1, month: 1 });
     expect(chinaToday(new Date('2026-06-30T15:59:00Z'))).toEqual({ year: 2026, quarter: 2, month: 6 });
+  });
+});
+
+describe('an audit event’s changes, as a person reads them', () => {
+  const words = { yes: '是', no: '否', empty: '（空）', changed: '已修改（内容保密）' };
+  const label = (f: string) => ({ name: '名称', idNumber: '身份证号', active: '启用' })[f];
+  it.each([
+    [{ name: ['旧名', '新名'] }, ['名称：旧名 → 新名']],
+    [{ idNumber: 'changed', active: [true, false] }, ['身份证号：已修改（内容保密）', '启用：是 → 否']],
+    [{ name: [null, '新名'], rows: 3 }, ['名称：（空） → 新名', 'rows：3']],
+    [null, []],
+    ['x', ['x']],
+  ])('%j', (changes, lines) => {
+    expect(describeChanges(changes, label, words)).toEqual(lines);
   });
 });

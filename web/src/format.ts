@@ -38,3 +38,31 @@ export function parsePeriod(text: string | null | undefined): { kind: PeriodKind
   if (m[3]) return { kind: 'month', year: Number(m[1]), part: Number(m[3]) };
   return { kind: 'year', year: Number(m[1]), part: 0 };
 }
+
+/**
+ * An audit event's changes as lines a person reads: each field by its name
+ * in the forms, "before → after" for an update, "changed" for a protected
+ * field whose value is never recorded. `label` gives a field's name (or
+ * undefined to keep the API's); `words` the words for yes, no, empty, changed.
+ */
+export function describeChanges(
+  changes: unknown,
+  label: (field: string) => string | undefined,
+  words: { yes: string; no: string; empty: string; changed: string },
+): string[] {
+  if (changes === null || changes === undefined) return [];
+  const value = (v: unknown): string => {
+    if (v === null || v === undefined || v === '') return words.empty;
+    if (v === true) return words.yes;
+    if (v === false) return words.no;
+    if (v === 'changed') return words.changed;
+    if (typeof v === 'object') return JSON.stringify(v);
+    return String(v);
+  };
+  if (typeof changes !== 'object' || Array.isArray(changes)) return [value(changes)];
+  return Object.entries(changes as Record<string, unknown>).map(([field, v]) => {
+    const name = label(field) ?? field;
+    if (Array.isArray(v) && v.length === 2) return `${name}：${value(v[0])} → ${value(v[1])}`;
+    return `${name}：${value(v)}`;
+  });
+}
