@@ -64,6 +64,9 @@ export class Protector {
     if (!body || !mac || extra !== undefined) return null;
     const expected = createHmac('sha256', this.#signingKey).update(body).digest();
     const given = Buffer.from(mac, 'base64url');
+    // Only the one spelling of the signature: base64url's last character has spare bits, and a token changed
+    // in them would otherwise still pass (and count as another token for the per-token rate limit).
+    if (given.toString('base64url') !== mac) return null;
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     try {
       return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as T;
