@@ -46,7 +46,10 @@ export class DeviceHub {
   /** Opens a device's stream: what it missed since `lastEventId` first, or a `ready` mark of where it stands now. */
   async open(stream: DeviceStream, lastEventId: number | null): Promise<void> {
     const entry = Object.assign(stream, { sent: new Set<number>() });
-    entry.lastId = lastEventId ?? (await latestOccasionId(this.services.db));
+    const latest = await latestOccasionId(this.services.db);
+    // A position beyond every occasion (a database restored from a backup, another server): start afresh from now.
+    if (lastEventId !== null && lastEventId > latest) lastEventId = null;
+    entry.lastId = lastEventId ?? latest;
     // What the window had up to that position is the device's past (rated, declined, timed out): the look-back
     // below is only for transactions that commit late, so those ids are marked as handled.
     for (const id of await occasionIdsAtWindow(this.services.db, entry.windowId, entry.lastId - LOOK_BACK, entry.lastId)) entry.sent.add(id);

@@ -75,7 +75,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
     // join up across systems), otherwise we make one; it is echoed back.
     requestIdHeader: false,
     // A rating link's token is a path parameter of about 150 characters (GET /invitations/{token}).
-    routerOptions: { maxParamLength: 1000 },
+    routerOptions: { maxParamLength: 4096 },
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();

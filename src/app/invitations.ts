@@ -52,5 +52,5 @@ function present(state: 'open' | 'rated', o: Facts, rating: ReturnType<typeof pr
 /** The QR code printed on the 办结 receipt: the rating link of a fresh token, as a PNG (issue 12). */
 export async function invitationQrCode(services: Services, client: ApiClient, occasionId: number): Promise<Buffer> {
   const { token } = await issueInvitation(services, client, occasionId);
-  return QRCode.toBuffer(ratingLink(services.outbox.publicUrl, token, 'qr'), { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: 240 });
+  return QRCode.toBuffer(ratingLink(services.outbox.publicUrl, token, 'qr'), { type: 'png', errorCorrectionLevel: 'M', margin: 4, width: 264 });
 }

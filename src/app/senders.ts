@@ -94,9 +94,11 @@ export class WebhookSmsSender implements SmsSender {
       }
       return { reference };
     }
-    // 408, 425, 429 and 5xx may pass later; any other 4xx refuses the message itself.
-    const retryable = response.status >= 500 || [408, 425, 429].includes(response.status);
-    throw new SendFailure(`the gateway answered ${response.status}${text ? `: ${text}` : ''}`, !retryable);
+    // 400, 413 and 422 refuse the message itself (a number the gateway will not take): trying again cannot help.
+    // Anything else may pass later: 5xx, 408, 429, and 401, 403, 404 — the gateway's address or our secret is
+    // wrong, which an operator fixes; meanwhile the messages wait instead of failing for good.
+    const permanent = [400, 413, 422].includes(response.status);
+    throw new SendFailure(`the gateway answered ${response.status}${text ? `: ${text}` : ''}`, permanent);
   }
 }
 

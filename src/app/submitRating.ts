@@ -108,8 +108,11 @@ async function targetFromToken(services: Services, token: string, channel: Chann
       throw new AppError('device_window_mismatch', 'forbidden', 'This device stands at another window than the one where the case was served');
   } else if (channel === 'device') {
     throw new AppError('channel_not_allowed', 'forbidden', 'Ratings through the device channel come from a paired evaluation device (with its key)');
-  } else if (client?.kind === 'channel' && client.channel !== channel) {
-    throw new AppError('channel_not_allowed', 'forbidden', `This API key is for the ${client.channel} channel, not ${channel}`);
+  } else if (client?.kind === 'channel') {
+    if (client.channel !== channel) throw new AppError('channel_not_allowed', 'forbidden', `This API key is for the ${client.channel} channel, not ${channel}`);
+  } else if (channel !== 'sms' && channel !== 'web') {
+    // R5: a link by itself is the SMS, or the same link printed as a QR code (web); other channels rate with their key.
+    throw new AppError('channel_not_allowed', 'forbidden', `A rating link rates through sms (the SMS) or web (the QR code on the receipt), not ${channel}`);
   }
   return {
     occasionId: occasion.id,

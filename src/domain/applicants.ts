@@ -1,7 +1,7 @@
 // R9: every rating has an identified rater — the applicant of the case. What
 // identifies an applicant, and how it is shown (masked) everywhere.
 import type { FieldProblem } from './errors.ts';
-import { isValidCreditCode, isValidMobile, isValidResidentId, maskIdNumber, maskPhone } from './identifiers.ts';
+import { isValidCreditCode, isValidMobile, isValidResidentId, maskIdNumber, maskPhone, normalizeMobile } from './identifiers.ts';
 
 export const ID_TYPES = {
   resident_id: '居民身份证',
@@ -30,7 +30,7 @@ export function checkApplicant(input: Applicant, prefix: string): { applicant: A
   const valid =
     input.idType === 'resident_id' ? isValidResidentId(idNumber) : input.idType === 'uscc' ? isValidCreditCode(idNumber) : /^[A-Z0-9]{5,30}$/.test(idNumber);
   if (!valid) problems.push({ field: `${prefix}/idNumber`, message: `is not a valid ${ID_TYPES[input.idType] ?? 'ID'} number` });
-  const phone = input.phone?.trim() || null;
+  const phone = input.phone?.trim() ? normalizeMobile(input.phone) : null;
   if (phone && !isValidMobile(phone)) problems.push({ field: `${prefix}/phone`, message: 'is not an 11-digit mobile number' });
   return { applicant: { name, idType: input.idType, idNumber, phone }, problems };
 }

@@ -51,6 +51,17 @@ export function isValidMobile(phone: string): boolean {
   return /^1[3-9]\d{9}$/.test(phone);
 }
 
+/**
+ * A mobile number as business systems send it — "138 7700 1234",
+ * "138-7700-1234", "+86 13877001234", "008613877001234" — as its 11 digits;
+ * anything else is returned as given (and then refused as not a mobile number).
+ */
+export function normalizeMobile(phone: string): string {
+  const digits = phone.trim().replace(/[\s\-()]/g, '');
+  const national = digits.replace(/^(\+86|0086|86)(?=1\d{10}$)/, '');
+  return /^1\d{10}$/.test(national) ? national : phone.trim();
+}
+
 // Masks for display (R9 applies the same to raters; staff contact data is
 // protected the same way).
 export const maskIdNumber = (id: string) => (id.length > 8 ? `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}` : '*'.repeat(id.length));

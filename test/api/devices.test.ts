@@ -177,6 +177,13 @@ describe('the device’s live occasions', () => {
     await back.waitFor(() => back.events.some((e) => e.event === 'occasion'), 'the missed occasion');
     expect(back.events.filter((e) => e.event === 'occasion').map((e) => e.id)).toContain(missed.occasions[0]!.id);
 
+    // A position beyond every occasion (a database restored from a backup): the device starts afresh, not silent.
+    const restored = await openStream(base, device.key, 2_000_000_000);
+    await restored.waitFor(() => restored.events.some((e) => e.event === 'ready'), 'ready');
+    const after = await newCase(world.staffA.staffNumber);
+    await restored.waitFor(() => restored.events.some((e) => e.event === 'occasion' && e.id === after.occasions[0]!.id), 'the new occasion');
+    await restored.close();
+
     expect((await app().inject({ method: 'POST', url: `/api/v1/devices/${device.id}/revoke` })).statusCode).toBe(200);
     await back.waitFor(() => back.events.some((e) => e.event === 'revoked') && back.ended(), 'revoked');
     expect((await call('GET', '/api/v1/device', undefined, `Bearer ${device.key}`)).status).toBe(401);
@@ -203,6 +210,14 @@ describe('the rating link’s page (R5-R7)', () => {
     expect((await call('GET', `/api/v1/invitations/${mine}`)).body).toMatchObject({ state: 'rated', rating: { level: 'very_satisfied', channel: 'sms' } });
     expect((await call('GET', `/api/v1/invitations/${another}`)).body.error.id).toBe('rating_already_given');
     expect((await call('POST', '/api/v1/ratings', { token: mine, level: 'satisfied', channel: 'sms' })).body.error.id).toBe('token_already_used');
+    // A link alone rates through sms or web (R5): it cannot claim another channel.
+    const other = await newCase(world.staffA.staffNumber);
+    const link = await invitation(other.occasions[0]!.id);
+    for (const channel of ['hotline', 'app', 'miniprogram', 'device'])
+      expect((await call('POST', '/api/v1/ratings', { token: link, level: 'satisfied', channel })).body.error.id).toBe('channel_not_allowed');
+    expect((await call('POST', '/api/v1/ratings', { token: link, level: 'satisfied', channel: 'web' })).status).toBe(201);
+    // A link far too long is refused as such (400), not as a missing page.
+    expect((await call('GET', `/api/v1/invitations/${'a'.repeat(1500)}`)).status).toBe(400);
     const forged = `${mine.split('.')[0]}.${'A'.repeat(43)}`;
     expect((await call('GET', `/api/v1/invitations/${forged}`)).body.error.id).toBe('invalid_token');
 

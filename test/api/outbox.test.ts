@@ -253,7 +253,7 @@ describe('the webhook sender (the province’s SMS gateway)', () => {
     return () => new Promise<void>((r) => gateway.close(() => r()));
   });
 
-  it('signs each message (HMAC-SHA256 of timestamp and body), which the gateway checks; 5xx and timeouts are retried, a 4xx fails for good', async () => {
+  it('signs each message (HMAC-SHA256 of timestamp and body), which the gateway checks; 5xx, timeouts and a refused signature are retried; a refused message fails for good', async () => {
     await drain();
     const sender = new WebhookSmsSender({ url, secret, timeoutMs: 300 });
     await newCase();
@@ -275,12 +275,21 @@ describe('the webhook sender (the province’s SMS gateway)', () => {
     const attempts = await sql<{ detail: string }>`select detail from outbox_attempt where outbox_id = ${item.id} order by id`.execute(database().db);
     expect(attempts.rows.at(-1)!.detail).toBe('gw-3');
 
-    // A wrong secret is refused by the gateway (401): a 4xx, failed at once with its reason.
+    // A wrong secret is refused by the gateway (401): a mistake of the set-up, which an operator fixes; the message waits.
     await newCase();
     const wrong = new WebhookSmsSender({ url, secret: 'not-the-secret-but-also-32-characters', timeoutMs: 300 });
-    expect(await deliver(wrong)).toMatchObject({ failed: 1 });
-    expect((await items()).at(-1)).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(await deliver(wrong)).toMatchObject({ retried: 1 });
+    expect((await items()).at(-1)).toMatchObject({ status: 'pending', attempts: 1 });
     expect((await items()).at(-1)!.last_error).toContain('401');
+    // Fixed, it goes at the next try.
+    expect(await deliver(sender, new Date(clock.now().getTime() + 60_000))).toMatchObject({ sent: 1 });
+
+    // The gateway refuses the message itself (422: a number it will not take): failed at once, with its reason.
+    await newCase();
+    answers.push(422);
+    expect(await deliver(sender, new Date(clock.now().getTime() + 60_000))).toMatchObject({ failed: 1 });
+    expect((await items()).at(-1)).toMatchObject({ status: 'failed', attempts: 1 });
+    expect((await items()).at(-1)!.last_error).toContain('422');
   });
 
   it('an unreachable gateway is retried, never lost', async () => {

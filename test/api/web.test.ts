@@ -46,6 +46,9 @@ describe('the web app from the API process', () => {
     // A rating link's token holds a dot (payload.signature): still the page, not a file (issue 12).
     ['/r/eyJ2IjoxLCJvIjoxfQ.p8wG6vNMA-XTJlNWbb4bKoyo_hSVY12zRO1fA0T601k', 'rate'],
     ['/r/eyJ2IjoxLCJvIjoxfQ.p8wG6vNMA?via=qr', 'rate'],
+    // A link an SMS app cut short is still the rater's page, which says the link is not valid.
+    ['/r/', 'rate'],
+    ['/r/eyJ2IjoxLCJvIjoxfQ/extra', 'rate'],
     ['/device', 'device'],
     ['/device?x=1', 'device'],
   ])('%s is the %s page of its own (issue 12)', async (url, page) => {

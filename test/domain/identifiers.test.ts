@@ -3,6 +3,7 @@ import {
   creditCodeCheckChar,
   isValidCreditCode,
   isValidMobile,
+  normalizeMobile,
   isValidResidentId,
   maskIdNumber,
   maskPhone,
@@ -54,6 +55,18 @@ describe('mobile numbers and masks', () => {
     ['1381234567', false],
     ['+8613812345678', false],
   ])('%s → %s', (phone, valid) => expect(isValidMobile(phone)).toBe(valid));
+
+  it.each([
+    ['13877001234', '13877001234'],
+    ['138 7700 1234', '13877001234'],
+    ['138-7700-1234', '13877001234'],
+    ['+86 138 7700 1234', '13877001234'],
+    ['+8613877001234', '13877001234'],
+    ['008613877001234', '13877001234'],
+    ['8613877001234', '13877001234'],
+    ['0771-5551234', '0771-5551234'], // a landline: left as given, then refused as no mobile number
+    ['12345', '12345'],
+  ])('a mobile number sent as %s is read as %s', (given, read) => expect(normalizeMobile(given)).toBe(read));
 
   it('masks ID numbers and phones as the rules show them', () => {
     expect(maskIdNumber('450102199001011234')).toBe('4501**********1234');

@@ -478,8 +478,13 @@ describe('rating where the citizen is (issue 12): devices and the outbox in the 
     const window = windows.items[0]!;
     await page.getByRole('button', { name: '新增评价器' }).click();
     await page.fill('#device-name', '兴宁区评价器一号');
-    await page.fill('#device-center', window.centerCode);
-    await page.fill('#device-window', window.number);
+    // The window is picked: the center found by its code, then its window.
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('combobox', { name: '政务服务中心' }).click({ force: true });
+    await page.keyboard.type(window.centerCode);
+    await page.getByRole('option', { name: new RegExp(window.centerCode) }).click();
+    await dialog.getByRole('combobox', { name: '窗口' }).click({ force: true });
+    await page.getByRole('option', { name: new RegExp(`^${window.number}`) }).click();
     await page.getByRole('dialog').getByRole('button', { name: '新增并生成配对码' }).click();
     const code = (await page.locator('p.code').textContent())!.replace(/\s/g, '');
     expect(code).toMatch(/^\d{6}$/);

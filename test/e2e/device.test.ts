@@ -368,7 +368,10 @@ describe('the window evaluation device (评价器) in Chromium, 1280×800', () =
 
     await context.setOffline(true);
     await expect.poll(() => page.getByRole('status').textContent()).toContain('网络已断开');
-    await rate(page, '基本满意');
+    // A negative rating with a tag: what supervisors follow up (R12), and what must survive the network dropping.
+    await page.getByRole('button', { name: '不满意', exact: true }).click();
+    await page.getByRole('button', { name: '等候时间长' }).click();
+    await page.getByRole('button', { name: '提交评价' }).click();
     await thanksScreen(page).waitFor();
     expect(await page.textContent('main')).toContain('网络恢复后将自动提交');
     await expect.poll(() => page.getByRole('status').textContent()).toContain('1 条评价待提交');
@@ -376,7 +379,9 @@ describe('the window evaluation device (评价器) in Chromium, 1280×800', () =
     expect(await ratedOccasions(opened.caseNumber)).toEqual([]);
 
     await context.setOffline(false);
-    await expect.poll(() => ratedOccasions(opened.caseNumber)).toEqual([{ id: opened.occasionId, level: 'basically_satisfied', channel: 'device' }]);
+    await expect.poll(() => ratedOccasions(opened.caseNumber)).toEqual([{ id: opened.occasionId, level: 'dissatisfied', channel: 'device' }]);
+    const stored = (await occasionsOf(opened.caseNumber)).find((o) => o.id === opened.occasionId)!;
+    expect((await call<{ tags: string[] }>('GET', `/api/v1/ratings/${stored.rating!.id}`, businessKey)).body.tags).toEqual(['efficiency.long_wait']);
     await expect.poll(() => page.getByRole('status').count()).toBe(0);
     // Every attempt carried the one Idempotency-Key of this rating (R7: never a second rating).
     expect(keys.length).toBeGreaterThan(0);

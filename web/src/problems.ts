@@ -24,6 +24,7 @@ const RULES: Rule[] = [
   [/^was stored by Excel as a number/, () => ['problems.excelNumber']],
   [/^repeats row (\d+)$/, (m) => ['problems.repeatsRow', { row: m[1]! }]],
   [/^repeats the device of row (\d+)$/, (m) => ['problems.repeatsDevice', { row: m[1]! }]],
+  [/^center (\S*) has no active window (\S*)$/, (m) => ['problems.noSuchWindow', { center: m[1] || '—', number: m[2] || '—' }]],
   [/^names a record outside your scope$/, () => ['problems.outsideBefore']],
   [/^would lie outside your scope$/, () => ['problems.outsideAfter']],
   [/^is in the future/, () => ['problems.future']],

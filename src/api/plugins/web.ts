@@ -13,7 +13,8 @@ import { errorBody } from './errors.ts';
 
 export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/web');
 const NOT_UI = /^\/(api|docs|healthz|readyz|assets)(\/|$|\?)/;
-const RATE_PAGE = /^\/r\/[^/?]+\/?(\?|$)/;
+// Any /r/… path, a link cut short by an SMS app included: the rater's page says what is wrong with it.
+const RATE_PAGE = /^\/r(\/|\?|$)/;
 const DEVICE_PAGE = /^\/device\/?(\?|$)/;
 
 /** Serves dist/web when it has been built; false when it has not, or when webDir is '' (the API alone). */

@@ -17,7 +17,9 @@ export function errorText(body: unknown, response?: Response): string {
   // A known error id in the user's language, saying what to do next; else the API's own words.
   // Ids of one family share a message: agency_already_exists, staff_not_found…
   if (error?.id === 'validation_failed' && error.fields?.length) {
-    const list = error.fields.map((f) => `${f.field.split('/').pop()}（${fieldText(f.message)}）`).join('、');
+    // Each field by its name in the forms (名称, 所属机构…) where it has one.
+    const named = (field: string) => (te(`org.fields.${field}`) ? t(`org.fields.${field}`) : te(`apiFields.${field}`) ? t(`apiFields.${field}`) : field);
+    const list = error.fields.map((f) => `${named(f.field.split('/').pop() ?? '')}（${fieldText(f.message)}）`).join('、');
     return t('apiErrors.fieldsWrong', { count: error.fields.length, list });
   }
   const id = error?.id.endsWith('_already_exists') ? 'already_exists' : error?.id.endsWith('_not_found') ? 'not_found' : error?.id;

@@ -110,7 +110,9 @@ export function flush(): Promise<void> {
 
 /** Keeps the rating, then tries to send it (and anything older first). Resolves with what became of it. */
 export async function submit(rating: DeviceRating, occasionId: number): Promise<SendOutcome> {
-  const item: QueuedRating = { idempotencyKey: newIdempotencyKey(), rating, occasionId, queuedAt: new Date().toISOString(), attempts: 0 };
+  // A plain copy: the screen's rating holds Vue's reactive arrays (the tags), which IndexedDB cannot store (DataCloneError).
+  const plain = JSON.parse(JSON.stringify(rating)) as DeviceRating;
+  const item: QueuedRating = { idempotencyKey: newIdempotencyKey(), rating: plain, occasionId, queuedAt: new Date().toISOString(), attempts: 0 };
   let seq: number;
   try {
     seq = await enqueue(item);
@@ -118,7 +120,7 @@ export async function submit(rating: DeviceRating, occasionId: number): Promise<
     // No IndexedDB (a locked-down profile): send it once directly, and say so if that fails.
     console.warn('评价器：无法保存到本机队列，直接提交', error);
     const key = keyOf();
-    const answer = key ? await postRating(key, rating, item.idempotencyKey) : { ok: false as const, status: 0, errorId: undefined };
+    const answer = key ? await postRating(key, plain, item.idempotencyKey) : { ok: false as const, status: 0, errorId: undefined };
     if (answer.ok) return { state: 'sent' };
     if (answer.status === 401) reportKeyRefused(answer.errorId);
     return { state: 'refused', status: answer.status, errorId: answer.errorId };

@@ -230,6 +230,7 @@ const en: Shape<typeof zh> = {
     create: 'New device',
     createAndPair: 'Create and get a pairing code',
     namePlaceholder: 'e.g. Qingxiu center, window 3',
+    centerPlaceholder: 'Type a center’s name or code',
     center: 'Service center',
     window: 'Window',
     pairedAt: 'Paired',
@@ -333,6 +334,7 @@ const en: Shape<typeof zh> = {
     excelNumber: 'Excel stored it as a number and lost digits; format the column as text and type it again',
     repeatsRow: 'Repeats row {row}',
     repeatsDevice: 'Same rating device as row {row}',
+    noSuchWindow: 'Center {center} has no window {number} in use',
     outsideBefore: 'This record is outside your scope',
     outsideAfter: 'Would lie outside your scope',
     future: 'Cannot be in the future',
@@ -461,6 +463,7 @@ const en: Shape<typeof zh> = {
     month: '{year}-{m}',
     year: '{year}',
   },
+  apiFields: { window: 'Window', name: 'Name' },
   apiErrors: {
     fieldsWrong: '{count} field(s) need correcting: {list}',
     not_found: 'Nothing has that code or number; check it.',

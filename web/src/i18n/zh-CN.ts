@@ -212,6 +212,7 @@ export default {
     create: '新增评价器',
     createAndPair: '新增并生成配对码',
     namePlaceholder: '如：青秀区中心 3 号窗口评价器',
+    centerPlaceholder: '输入中心名称或代码查找',
     center: '政务服务中心',
     window: '窗口',
     pairedAt: '配对时间',
@@ -315,6 +316,7 @@ export default {
     excelNumber: 'Excel 把它存成了数字，丢失了位数；请把该列设为文本格式后重新输入',
     repeatsRow: '与第 {row} 行重复',
     repeatsDevice: '与第 {row} 行使用了同一台评价器',
+    noSuchWindow: '中心 {center} 没有在用的 {number} 号窗口',
     outsideBefore: '该记录不在您的数据范围内，不能修改',
     outsideAfter: '导入后该记录将超出您的数据范围',
     future: '不能是将来的时间',
@@ -442,6 +444,7 @@ export default {
     month: '{year}年{m}月',
     year: '{year}年',
   },
+  apiFields: { window: '窗口', name: '名称' },
   apiErrors: {
     fieldsWrong: '有 {count} 项填写有误，请修改后重试：{list}',
     not_found: '没有找到该记录，请检查代码或编号。',
