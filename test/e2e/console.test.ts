@@ -478,12 +478,14 @@ describe('rating where the citizen is (issue 12): devices and the outbox in the 
     const window = windows.items[0]!;
     await page.getByRole('button', { name: '新增评价器' }).click();
     await page.fill('#device-name', '兴宁区评价器一号');
-    // The window is picked: the center found by its code, then its window.
+    // The window is picked: the center found by its code (once the search has answered), then its window.
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('combobox', { name: '政务服务中心' }).click({ force: true });
     await page.keyboard.type(window.centerCode);
-    await page.getByRole('option', { name: new RegExp(window.centerCode) }).click();
-    await dialog.getByRole('combobox', { name: '窗口' }).click({ force: true });
+    const centerOption = page.getByRole('option', { name: new RegExp(`（${window.centerCode}）`) });
+    await expect.poll(() => page.getByRole('option', { name: /（.+）/ }).count()).toBe(1);
+    await centerOption.click();
+    await dialog.locator('.el-form-item', { hasText: '窗口' }).locator('.el-select__wrapper').click();
     await page.getByRole('option', { name: new RegExp(`^${window.number}`) }).click();
     await page.getByRole('dialog').getByRole('button', { name: '新增并生成配对码' }).click();
     const code = (await page.locator('p.code').textContent())!.replace(/\s/g, '');
