@@ -39,10 +39,6 @@ export class DeviceHub {
     private readonly log: FastifyBaseLogger,
   ) {}
 
-  get size() {
-    return this.#streams.size;
-  }
-
   /** Opens a device's stream: what it missed since `lastEventId` first, or a `ready` mark of where it stands now. */
   async open(stream: DeviceStream, lastEventId: number | null): Promise<void> {
     const entry = Object.assign(stream, { sent: new Set<number>() });
@@ -56,12 +52,12 @@ export class DeviceHub {
     if (lastEventId === null) entry.write(sseEvent('ready', {}, entry.lastId));
     else await this.#sendOpen(entry, lastEventId);
     this.#streams.add(entry);
-    this.#cursor ??= Math.max(0, (await latestOccasionId(this.services.db)) - LOOK_BACK);
+    this.#cursor ??= Math.max(0, latest - LOOK_BACK);
     this.#timer ??= setInterval(() => void this.#tick(), TICK_MS);
   }
 
   close(stream: DeviceStream): void {
-    for (const s of this.#streams) if (s === stream) this.#streams.delete(s);
+    this.#streams.delete(stream as DeviceStream & { sent: Set<number> });
     if (!this.#streams.size && this.#timer) {
       clearInterval(this.#timer);
       this.#timer = null;

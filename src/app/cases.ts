@@ -474,6 +474,24 @@ async function inviteToRate(trx: Db, services: Services, occasionId: number, to:
   await enqueueSms(trx, services.protector, { topic: 'invitation', occasionId, to: to.phone, body }, now);
 }
 
+/**
+ * The payload of a rating link's token, for the occasion it names: 401
+ * invalid_token when the token is not ours, or names another case, package
+ * or staff member than the occasion has (R7: a link is bound to one occasion).
+ */
+export async function verifyInvitation<O extends { case_id: number | null; package_id: number | null; staff_id: number | null }>(
+  protector: Protector,
+  token: string,
+  occasionOf: (occasionId: number) => Promise<O | undefined>,
+): Promise<{ payload: InvitationToken; occasion: O }> {
+  const invalid = () => new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
+  const payload = protector.verify<InvitationToken>(token);
+  if (!payload || payload.v !== 1) throw invalid();
+  const occasion = await occasionOf(payload.o);
+  if (!occasion || occasion.case_id !== payload.c || occasion.package_id !== payload.p || occasion.staff_id !== payload.s) throw invalid();
+  return { payload, occasion };
+}
+
 export interface InvitationToken {
   v: 1;
   /** occasion, case, package, staff: what the token is bound to */

@@ -26,6 +26,12 @@ export interface ApiClient {
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
+/** A new API key, and what is stored of it: its prefix (to recognise it in lists) and its SHA-256. */
+export function newApiKey() {
+  const key = `hcp_${randomBytes(24).toString('base64url')}`;
+  return { key, stored: { key_prefix: key.slice(0, 10), key_hash: hashKey(key) } };
+}
+
 export interface NewClient {
   name: string;
   kind: ClientKind;
@@ -49,7 +55,7 @@ export async function createClient(services: Services, caller: Caller, input: Ne
   if (input.kind === 'device' && !input.window) problems.push({ field: '/body/window', message: 'is required for a device: the window it stands at' });
   if (input.kind !== 'device' && input.window) problems.push({ field: '/body/window', message: 'is for devices only' });
   invalidFields(problems);
-  const key = `hcp_${randomBytes(24).toString('base64url')}`;
+  const { key, stored } = newApiKey();
   return services.db.transaction().execute(async (trx) => {
     let windowId: number | null = null;
     if (input.window) {
@@ -70,7 +76,7 @@ export async function createClient(services: Services, caller: Caller, input: Ne
       }
     }
     if (await clients.clientNameTaken(trx, name)) throw conflict('client_already_exists', `A client named ${name} exists already`);
-    const row = await clients.insertClient(trx, { name, kind: input.kind, channel, window_id: windowId, key_prefix: key.slice(0, 10), key_hash: hashKey(key) });
+    const row = await clients.insertClient(trx, { name, kind: input.kind, channel, window_id: windowId, ...stored });
     await recordAudit(
       trx,
       caller,

@@ -5,7 +5,7 @@
 // any key the device had). The device then shows who is on duty at its
 // window, receives the occasions opened there as they happen (api/deviceHub.ts),
 // and submits ratings with the occasion's token — for its own window only.
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { requireAccess } from '../domain/access.ts';
 import { AppError, conflict, notFound } from '../domain/errors.ts';
@@ -15,34 +15,20 @@ import * as cases from '../storage/cases.ts';
 import type { DB } from '../storage/schema.ts';
 import { recordAudit } from './audit.ts';
 import { signInvitation } from './cases.ts';
-import type { ApiClient } from './clients.ts';
+import { newApiKey, type ApiClient } from './clients.ts';
+import { windowRegionPath } from '../storage/clients.ts';
 import type { Caller, Services } from './context.ts';
 
 export const PAIRING_MINUTES = 10;
-const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 const pairingHash = (services: Services, code: string) => services.protector.hash(`device-pairing:${code}`);
-
-/** The region path of a device's window (R2: a supervisor manages devices of windows in their region). */
-export async function deviceRegionPath(db: Kysely<DB>, clientId: number): Promise<string | null> {
-  const row = await db
-    .selectFrom('api_client as c')
-    .innerJoin('service_window as w', 'w.id', 'c.window_id')
-    .innerJoin('service_center as sc', 'sc.code', 'w.center_code')
-    .innerJoin('region as r', 'r.code', 'sc.region_code')
-    .select('r.path')
-    .where('c.id', '=', clientId)
-    .where('c.kind', '=', 'device')
-    .executeTakeFirst();
-  return row?.path ?? null;
-}
 
 /** A pairing code for a device in the caller's scope: 6 digits, valid 10 minutes, once; earlier unused codes of the device end. */
 export async function createPairingCode(services: Services, caller: Caller, clientId: number) {
   requireAccess(caller.actor, 'devices.manage');
   return services.db.transaction().execute(async (trx) => {
-    const client = await trx.selectFrom('api_client').select(['id', 'name', 'kind', 'active']).where('id', '=', clientId).executeTakeFirst();
+    const client = await trx.selectFrom('api_client').select(['id', 'name', 'kind', 'active', 'window_id']).where('id', '=', clientId).executeTakeFirst();
     if (!client || client.kind !== 'device') throw notFound('device_not_found', `No device has the id ${clientId}`);
-    requireAccess(caller.actor, 'devices.manage', { regionPath: await deviceRegionPath(trx, clientId) }, { what: 'This device' });
+    requireAccess(caller.actor, 'devices.manage', { regionPath: await windowRegionPath(trx, client.window_id!) }, { what: 'This device' });
     if (!client.active) throw conflict('client_already_revoked', `Device ${client.name} was revoked; create a new one`);
     const now = services.now();
     const expiresAt = new Date(now.getTime() + PAIRING_MINUTES * 60_000);
@@ -98,13 +84,9 @@ export async function pairDevice(services: Services, caller: Caller, typed: stri
       .executeTakeFirst();
     if (!pairing || !pairing.active)
       throw notFound('pairing_code_invalid', 'The pairing code is wrong, was used already, or is older than 10 minutes; ask for a new one in the console');
-    const key = `hcp_${randomBytes(24).toString('base64url')}`;
+    const { key, stored } = newApiKey();
     await trx.updateTable('device_pairing').set({ used_at: now }).where('id', '=', pairing.id).execute();
-    await trx
-      .updateTable('api_client')
-      .set({ key_hash: hashKey(key), key_prefix: key.slice(0, 10) })
-      .where('id', '=', pairing.client_id)
-      .execute();
+    await trx.updateTable('api_client').set(stored).where('id', '=', pairing.client_id).execute();
     const device: Caller = {
       ...caller,
       actor: { type: 'client', id: pairing.client_id, name: pairing.name, kind: 'device', channel: 'device', windowId: pairing.window_id },
@@ -124,7 +106,8 @@ async function windowOf(db: Kysely<DB>, windowId: number) {
   return w ? { centerCode: w.center_code, centerName: w.center_name, number: w.number, name: w.name } : null;
 }
 
-const requireDevice = (client: ApiClient) => {
+/** A paired device's window; anyone else is refused. */
+export const requireDevice = (client: ApiClient) => {
   if (client.kind !== 'device' || client.windowId === null) throw new AppError('forbidden', 'forbidden', 'This is for evaluation devices');
   return client.windowId;
 };

@@ -9,19 +9,13 @@ import QRCode from 'qrcode';
 import { AppError, conflict } from '../domain/errors.ts';
 import { OCCASION_NAMES, ratingLink } from '../domain/invitations.ts';
 import * as cases from '../storage/cases.ts';
-import type { InvitationToken } from './cases.ts';
-import { issueInvitation } from './cases.ts';
+import { issueInvitation, verifyInvitation } from './cases.ts';
 import type { ApiClient } from './clients.ts';
 import type { Services } from './context.ts';
 import { presentRating } from './submitRating.ts';
 
-const invalid = () => new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
-
 export async function viewInvitation(services: Services, token: string) {
-  const payload = services.protector.verify<InvitationToken>(token);
-  if (!payload || payload.v !== 1) throw invalid();
-  const o = await cases.invitationFacts(services.db, payload.o);
-  if (!o || o.case_id !== payload.c || o.package_id !== payload.p || o.staff_id !== payload.s) throw invalid();
+  const { payload, occasion: o } = await verifyInvitation(services.protector, token, (id) => cases.invitationFacts(services.db, id));
   const rating = o.rating_id ? await cases.ratingOfOccasion(services.db, o.id) : undefined;
   const now = services.now();
   if (rating && !rating.is_default && rating.token_id === `${payload.o}:${payload.n}`) return present('rated', o, presentRating(rating));

@@ -147,7 +147,6 @@ export async function listOutbox(services: Services, caller: Caller, query: { st
   const db = services.db;
   let base = db.selectFrom('outbox');
   if (query.status) base = base.where('status', '=', query.status as (typeof OUTBOX_STATUSES)[number]);
-  const [{ total }] = [await base.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow()];
   const items = await base
     .selectAll()
     .orderBy('created_at', 'desc')
@@ -167,16 +166,18 @@ export async function listOutbox(services: Services, caller: Caller, query: { st
         .orderBy('id')
         .execute()
     : [];
-  const counts = await db
+  const byStatus = await db
     .selectFrom('outbox')
     .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
     .groupBy('status')
     .execute();
+  const counts = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, Number(byStatus.find((c) => c.status === s)?.n ?? 0)]));
   return {
-    total: Number(total),
+    // The total of the list shown: one status, or all of them.
+    total: query.status ? counts[query.status]! : Object.values(counts).reduce((a, b) => a + b, 0),
     page: query.page,
     pageSize: query.pageSize,
-    counts: Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, Number(counts.find((c) => c.status === s)?.n ?? 0)])),
+    counts,
     items: items.map((i) => ({
       id: i.id,
       channel: i.channel,

@@ -25,8 +25,7 @@ import {
   type Tag,
 } from '../domain/ratings.ts';
 import * as cases from '../storage/cases.ts';
-import type { InvitationToken } from './cases.ts';
-import { revealApplicant } from './cases.ts';
+import { revealApplicant, verifyInvitation } from './cases.ts';
 import type { ApiClient } from './clients.ts';
 import type { Caller, Services } from './context.ts';
 import { requireAccess } from '../domain/access.ts';
@@ -94,13 +93,7 @@ interface Target {
 }
 
 async function targetFromToken(services: Services, token: string, channel: Channel, client: ApiClient | undefined): Promise<Target> {
-  const payload = services.protector.verify<InvitationToken>(token);
-  if (!payload || payload.v !== 1) throw new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
-  const occasion = await cases.findOccasionById(services.db, payload.o);
-  // Bound to case + occasion + staff: a token for other ones is not this occasion's.
-  if (!occasion || occasion.case_id !== payload.c || occasion.package_id !== payload.p || occasion.staff_id !== payload.s) {
-    throw new AppError('invalid_token', 'unauthorized', 'The rating link is not valid');
-  }
+  const { payload, occasion } = await verifyInvitation(services.protector, token, (id) => cases.findOccasionById(services.db, id));
   // R5: the device channel is the evaluation device at the window where the occasion was served, and only it.
   if (client?.kind === 'device') {
     if (channel !== 'device') throw new AppError('channel_not_allowed', 'forbidden', 'An evaluation device rates through the device channel');

@@ -3,11 +3,10 @@
 // occasions opened at its window (server-sent events).
 import { Type } from 'typebox';
 import type { AppInstance } from '../../server.ts';
-import { createPairingCode, deviceState, pairDevice } from '../../../app/devices.ts';
+import { createPairingCode, deviceState, pairDevice, requireDevice } from '../../../app/devices.ts';
 import { createClient, listDevices, revokeClient } from '../../../app/clients.ts';
 import { API_KEY_SECURITY, callerOf, clientOf, USER_SECURITY } from '../../plugins/auth.ts';
 import { ErrorBody, Nullable } from '../../schemas.ts';
-import { AppError } from '../../../domain/errors.ts';
 
 const Window = Type.Object({ centerCode: Type.String(), centerName: Type.String(), number: Type.String(), name: Nullable(Type.String()) });
 
@@ -178,7 +177,7 @@ export default async function deviceRoutes(app: AppInstance) {
     },
     async (request, reply) => {
       const client = clientOf(request);
-      if (client.kind !== 'device' || client.windowId === null) throw new AppError('forbidden', 'forbidden', 'This is for evaluation devices');
+      const windowId = requireDevice(client);
       const lastEventId = request.headers['last-event-id'] ? Number(request.headers['last-event-id']) : null;
       reply.hijack();
       const raw = reply.raw;
@@ -192,7 +191,7 @@ export default async function deviceRoutes(app: AppInstance) {
       raw.write('retry: 2000\n\n');
       const stream = {
         clientId: client.id,
-        windowId: client.windowId,
+        windowId,
         lastId: 0,
         write: (chunk: string) => {
           if (!raw.writableEnded) raw.write(chunk);
