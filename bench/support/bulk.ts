@@ -100,11 +100,11 @@ export async function loadOccasions(
         join bench_place p on p.i = 1 + floor(power((abs(hashint4(g)) % 1000000) / 1000000.0, 2) * ${places}::int)::int
         returning id, agency_code, accepted_at, accepted_by
       ), occasions as (
-        insert into occasion (case_id, kind, occurred_at, deadline, staff_id, agency_code, business_line_code, region_code, center_code, window_id)
+        insert into occasion (case_id, kind, occurred_at, deadline, staff_id, agency_code, business_line_code, region_code, center_code, window_id, policy_version_id)
         select c.id, 'completion', c.accepted_at,
-          -- R6: 24:00 China time of day D+7
+          -- R6: 24:00 China time of day D+7 (the defaults: policy version 1, issue 13)
           ((((c.accepted_at at time zone 'UTC') + interval '8 hours')::date + 8) - interval '8 hours') at time zone 'UTC',
-          c.accepted_by, p.agency_code, p.business_line_code, p.region_code, p.center_code, p.window_id
+          c.accepted_by, p.agency_code, p.business_line_code, p.region_code, p.center_code, p.window_id, 1
         from cases c join bench_place p on p.staff_id = c.accepted_by
         returning id
       )

@@ -6,7 +6,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { checkApplicant, identityKey, maskApplicant, type Applicant, type IdType } from '../domain/applicants.ts';
 import { AppError, conflict, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
 import { POLICY } from '../domain/policy.ts';
-import { caseOccasions, nextPackageStage, occasionState, PACKAGE_STAGES, ratingDeadline, type OccasionKind, type PackageStage } from '../domain/occasions.ts';
+import { caseOccasions, nextPackageStage, occasionState, PACKAGE_STAGES, type OccasionKind, type PackageStage } from '../domain/occasions.ts';
 import * as cases from '../storage/cases.ts';
 import * as catalogue from '../storage/catalogue.ts';
 import * as staffRepo from '../storage/staff.ts';
@@ -15,6 +15,7 @@ import type { Protector } from '../storage/protect.ts';
 import type { ApiClient } from './clients.ts';
 import { invitationText, ratingLink } from '../domain/invitations.ts';
 import { enqueueSms } from './outbox.ts';
+import { deadlineUnder, policyAt } from './policy.ts';
 import { readScope, requireAccess, type Action } from '../domain/access.ts';
 import { isDay } from '../domain/scores.ts';
 import { scopePredicate } from '../storage/scope.ts';
@@ -80,6 +81,17 @@ async function activeAgency(db: Db, code: string, field: string, problems: Field
   return agency;
 }
 
+/**
+ * R6, issue 13: an occasion keeps the policy version in force on the day it
+ * happened, and its deadline is reckoned under that version (in working days
+ * when it says so: a year missing from the calendar refuses the occasion,
+ * calendar_year_missing, and nothing is stored).
+ */
+async function occasionTerms(db: Db, at: Date) {
+  const policy = await policyAt(db, at);
+  return { deadline: await deadlineUnder(db, policy, 'ratingDays', at), policy_version_id: policy.id };
+}
+
 /** Opens an occasion handled by a staff member, with the R3 snapshot of where they sat. */
 async function openStaffOccasion(db: Db, owner: { caseId?: number; packageId?: number }, kind: OccasionKind, staffId: number, at: Date) {
   const place = await cases.placeAt(db, staffId, at);
@@ -89,7 +101,7 @@ async function openStaffOccasion(db: Db, owner: { caseId?: number; packageId?: n
     package_id: owner.packageId ?? null,
     kind,
     occurred_at: at,
-    deadline: ratingDeadline(at),
+    ...(await occasionTerms(db, at)),
     staff_id: staffId,
     ...place,
   });
@@ -401,7 +413,7 @@ export async function advancePackage(
         package_id: pkg.id,
         kind: 'composite',
         occurred_at: at,
-        deadline: ratingDeadline(at),
+        ...(await occasionTerms(trx, at)),
         staff_id: null,
         agency_code: null,
         business_line_code: null,
@@ -444,6 +456,8 @@ export async function getPackage(services: Services, client: ApiClient, packageN
 export function signInvitation(
   protector: Protector,
   occasion: { id: number; case_id: number | null; package_id: number | null; staff_id: number | null; deadline: Date },
+  /** The nonce of a link already used to rate: feedback to the rater links back to the page that link opens (issue 13). */
+  nonce?: string,
 ): string {
   const payload: InvitationToken = {
     v: 1,
@@ -452,7 +466,7 @@ export function signInvitation(
     p: occasion.package_id,
     s: occasion.staff_id,
     e: occasion.deadline.getTime(),
-    n: randomUUID().slice(0, 8),
+    n: nonce ?? randomUUID().slice(0, 8),
   };
   return protector.sign(payload);
 }

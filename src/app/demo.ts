@@ -13,9 +13,13 @@ import type { Role } from '../domain/access.ts';
 import { createUserAsSystem, type ScopeInput } from './users.ts';
 import { protectedColumns } from './catalogue.ts';
 import { protectApplicant } from './cases.ts';
-import { ratingDeadline } from '../domain/occasions.ts';
+import { chinaDay } from '../domain/occasions.ts';
+import { deadlineAfter } from '../domain/calendar.ts';
+import { versionOn } from '../domain/policy.ts';
+import { loadCalendar, loadPolicyVersions } from './policy.ts';
 import * as scores from '../storage/scores.ts';
 import { foldAll } from './scores.ts';
+import { openSupervisionForLoaded, runDeadlines } from './supervision.ts';
 import { isNegative, RATER_CHANNELS, ratingFingerprint, scoreOf, type Level, type Tag } from '../domain/ratings.ts';
 import { createClient } from './clients.ts';
 import * as staffRepo from '../storage/staff.ts';
@@ -437,6 +441,8 @@ export interface DemoActivitySummary {
   ratings: number;
   defaults: number;
   negatives: number;
+  /** Issue 13: negative ratings of the last 30 days put into the supervision loop. */
+  supervised: number;
 }
 
 const COMMENTS = ['排队时间太长了', '材料一次没讲清楚，跑了三趟', '窗口人员态度冷淡', '系统老是卡顿，等了很久', '办理结果有错误，需要重新办'];
@@ -483,7 +489,17 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
       .select(sql<number>`count(*)::int`.as('n'))
       .executeTakeFirstOrThrow()
   ).n;
-  const summary: DemoActivitySummary = { cases: 0, occasions: 0, ratings: 0, defaults: 0, negatives: 0 };
+  const summary: DemoActivitySummary = { cases: 0, occasions: 0, ratings: 0, defaults: 0, negatives: 0, supervised: 0 };
+  // R6, issue 13: each occasion keeps the policy version in force on its day, its deadline reckoned under it
+  // (the versions and the calendar are read once, not per occasion).
+  const versions = await loadPolicyVersions(db);
+  const year = new Date(now).getUTCFullYear();
+  const calendar = await loadCalendar(db, year - 1, year + 2);
+  const termsOf = (at: Date) => {
+    const version = versionOn(versions, chinaDay(at))!;
+    return { deadline: deadlineAfter(at, version.numbers.ratingDays, calendar), policy_version_id: version.id };
+  };
+  const defaultLevelOf = new Map(versions.map((v) => [v.id, v.numbers.defaultLevel]));
 
   for (let offset = 0; offset < total; offset += 5000) {
     const size = Math.min(5000, total - offset);
@@ -532,7 +548,7 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
         package_id: null,
         kind: e.kind,
         occurred_at: new Date(e.at),
-        deadline: ratingDeadline(new Date(e.at)),
+        ...termsOf(new Date(e.at)),
         staff_id: e.staff.id,
         agency_code: e.staff.agency_code,
         business_line_code: e.staff.business_line_code,
@@ -545,7 +561,7 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
         const inserted = await trx
           .insertInto('occasion')
           .values(occasionRows.slice(i, i + 1000))
-          .returning(['id', 'occurred_at', 'deadline'])
+          .returning(['id', 'occurred_at', 'deadline', 'policy_version_id'])
           .execute();
         for (const o of inserted) {
           const due = o.deadline.getTime() <= now;
@@ -574,10 +590,11 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
             });
             if (negative) summary.negatives++;
           } else if (due) {
+            const level = defaultLevelOf.get(o.policy_version_id)!;
             ratingRows.push({
               occasion_id: o.id,
-              level: 'very_satisfied',
-              score: 10,
+              level,
+              score: scoreOf(level),
               tags: [],
               comment: null,
               channel: 'system',
@@ -605,5 +622,11 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
   // R3: the demo's ratings count from when they were given; fold them so the first ranking reads totals only.
   await scores.recordUnrecordedRatings(services.db, null);
   await foldAll(services.db);
+  // Issue 13: the loop opens for the last 30 days' negative ratings, as if
+  // they had arrived through the API; the deadline job then deems the
+  // reviews whose 15 days are over approved, as it would have.
+  const opened = new Date(now);
+  summary.supervised = await openSupervisionForLoaded(services, new Date(now - 30 * 86_400_000), opened);
+  await runDeadlines(services, opened);
   return summary;
 }

@@ -13,18 +13,21 @@ import { issueInvitation, verifyInvitation } from './cases.ts';
 import type { ApiClient } from './clients.ts';
 import type { Services } from './context.ts';
 import { presentRating } from './submitRating.ts';
+import { raterFeedback } from './supervisionQueues.ts';
 
 export async function viewInvitation(services: Services, token: string) {
   const { payload, occasion: o } = await verifyInvitation(services.protector, token, (id) => cases.invitationFacts(services.db, id));
   const rating = o.rating_id ? await cases.ratingOfOccasion(services.db, o.id) : undefined;
   const now = services.now();
-  if (rating && !rating.is_default && rating.token_id === `${payload.o}:${payload.n}`) return present('rated', o, presentRating(rating));
+  if (rating && !rating.is_default && rating.token_id === `${payload.o}:${payload.n}`)
+    // Issue 13: under the rating, what the supervision loop decided and told the rater (R6, R12).
+    return { ...present('rated', o, presentRating(rating)), supervision: await raterFeedback(services, rating.id) };
   if (rating?.is_default) throw new AppError('token_expired', 'gone', 'The rating period is over; the default rating was given (R6)');
   if (rating) throw conflict('rating_already_given', 'This service has been rated already (R7)');
   if (o.cancelled_at) throw conflict('occasion_cancelled', 'The case was withdrawn; there is nothing to rate');
   if (now.getTime() >= payload.e || now.getTime() >= o.deadline.getTime())
     throw new AppError('token_expired', 'gone', 'The rating link has expired: the rating period is over and the default rating applies (R6)');
-  return present('open', o, null);
+  return { ...present('open', o, null), supervision: null };
 }
 
 type Facts = NonNullable<Awaited<ReturnType<typeof cases.invitationFacts>>>;

@@ -85,7 +85,7 @@ async function deliverOne(trx: Kysely<DB>, deps: { protector: Protector; sms: Sm
     occasion_id: number | null;
     occasion_closed: boolean | null;
   }>`select o.id, o.recipient_cipher, o.body, o.attempts, o.created_at, o.occasion_id,
-            (oc.closed_at is not null or oc.deadline <= ${now}) as occasion_closed
+            (o.topic = 'invitation' and (oc.closed_at is not null or oc.deadline <= ${now})) as occasion_closed
        from outbox o left join occasion oc on oc.id = o.occasion_id
       where o.status = 'pending' and o.next_attempt_at <= ${now}
       order by o.next_attempt_at, o.id

@@ -30,6 +30,7 @@ import type { ApiClient } from './clients.ts';
 import type { Caller, Services } from './context.ts';
 import { requireAccess } from '../domain/access.ts';
 import { maskPersonalData } from '../domain/personalData.ts';
+import { openSupervision } from './supervision.ts';
 
 export interface RatingInput {
   level: string;
@@ -220,6 +221,8 @@ export async function submitRating(services: Services, submission: Submission): 
       },
       now,
     );
+    // R6, R12: a negative rating enters the supervision loop in the transaction that stores it.
+    if (isNegative(content.level)) await openSupervision(trx, { actor: { type: 'system', name: 'rating intake' } }, row.id, now);
     return { created: true, rating: presentRating(row) };
   });
 }

@@ -56,6 +56,13 @@ export const ACTIONS = [
   'outbox.read', // what left the platform, what waits, what failed (issue 12)
   'devices.manage', // evaluation devices at windows in the scope: create, pair, revoke (issue 12)
   'device.read', // a paired device: its window, who is on duty, the occasions opened there (issue 12)
+  'policy.read', // the versioned policy numbers and the working-day calendar (issue 13)
+  'policy.manage', // new policy versions, the holiday calendar's years
+  'supervision.read', // the queues of the supervision loop (R6, R11, R12) and their items, within the scope
+  'supervision.decide', // R6 review, R12 verification, R11 revocation (propose, approve), appeal decisions, rectification extensions
+  'supervision.rectify', // R12: record a rectification's measures (the agency, or its supervisor)
+  'supervision.appeal', // 申诉复核: an agency appeals a rating against it
+  'incidents.manage', // R11: the log of IT-system outages, and revocations proposed from one
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -71,15 +78,36 @@ const READ_EVERYTHING: readonly Action[] = [
   'settings.read',
   'jobs.read',
   'outbox.read',
+  'policy.read',
+  'supervision.read',
 ];
 
 /** R2: what each role and each kind of client may do at all; the scope then says where. */
 export const PERMISSIONS: Record<Role | ClientKind, readonly Action[]> = {
-  admin: ACTIONS.filter((a) => !['cases.submit', 'cases.read', 'ratings.submit', 'device.read'].includes(a)),
-  supervisor: ['self.manage', 'regions.read', 'catalogue.read', 'catalogue.write', 'scores.read', 'cases.find', 'identity.reveal', 'devices.manage'],
-  line_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find'],
-  agency_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find'],
-  staff: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read'],
+  // Decisions of the supervision loop belong to supervisory departments and
+  // agencies, not to the system's administrators (separation of duties,
+  // docs/decisions.md "The supervision loop").
+  admin: ACTIONS.filter(
+    (a) => !['cases.submit', 'cases.read', 'ratings.submit', 'device.read', 'supervision.decide', 'supervision.rectify', 'supervision.appeal'].includes(a),
+  ),
+  supervisor: [
+    'self.manage',
+    'regions.read',
+    'catalogue.read',
+    'catalogue.write',
+    'scores.read',
+    'cases.find',
+    'identity.reveal',
+    'devices.manage',
+    'policy.read',
+    'supervision.read',
+    'supervision.decide',
+    'supervision.rectify',
+    'incidents.manage',
+  ],
+  line_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find', 'policy.read', 'supervision.read'],
+  agency_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find', 'policy.read', 'supervision.read', 'supervision.rectify', 'supervision.appeal'],
+  staff: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'policy.read'],
   auditor: READ_EVERYTHING,
   business_system: ['cases.submit', 'cases.read'],
   channel: ['ratings.submit'],

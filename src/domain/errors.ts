@@ -10,6 +10,9 @@ export type ErrorKind =
   | 'not_allowed'
   | 'conflict'
   | 'gone'
+  /** 413, 415: an upload too large, or of a type refused */
+  | 'too_large'
+  | 'unsupported'
   | 'unprocessable'
   | 'locked'
   | 'too_many'

@@ -1,6 +1,6 @@
 // R7, R8: the ratable moments of a case or a package, and R6: until when each
 // can be rated.
-import { POLICY } from './policy.ts';
+import { DEFAULT_POLICY_NUMBERS, POLICY } from './policy.ts';
 
 export type CaseKind = 'immediate' | 'promised';
 export type OccasionKind = 'acceptance' | 'completion' | 'approval' | 'delivery' | 'composite';
@@ -46,10 +46,12 @@ export function chinaDay(at: Date, offsetHours: number = POLICY.utcOffsetHours):
 
 /**
  * R6: an occasion on China-time day D may be rated until 24:00 of day D+N
- * (N = 7 natural days): the instant returned is the first one at which it is
- * no longer open, and the instant the default rating is timed at.
+ * (N = 7 natural days by default): the instant returned is the first one at
+ * which it is no longer open, and the instant the default rating is timed
+ * at. Occasions take N from the policy version in force (issue 13:
+ * src/app/policy.ts deadlineUnder, which also counts working days).
  */
-export function ratingDeadline(occurredAt: Date, days: number = POLICY.defaultRatingAfterDays, offsetHours: number = POLICY.utcOffsetHours): Date {
+export function ratingDeadline(occurredAt: Date, days: number = DEFAULT_POLICY_NUMBERS.ratingDays.days, offsetHours: number = POLICY.utcOffsetHours): Date {
   const day = chinaDay(occurredAt, offsetHours);
   const midnightUtc = Date.parse(`${day}T00:00:00Z`);
   return new Date(midnightUtc + (days + 1) * DAY - offsetHours * HOUR);

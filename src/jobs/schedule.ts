@@ -35,5 +35,6 @@ export interface JobDefinition {
 import { defaultRatingsJob } from './defaultRatings.ts';
 import { foldScoresJob } from './foldScores.ts';
 import { deliverOutboxJob } from './deliverOutbox.ts';
+import { supervisionDeadlinesJob } from './supervisionDeadlines.ts';
 
-export const SCHEDULE: readonly JobDefinition[] = [defaultRatingsJob, foldScoresJob, deliverOutboxJob];
+export const SCHEDULE: readonly JobDefinition[] = [defaultRatingsJob, foldScoresJob, deliverOutboxJob, supervisionDeadlinesJob];

@@ -3,6 +3,8 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Insertable, Selectable } from 'kysely';
 import type { DB, OccasionTable } from './schema.ts';
 import { recordGivenSql } from './scores.ts';
+import { defaultLevels } from './policy.ts';
+import { LEVEL_NAMES, scoreOf, type Level } from '../domain/ratings.ts';
 
 type Db = Kysely<DB>;
 
@@ -107,25 +109,42 @@ export async function ratingOfOccasion(db: Db, occasionId: number) {
 
 /**
  * R6: gives every occasion whose deadline has passed by `now` and that is
- * still open its default rating — "very satisfied" (10), channel system,
- * timed at the deadline — and closes it. Set-based and safe to run twice or
+ * still open its default rating — of the level of the policy version the
+ * occasion keeps (issue 13; "very satisfied", 10, by default), channel
+ * system, timed at the deadline (reckoned under that version when the
+ * occasion opened) — and closes it. Set-based: one pass per default level,
+ * the level and score literals, over the versions that have that level (no
+ * filter at all when every version has the same one). Safe to run twice or
  * from two processes at once: rows being handled elsewhere are skipped
- * (SKIP LOCKED), and the rating's unique occasion settles any race.
- * Works in batches so that one run never holds millions of row locks.
+ * (SKIP LOCKED), and the rating's unique occasion settles any race. Works in
+ * batches so that one run never holds millions of row locks.
  */
 export async function giveDefaultRatings(db: Db, now: Date, batchSize = 20_000): Promise<number> {
+  const byLevel = new Map<Level, number[]>();
+  for (const { id, level } of await defaultLevels(db)) {
+    if (!LEVEL_NAMES.includes(level as Level)) throw new Error(`policy version ${id} has no valid default level (${level})`);
+    byLevel.set(level as Level, [...(byLevel.get(level as Level) ?? []), id]);
+  }
+  let total = 0;
+  for (const [level, versions] of byLevel) total += await giveDefaultsOfLevel(db, now, batchSize, level, byLevel.size === 1 ? null : versions);
+  return total;
+}
+
+async function giveDefaultsOfLevel(db: Db, now: Date, batchSize: number, level: Level, versions: number[] | null): Promise<number> {
+  // The level is one of five fixed names (checked above): a literal, so that each pass is one plain statement.
+  const ofVersions = versions ? sql`and policy_version_id in (${sql.join(versions)})` : sql``;
   let total = 0;
   for (;;) {
     const result = await sql<{ given: number; closed: number }>`
       with due as (
         select id, deadline from occasion
-        where closed_at is null and deadline <= ${now}
+        where closed_at is null and deadline <= ${now} ${ofVersions}
         order by deadline
         limit ${batchSize}
         for update skip locked
       ), given as (
         insert into rating (occasion_id, level, score, channel, is_default, given_at, fingerprint)
-        select id, 'very_satisfied', 10, 'system', true, deadline, 'default' from due
+        select id, ${sql.lit(level)}, ${sql.lit(scoreOf(level))}, 'system', true, deadline, 'default' from due
         on conflict (occasion_id) do nothing
         returning id, occasion_id
       ), closed as (

@@ -1,6 +1,8 @@
 // Table types for Kysely: keep them in step with migrations/*.sql.
 import type { ColumnType, Generated } from 'kysely';
 import type { OccasionKind } from '../domain/occasions.ts';
+import type { SupervisionTables } from './schemaSupervision.ts';
+import type { PolicyTables } from './schemaPolicy.ts';
 
 export interface RegionTable {
   code: string;
@@ -149,6 +151,8 @@ export interface OccasionTable {
   region_code: string | null;
   center_code: string | null;
   window_id: number | null;
+  /** Issue 13: the policy version in force when the occasion happened (its deadline and default level). */
+  policy_version_id: number;
   closed_at: Date | null;
   cancelled_at: Date | null;
   created_at: ColumnType<Date, Date | undefined, never>;
@@ -323,7 +327,7 @@ export interface DevicePairingTable {
   used_at: Date | null;
 }
 
-export interface DB {
+export interface DB extends SupervisionTables, PolicyTables {
   outbox: OutboxTable;
   outbox_attempt: OutboxAttemptTable;
   device_pairing: DevicePairingTable;

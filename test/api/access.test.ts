@@ -8,6 +8,8 @@ import { createClient } from '../../src/app/clients.ts';
 import { createEntity } from '../../src/app/catalogue.ts';
 import { systemCaller } from '../../src/app/context.ts';
 import { PERMISSIONS, type Action, type Role } from '../../src/domain/access.ts';
+import { DEFAULT_POLICY_NUMBERS } from '../../src/domain/policy.ts';
+import { insertAttachment } from '../../src/storage/supervision.ts';
 import type { RouteAccess } from '../../src/api/plugins/auth.ts';
 import { useTestApp } from '../support/app.ts';
 import { signedIn, TEST_PASSWORD } from '../support/auth.ts';
@@ -64,7 +66,13 @@ const d = {} as Record<
   | 'tokenP'
   | 'device'
   | 'deviceC'
-  | 'revocableDevice',
+  | 'revocableDevice'
+  | 'reviewA'
+  | 'reviewC'
+  | 'attachmentA'
+  | 'attachmentC'
+  | 'incident'
+  | 'system',
   string
 >;
 let seq = 0;
@@ -216,6 +224,43 @@ beforeAll(async () => {
   clock.advance(3_600_000);
   d.ratingA = String(await rate('M-A1', IDENTITY.a));
   d.ratingC = String(await rate('M-C1', IDENTITY.c));
+  // Issue 13: both negative ratings (with text) are in review, in Nanning and in Liuzhou; evidence on each; an outage with no rating in it.
+  const reviewOf = async (ratingId: string) =>
+    String(
+      (
+        await s.db
+          .selectFrom('supervision_item')
+          .select('id')
+          .where('rating_id', '=', Number(ratingId))
+          .where('workflow', '=', 'review')
+          .executeTakeFirstOrThrow()
+      ).id,
+    );
+  d.reviewA = await reviewOf(d.ratingA);
+  d.reviewC = await reviewOf(d.ratingC);
+  const uploader = (await s.db.selectFrom('app_user').select('id').where('username', '=', 'm-supervisor').executeTakeFirstOrThrow()).id;
+  for (const [key, item] of [
+    ['attachmentA', d.reviewA],
+    ['attachmentC', d.reviewC],
+  ] as const) {
+    const file = {
+      file_name: '证据.pdf',
+      media_type: 'application/pdf',
+      size_bytes: PDF.length,
+      sha256: 'x'.repeat(64),
+      content: PDF,
+      uploaded_by: uploader,
+      uploaded_at: clock.now(),
+    };
+    d[key] = String((await insertAttachment(s.db, { item_id: Number(item), ...file })).id);
+  }
+  d.system = String((await s.db.selectFrom('api_client').select('id').where('name', '=', 'M 一体化平台').executeTakeFirstOrThrow()).id);
+  const incident = await inject('supervisor', {
+    method: 'POST',
+    url: '/api/v1/incidents',
+    payload: { systemId: Number(d.system), startedAt: '2026-10-01T01:00:00Z', endedAt: '2026-10-01T02:00:00Z', cause: '机房断电' },
+  });
+  d.incident = String(JSON.parse(incident.text).id);
   d.occasionA = JSON.parse((await inject('business', { method: 'GET', url: '/api/v1/cases/M-A1' })).text).occasions[0].id;
   const occasionP = JSON.parse((await inject('business', { method: 'GET', url: '/api/v1/cases/M-P1' })).text).occasions[0].id;
   d.tokenP = JSON.parse((await inject('business', { method: 'POST', url: `/api/v1/occasions/${occasionP}/invitations` })).text).token;
@@ -224,6 +269,11 @@ beforeAll(async () => {
 // ——— what each route is asked, with what it touches ———
 
 const R = (method: InjectOptions['method'], url: string, payload?: unknown): InjectOptions => ({ method, url, payload: payload as InjectOptions['payload'] });
+const PDF = Buffer.from('%PDF-1.4\n%证据\n');
+/** Holders of a Nanning item of agency A: its region's supervisor, its line's manager, its agency's manager. */
+const ITEM_HOLDERS: Who[] = ['supervisor', 'line_manager', 'agency_manager'];
+/** Steps are decisions: only supervisors take them (admins and auditors read). */
+const NOT_DECIDERS = { admin: 'forbidden', auditor: 'forbidden' } as const;
 const SCOPED_ALL: Who[] = ['supervisor', 'line_manager', 'agency_manager', 'staff'];
 const P = '2026';
 
@@ -614,6 +664,115 @@ function samples(): Record<string, Sample[]> {
     'GET /api/v1/public/scores/:dimension/:key': [
       { label: 'public', request: () => R('GET', `/api/v1/public/scores/regions/450102?period=${P}`), holders: 'all' },
     ],
+    // ——— Issue 13: the policy versions and the working-day calendar. Every role reads them (policy.read);
+    // admins alone change them (policy.manage); no client has either. Nothing here is scoped. ———
+    'GET /api/v1/policy': [{ label: 'read', request: () => R('GET', '/api/v1/policy'), holders: 'all' }],
+    'POST /api/v1/policy/versions': [
+      {
+        label: 'a version from tomorrow',
+        request: () => R('POST', '/api/v1/policy/versions', { effectiveFrom: '2026-11-03', numbers: DEFAULT_POLICY_NUMBERS, note: '访问矩阵' }),
+        holders: 'all',
+      },
+    ],
+    'GET /api/v1/policy/calendar': [{ label: 'the years', request: () => R('GET', '/api/v1/policy/calendar'), holders: 'all' }],
+    'GET /api/v1/policy/calendar/:year': [{ label: 'one year', request: () => R('GET', '/api/v1/policy/calendar/2026'), holders: 'all' }],
+    'PUT /api/v1/policy/calendar/:year': [
+      {
+        label: 'a year to come',
+        request: () =>
+          R('PUT', '/api/v1/policy/calendar/2027', {
+            source: '国务院办公厅关于2027年部分节假日安排的通知',
+            days: [{ day: '2027-01-01', kind: 'holiday', name: '元旦' }],
+          }),
+        holders: 'all',
+      },
+    ],
+    // ——— Issue 13: the supervision loop ———
+    'GET /api/v1/supervision/items': [{ label: 'queue', request: () => R('GET', '/api/v1/supervision/items?status=all&pageSize=500'), holders: 'all' }],
+    'GET /api/v1/supervision/items/:id': [
+      { label: 'in scope', request: () => R('GET', `/api/v1/supervision/items/${d.reviewA}`), holders: ITEM_HOLDERS, outside: 'hidden' },
+      { label: 'out of scope', request: () => R('GET', `/api/v1/supervision/items/${d.reviewC}`), holders: [], outside: 'hidden' },
+    ],
+    'POST /api/v1/supervision/items/:id/steps': [
+      // A stale version: access is decided first, then 409 item_changed changes nothing.
+      {
+        label: 'in scope',
+        request: () => R('POST', `/api/v1/supervision/items/${d.reviewA}/steps`, { event: 'approve', version: 999 }),
+        holders: ITEM_HOLDERS,
+        outside: 'hidden',
+        overrides: { ...NOT_DECIDERS, line_manager: 'forbidden', agency_manager: 'forbidden' },
+      },
+      {
+        label: 'out of scope',
+        request: () => R('POST', `/api/v1/supervision/items/${d.reviewC}/steps`, { event: 'approve', version: 999 }),
+        holders: [],
+        outside: 'hidden',
+        overrides: NOT_DECIDERS,
+      },
+    ],
+    'POST /api/v1/supervision/items/:id/attachments': [
+      {
+        label: 'in scope',
+        request: () => ({
+          ...R('POST', `/api/v1/supervision/items/${d.reviewA}/attachments?fileName=a.pdf`),
+          payload: PDF,
+          headers: { 'content-type': 'application/pdf' },
+        }),
+        holders: ITEM_HOLDERS,
+        outside: 'hidden',
+        overrides: { ...NOT_DECIDERS, line_manager: 'forbidden', agency_manager: 'forbidden' },
+      },
+      {
+        label: 'out of scope',
+        request: () => ({
+          ...R('POST', `/api/v1/supervision/items/${d.reviewC}/attachments?fileName=c.pdf`),
+          payload: PDF,
+          headers: { 'content-type': 'application/pdf' },
+        }),
+        holders: [],
+        outside: 'hidden',
+        overrides: NOT_DECIDERS,
+      },
+    ],
+    'GET /api/v1/supervision/attachments/:id': [
+      { label: 'in scope', request: () => R('GET', `/api/v1/supervision/attachments/${d.attachmentA}`), holders: ITEM_HOLDERS, outside: 'hidden' },
+      { label: 'out of scope', request: () => R('GET', `/api/v1/supervision/attachments/${d.attachmentC}`), holders: [], outside: 'hidden' },
+    ],
+    'GET /api/v1/supervision/summary': [{ label: 'counts', request: () => R('GET', '/api/v1/supervision/summary'), holders: 'all' }],
+    'POST /api/v1/ratings/:ratingId/appeals': [
+      // Still in review: the agency is not notified yet (409 not_notified), after access is decided.
+      {
+        label: 'in scope',
+        request: () => R('POST', `/api/v1/ratings/${d.ratingA}/appeals`, { reason: '与事实不符' }),
+        holders: ['agency_manager'],
+        outside: 'hidden',
+      },
+      { label: 'out of scope', request: () => R('POST', `/api/v1/ratings/${d.ratingC}/appeals`, { reason: '与事实不符' }), holders: [], outside: 'hidden' },
+    ],
+    'GET /api/v1/incidents': [{ label: 'list', request: () => R('GET', '/api/v1/incidents'), holders: 'all' }],
+    'POST /api/v1/incidents': [
+      {
+        label: 'an outage',
+        request: () =>
+          R('POST', '/api/v1/incidents', { systemId: Number(d.system), startedAt: '2026-10-03T01:00:00Z', endedAt: '2026-10-03T02:00:00Z', cause: '网络中断' }),
+        holders: 'all',
+      },
+    ],
+    'GET /api/v1/incidents/:id': [{ label: 'one', request: () => R('GET', `/api/v1/incidents/${d.incident}`), holders: 'all' }],
+    'POST /api/v1/incidents/:id/revocations': [
+      {
+        label: 'nothing inside',
+        request: () => R('POST', `/api/v1/incidents/${d.incident}/revocations`, {}),
+        holders: 'all',
+        overrides: { admin: 'forbidden' },
+      },
+    ],
+    'POST /api/v1/invitations/:token/rectification/grade': [
+      { label: 'an unrated link', request: () => R('POST', `/api/v1/invitations/${d.tokenP}/rectification/grade`, { grade: 'satisfied' }), holders: 'all' },
+    ],
+    'POST /api/v1/invitations/:token/rectification/reopen': [
+      { label: 'an unrated link', request: () => R('POST', `/api/v1/invitations/${d.tokenP}/rectification/reopen`), holders: 'all' },
+    ],
   };
 }
 
@@ -683,7 +842,7 @@ describe('the access matrix: every route × every caller × in and out of scope'
       }
     }
     expect(wrong).toEqual([]);
-  });
+  }, 180_000); // every route × every caller, one after another: minutes on a busy 2-core machine
 
   it('R9: no answer carries a rater’s identity, except the audited reveals of supervisors and admins', () => {
     expect(seen.length).toBeGreaterThan(500);

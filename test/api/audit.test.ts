@@ -11,6 +11,7 @@ import { buildWorld } from '../support/world.ts';
 import { createClient } from '../../src/app/clients.ts';
 import { systemCaller } from '../../src/app/context.ts';
 import { createPairingCode } from '../../src/app/devices.ts';
+import { DEFAULT_POLICY_NUMBERS } from '../../src/domain/policy.ts';
 
 const { raw, services, clock, database } = useTestApp();
 let world: Awaited<ReturnType<typeof buildWorld>>;
@@ -32,6 +33,7 @@ const eventsAfter = async (id: number) =>
 const IDENTITY = { name: '诸葛秘乙', idType: 'resident_id', idNumber: residentId(8801, '450102', '19790909'), phone: '13912348888' };
 let ratingId = 0;
 const devices = { code: '', second: 0 };
+const loop = { review: 0, system: 0, incident: 0, token: '' };
 
 beforeAll(async () => {
   clock.set('2026-11-02T02:00:00Z');
@@ -68,6 +70,56 @@ beforeAll(async () => {
   });
   expect(rated.status).toBe(201);
   ratingId = rated.body.id;
+
+  // Issue 13: the rating's review item; a business system and one of its
+  // outages (with no rating inside it); and a rating by link whose fix is done.
+  loop.review = (await sql<{ id: number }>`select id from supervision_item where rating_id = ${ratingId} and workflow = 'review'`.execute(db())).rows[0]!.id;
+  loop.system = (await sql<{ id: number }>`select id from api_client where kind = 'business_system' order by id limit 1`.execute(db())).rows[0]!.id;
+  const incident = await call(tokens.supervisor!, {
+    method: 'POST',
+    url: '/api/v1/incidents',
+    payload: { systemId: loop.system, startedAt: '2026-10-02T01:00:00Z', endedAt: '2026-10-02T02:00:00Z', cause: '数据库主备切换' },
+  });
+  loop.incident = incident.body.id;
+  const second = await call(world.businessKey, {
+    method: 'POST',
+    url: '/api/v1/cases',
+    payload: {
+      caseNumber: 'A-2',
+      matterCode: world.immediate.code,
+      applicant: IDENTITY,
+      staffNumber: world.staffA.staffNumber,
+      acceptedAt: clock.now().toISOString(),
+    },
+  });
+  const invitation = await call(world.businessKey, { method: 'POST', url: `/api/v1/occasions/${second.body.occasions[0].id}/invitations` });
+  loop.token = encodeURIComponent(invitation.body.token);
+  const byLink = await raw().inject({
+    method: 'POST',
+    url: '/api/v1/ratings',
+    payload: { token: invitation.body.token, level: 'dissatisfied', channel: 'sms' },
+  });
+  const linkRating = byLink.json().id as number;
+  const item = async (workflow: string) =>
+    (await sql<{ id: number }>`select id from supervision_item where rating_id = ${linkRating} and workflow = ${workflow}`.execute(db())).rows[0]!.id;
+  expect(
+    (
+      await call(tokens.supervisor!, {
+        method: 'POST',
+        url: `/api/v1/supervision/items/${await item('verification')}/steps`,
+        payload: { event: 'confirm', findings: '属实' },
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (
+      await call(tokens.agency!, {
+        method: 'POST',
+        url: `/api/v1/supervision/items/${await item('rectification')}/steps`,
+        payload: { event: 'complete', measures: '已整改' },
+      })
+    ).status,
+  ).toBe(200);
 });
 
 describe('every write route, called once, leaves exactly one audit event naming the actor', () => {
@@ -81,7 +133,7 @@ describe('every write route, called once, leaves exactly one audit event naming 
   it('writes one event per call, in the changing transaction, naming who', async () => {
     const admin = tokens.admin!;
     const n = () => ++seq;
-    const steps: { route: string; token: string; actor: string; request: () => InjectOptions; action: string }[] = [];
+    const steps: { route: string; token: string; actor: string | null; request: () => InjectOptions; action: string; also?: [string, string | null][] }[] = [];
     const kinds = {
       'business-lines': () => buildBusinessLine({ code: `A-BL${n()}` }),
       agencies: () => buildAgency({ businessLineCode: world.line.code }),
@@ -259,6 +311,95 @@ describe('every write route, called once, leaves exactly one audit event naming 
         action: 'rating.reveal_identity',
       },
     );
+    // ——— Issue 13: the policy versions and the working-day calendar (admins) ———
+    steps.push(
+      {
+        route: 'POST /api/v1/policy/versions',
+        token: admin,
+        actor: 'a-admin',
+        request: () => ({
+          method: 'POST',
+          url: '/api/v1/policy/versions',
+          payload: { effectiveFrom: '2026-11-03', numbers: DEFAULT_POLICY_NUMBERS, note: '审计' },
+        }),
+        action: 'policy.create_version',
+      },
+      {
+        route: 'PUT /api/v1/policy/calendar/:year',
+        token: admin,
+        actor: 'a-admin',
+        request: () => ({
+          method: 'PUT',
+          url: '/api/v1/policy/calendar/2027',
+          payload: { source: '国务院办公厅关于2027年部分节假日安排的通知', days: [{ day: '2027-01-01', kind: 'holiday', name: '元旦' }] },
+        }),
+        action: 'calendar.replace_year',
+      },
+    );
+    // ——— Issue 13: the supervision loop. A step's consequences (the next
+    // workflow's item) are the loop's own events, recorded after the person's.
+    steps.push(
+      {
+        route: 'POST /api/v1/supervision/items/:id/steps',
+        token: tokens.supervisor!,
+        actor: 'a-sup',
+        request: () => ({ method: 'POST', url: `/api/v1/supervision/items/${loop.review}/steps`, payload: { event: 'approve', reason: '内容属实' } }),
+        action: 'supervision.review.approve',
+        also: [['supervision.verification.open', 'supervision loop']],
+      },
+      {
+        route: 'POST /api/v1/supervision/items/:id/attachments',
+        token: tokens.supervisor!,
+        actor: 'a-sup',
+        request: () => ({
+          method: 'POST',
+          url: `/api/v1/supervision/items/${loop.review}/attachments?fileName=${encodeURIComponent('现场照片.png')}`,
+          payload: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+          headers: { 'content-type': 'image/png' },
+        }),
+        action: 'supervision.attachment.add',
+      },
+      {
+        route: 'POST /api/v1/ratings/:ratingId/appeals',
+        token: tokens.agency!,
+        actor: 'a-agency',
+        request: () => ({ method: 'POST', url: `/api/v1/ratings/${ratingId}/appeals`, payload: { reason: '评价人所述与录像不符' } }),
+        action: 'supervision.appeal.file',
+      },
+      {
+        route: 'POST /api/v1/incidents',
+        token: tokens.supervisor!,
+        actor: 'a-sup',
+        request: () => ({
+          method: 'POST',
+          url: '/api/v1/incidents',
+          payload: { systemId: loop.system, startedAt: '2026-10-01T01:00:00Z', endedAt: '2026-10-01T03:00:00Z', cause: '政务服务网机房断电' },
+        }),
+        action: 'incident.create',
+      },
+      {
+        route: 'POST /api/v1/incidents/:id/revocations',
+        token: tokens.supervisor!,
+        actor: 'a-sup',
+        request: () => ({ method: 'POST', url: `/api/v1/incidents/${loop.incident}/revocations`, payload: {} }),
+        action: 'incident.propose_revocations',
+      },
+      // The rater, with the link they rated with: a person with no name here (R9).
+      {
+        route: 'POST /api/v1/invitations/:token/rectification/grade',
+        token: '',
+        actor: null,
+        request: () => ({ method: 'POST', url: `/api/v1/invitations/${loop.token}/rectification/grade`, payload: { grade: 'not_satisfied' } }),
+        action: 'supervision.rectification.grade',
+      },
+      {
+        route: 'POST /api/v1/invitations/:token/rectification/reopen',
+        token: '',
+        actor: null,
+        request: () => ({ method: 'POST', url: `/api/v1/invitations/${loop.token}/rectification/reopen` }),
+        action: 'supervision.rectification.reopen',
+      },
+    );
     for (const step of steps) {
       const before = await lastId();
       const res = step.token
@@ -270,7 +411,7 @@ describe('every write route, called once, leaves exactly one audit event naming 
       expect(
         (await eventsAfter(before)).map((e) => [e.action, e.actor_name]),
         step.route,
-      ).toEqual([[step.action, step.actor]]);
+      ).toEqual([[step.action, step.actor], ...(step.also ?? [])]);
       done.add(step.route);
     }
     const audited = raw()

@@ -56,6 +56,12 @@ describe('demo organisations', () => {
     expect(mix.negatives).toBeLessThan(0.05);
     expect(mix.span).toBeGreaterThan(300);
     expect(mix.open_unrated).toBe(0); // every occasion past its deadline has its rating
+    // Issue 13: the last 30 days' negative ratings are in the supervision loop, each once.
+    const recent = await one(sql<{ n: number; items: number }>`
+      select count(*)::int as n, (select count(distinct rating_id)::int from supervision_item) as items
+      from rating where score <= 3 and given_at >= ${new Date(services.now().getTime() - 30 * 86_400_000)}`);
+    expect(activity.supervised).toBe(recent.n);
+    expect(recent.items).toBe(recent.n);
     // The same seed gives the same people.
     expect(await one(sql<{ name: string }>`select name from staff where staff_number = 'GX000001'`)).toEqual({ name: '赵文勇' });
   });

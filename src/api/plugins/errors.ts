@@ -16,6 +16,8 @@ const STATUS: Record<ErrorKind, number> = {
   not_allowed: 405,
   conflict: 409,
   gone: 410,
+  too_large: 413,
+  unsupported: 415,
   unprocessable: 422,
   locked: 423,
   too_many: 429,

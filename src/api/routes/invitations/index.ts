@@ -6,6 +6,7 @@ import { invitationQrCode, viewInvitation } from '../../../app/invitations.ts';
 import { API_KEY_SECURITY, clientOf } from '../../plugins/auth.ts';
 import { ErrorBody, Nullable } from '../../schemas.ts';
 import { RatingOut } from '../ratings/index.ts';
+import { RaterSupervision } from '../supervision/index.ts';
 
 export default async function invitationRoutes(app: AppInstance) {
   const services = () => app.deps.services;
@@ -35,6 +36,7 @@ export default async function invitationRoutes(app: AppInstance) {
             window: Nullable(Type.Object({ number: Type.String(), name: Nullable(Type.String()) })),
             staff: Nullable(Type.Object({ name: Type.String(), staffNumber: Type.String() })),
             rating: Nullable(RatingOut),
+            supervision: Nullable(RaterSupervision),
           }),
           401: ErrorBody,
           409: ErrorBody,
