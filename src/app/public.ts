@@ -1,9 +1,12 @@
 // R13: what is published — scores and rankings of regions, agencies and
 // business lines for standard periods (a year, a quarter, a month), with the
-// counts of negative ratings. Staff-level figures only while the setting
-// publish_staff_scores is on (off by default). Never a rater, a comment, or
-// anything else behind a rating. No sign-in; answers are cached briefly.
+// counts of negative ratings and, for agencies and regions, the rectification
+// rate (R12; null for lines and staff). Staff-level figures only while the
+// setting publish_staff_scores is on (off by default). Never a rater, a
+// comment, or anything else behind a rating. No sign-in; answers are cached
+// briefly.
 import { AppError } from '../domain/errors.ts';
+import type { RectificationRate } from '../domain/rectificationRate.ts';
 import type { Dimension, RankingOrder } from '../domain/scores.ts';
 import { settings } from '../storage/users.ts';
 import { systemCaller, type Services } from './context.ts';
@@ -28,6 +31,7 @@ const publicFigures = (s: {
   negativeShare: number | null;
   defaults: number;
   interval: { low: number; high: number } | null;
+  rectification: RectificationRate | null;
 }) => ({
   count: s.count,
   mean: s.mean,
@@ -35,6 +39,7 @@ const publicFigures = (s: {
   negative: s.negative,
   negativeShare: s.negativeShare,
   defaults: s.defaults,
+  rectification: s.rectification,
 });
 
 export async function publicRanking(

@@ -23,6 +23,8 @@ import {
 } from '../domain/scores.ts';
 import type { DB } from '../storage/schema.ts';
 import * as scores from '../storage/scores.ts';
+import { rectificationRates as storedRectificationRates } from '../storage/supervision.ts';
+import { deadlineWindow, rectificationRate, type RectificationRate } from '../domain/rectificationRate.ts';
 import type { Caller, Services } from './context.ts';
 import { notFoundInScope, rankingLimits, readScope, requireAccess, within as scopeHolds } from '../domain/access.ts';
 import { parseRegionCode, requireRegion } from './regions.ts';
@@ -95,6 +97,31 @@ async function subjectOf(db: Kysely<DB>, caller: Caller, dimension: Dimension, l
   throw notFound(id, `${text} ${label}`);
 }
 
+/**
+ * R12, R13: the rectification rates (整改率) of agencies or regions, by code,
+ * for the deadlines on the days of `range`, as they stand now — one query for
+ * all the codes. Null where the rate is not given: for staff, business lines
+ * and centers (R13 publishes it for agencies and regions), and as of a past
+ * instant, which the supervision items cannot reproduce (an extension,
+ * reopening or cancellation changes an item in place; docs/decisions.md,
+ * "Rectification rate").
+ */
+async function rectificationOf(
+  services: Services,
+  dimension: Dimension,
+  regionScope: RegionScope,
+  codes: string[],
+  range: DayRange,
+  asOf: Date | null,
+): Promise<(code: string) => RectificationRate | null> {
+  if (asOf || (dimension !== 'agencies' && dimension !== 'regions')) return () => null;
+  const stored = dimension === 'agencies' ? 'agency' : regionScope === 'level' ? 'region_level' : 'region';
+  const { after, until } = deadlineWindow(range);
+  const rows = await storedRectificationRates(services.db, stored, codes, after, until, services.now());
+  const byCode = new Map(rows.map((r) => [r.key, rectificationRate(r.due, r.on_time)]));
+  return (code) => byCode.get(code) ?? rectificationRate(0, 0);
+}
+
 export interface ScoreInput extends PeriodInput {
   dimension: Dimension;
   key: string;
@@ -118,6 +145,7 @@ async function scoreWithSubject(services: Services, caller: Caller, input: Score
   const { range, asOf } = readPeriod(services, input);
   const subject = await subjectOf(services.db, caller, input.dimension, input.key);
   const row = await scores.totalsOf(services.db, { dimension: stored, range, segments: periodSegments(range), asOf, key: subject.key });
+  const rectification = await rectificationOf(services, input.dimension, input.scope ?? 'subtree', [subject.label], range, asOf);
   const score = {
     dimension: input.dimension,
     key: subject.label,
@@ -127,6 +155,7 @@ async function scoreWithSubject(services: Services, caller: Caller, input: Score
     to: range.to,
     asOf: asOf?.toISOString() ?? null,
     ...presentScore(toTotals(row)),
+    rectification: rectification(subject.label),
   };
   return { score, subject, stored, range, asOf };
 }
@@ -183,6 +212,7 @@ async function resolveRanking(services: Services, caller: Caller, input: Ranking
   };
   return {
     query,
+    rectification: (codes: string[]) => rectificationOf(services, d, regionScope, codes, range, asOf),
     described: {
       dimension: d,
       from: range.from,
@@ -199,7 +229,7 @@ async function resolveRanking(services: Services, caller: Caller, input: Ranking
   };
 }
 
-function presentEntry(row: scores.RankingRow) {
+function presentEntry(row: scores.RankingRow, rectification: (code: string) => RectificationRate | null) {
   return {
     rank: row.rank,
     key: row.label,
@@ -207,13 +237,15 @@ function presentEntry(row: scores.RankingRow) {
     region: row.region_code ? { code: row.region_code, name: row.region_name! } : null,
     parent: row.parent_name,
     ...presentScore(toTotals(row)),
+    rectification: rectification(row.label),
   };
 }
 
 /** R13, R14: one page of a ranking. */
 export async function getRanking(services: Services, caller: Caller, input: RankingInput, page: { page: number; pageSize: number }) {
-  const { query, described } = await resolveRanking(services, caller, input);
+  const { query, rectification, described } = await resolveRanking(services, caller, input);
   const rows = await scores.rankingPage(services.db, { ...query, limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
+  const rates = await rectification(rows.map((r) => r.label));
   // Past the last page there are no rows to read the totals from.
   const totals = rows[0] ?? (page.page > 1 ? (await scores.rankingPage(services.db, { ...query, limit: 1, offset: 0 }))[0] : undefined);
   return {
@@ -222,7 +254,7 @@ export async function getRanking(services: Services, caller: Caller, input: Rank
     ranked: totals?.ranked_total ?? 0,
     page: page.page,
     pageSize: page.pageSize,
-    items: rows.map(presentEntry),
+    items: rows.map((row) => presentEntry(row, rates)),
   };
 }
 
@@ -236,7 +268,9 @@ export async function exportRanking(
   input: RankingInput,
   format: SheetFormat,
 ): Promise<{ stream: Readable; filename: string }> {
-  const { query, described } = await resolveRanking(services, caller, input);
+  const { query, rectification, described } = await resolveRanking(services, caller, input);
+  // R13: agencies and regions carry their rectification rate (empty cells as of a past instant).
+  const withRate = input.dimension === 'agencies' || input.dimension === 'regions';
   const header = [
     '名次',
     '代码',
@@ -254,12 +288,14 @@ export async function exportRanking(
     '主动评价数',
     '主动评价率',
     '主动评价平均分',
+    ...(withRate ? ['应整改数', '按期整改数', '整改率'] : []),
   ];
   async function* rows() {
     for (let offset = 0; ; offset += EXPORT_BATCH) {
       const batch = await scores.rankingPage(services.db, { ...query, limit: EXPORT_BATCH, offset });
+      const rates = await rectification(batch.map((r) => r.label));
       for (const row of batch) {
-        const e = presentEntry(row);
+        const e = presentEntry(row, rates);
         yield [
           e.rank ?? '不参与排名',
           e.key,
@@ -277,6 +313,7 @@ export async function exportRanking(
           e.active.count,
           fixed(e.active.rate, 4),
           fixed(e.active.mean, 4),
+          ...(withRate ? [e.rectification?.due ?? '', e.rectification?.onTime ?? '', fixed(e.rectification?.rate, 4)] : []),
         ];
       }
       if (batch.length < EXPORT_BATCH) return;

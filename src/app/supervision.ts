@@ -485,9 +485,23 @@ async function personStep(trx: Db, services: Services, caller: Caller, item: Ite
     }
     case 'revocation.approve': {
       const d = item.details as { cause?: string; findings?: string };
-      const done = await applyStep(trx, caller, item, 'approve', actor, now, {}, { note: reason, audit: { proposedBy: item.started_by } });
-      const cause = OBJECTIVE_CAUSES[(d.cause as keyof typeof OBJECTIVE_CAUSES) ?? 'other'] ?? d.cause;
+      const cause = OBJECTIVE_CAUSES[(d.cause as keyof typeof OBJECTIVE_CAUSES) ?? 'other'] ?? d.cause ?? '';
+      const done = await applyStep(
+        trx,
+        caller,
+        item,
+        'approve',
+        actor,
+        now,
+        {},
+        {
+          note: reason,
+          details: feedback('revoked', cause, now),
+          audit: { proposedBy: item.started_by },
+        },
+      );
       await excludeAndClose(trx, caller, rating, 'revoked', `R11 撤销（${cause}）：${d.findings ?? ''}`, item.id, now);
+      await tellRater(trx, services, rating, 'revoked', cause, now);
       return done;
     }
     case 'revocation.reject':

@@ -271,8 +271,8 @@ export async function supervisionSummary(services: Services, caller: Caller) {
   const to = new Date(`${year + 1}-01-01T00:00:00+08:00`);
   const rate =
     scope.kind === 'agency'
-      ? (await sup.rectificationRates(services.db, 'agency', [scope.agencyCode], from, to))[0]
-      : (await sup.rectificationRates(services.db, 'region', [scope.kind === 'region' ? scope.regionCode : ROOT_REGION], from, to))[0];
+      ? (await sup.rectificationRates(services.db, 'agency', [scope.agencyCode], from, to, now))[0]
+      : (await sup.rectificationRates(services.db, 'region', [scope.kind === 'region' ? scope.regionCode : ROOT_REGION], from, to, now))[0];
   const byWorkflow = Object.fromEntries(Object.keys(machineWorkflows).map((w) => [w, { open: 0, overdue: 0, closed: 0 }])) as Record<
     WorkflowName,
     { open: number; overdue: number; closed: number }
@@ -377,6 +377,12 @@ function presentIncident(x: NonNullable<Awaited<ReturnType<typeof sup.findIncide
     reportedBy: x.reported_by_name,
     createdAt: x.created_at.toISOString(),
   };
+}
+
+/** R11: the business systems an outage can be recorded for (names only: their keys are the admins'). */
+export async function incidentSystems(services: Services, caller: Caller) {
+  requireAccess(caller.actor, 'incidents.manage');
+  return { items: await sup.businessSystems(services.db) };
 }
 
 /** An incident, and the negative ratings within the reader's scope that it may explain. */

@@ -534,3 +534,8 @@ export async function setDeadline(db: Db, id: number, dueAt: Date, at: Date): Pr
     db,
   );
 }
+
+/** Business systems (API clients that send cases), active first, by name. */
+export async function businessSystems(db: Db) {
+  return db.selectFrom('api_client').select(['id', 'name', 'active']).where('kind', '=', 'business_system').orderBy('active', 'desc').orderBy('name').execute();
+}

@@ -758,6 +758,7 @@ function samples(): Record<string, Sample[]> {
         holders: 'all',
       },
     ],
+    'GET /api/v1/incidents/systems': [{ label: 'names', request: () => R('GET', '/api/v1/incidents/systems'), holders: 'all' }],
     'GET /api/v1/incidents/:id': [{ label: 'one', request: () => R('GET', `/api/v1/incidents/${d.incident}`), holders: 'all' }],
     'POST /api/v1/incidents/:id/revocations': [
       {

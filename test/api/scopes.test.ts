@@ -234,6 +234,7 @@ describe('R13: the public API', () => {
       'negative',
       'negativeShare',
       'rank',
+      'rectification',
       'region',
     ]);
     const staff = await raw().inject({ method: 'GET', url: '/api/v1/public/rankings/staff?period=2026' });

@@ -348,7 +348,8 @@ describe('R6/R11 voided and revoked ratings; as of a past instant', () => {
     // As of the publication instant: the same as published.
     const asOf = await get(`/api/v1/rankings/staff?period=2026-11&minCount=1&asOf=${published}`);
     expect(asOf.items).toEqual(before.items);
-    expect(await score('regions/450100', `period=2026-11&asOf=${published}`)).toEqual({ ...beforeRegion, asOf: published });
+    // R13: every figure as published; the rectification rate is not given as of an instant (docs/decisions.md, "Rectification rate").
+    expect(await score('regions/450100', `period=2026-11&asOf=${published}`)).toEqual({ ...beforeRegion, asOf: published, rectification: null });
     const behindThen = await get(`/api/v1/scores/staff/${world.staffA.staffNumber}/ratings?period=2026-11&asOf=${published}`);
     expect(behindThen.items).toHaveLength(3);
     // Folding changes nothing, as of then or now.

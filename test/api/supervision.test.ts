@@ -254,7 +254,7 @@ describe('R12: verification, rectification and the rater’s grade', () => {
 
 describe('R11: revocation under the two-person rule', () => {
   it('the proposer cannot decide (403 same_person, audited); a second supervisor of a higher scope approves; scores move back; as-of does not', async () => {
-    const { ratingId } = await negativeRating({ comment: null, tags: [] });
+    const { ratingId, token } = await negativeRating({ comment: null, tags: [] });
     const before = await staffScore();
     const published = clock.now().toISOString();
     await moveClock(60_000);
@@ -283,8 +283,15 @@ describe('R11: revocation under the two-person rule', () => {
       ['sv-sup-qingxiu', 'not_found_in_scope'],
     ]);
     expect((await staffScore()).count).toBe(before.count);
+    const sent = (await outbox()).length;
     const approved = await step('supNanning', proposal.id, { event: 'approve', reason: '核实无误' });
     expect(approved.status).toBe(200);
+    // The rater is told (R12: the outcome goes back).
+    expect((await outbox()).slice(sent).map((m) => [m.topic, m.body.includes('已撤销')])).toEqual([['feedback', true]]);
+    expect((await anonymous('GET', `/api/v1/invitations/${encodeURIComponent(token)}`)).body.supervision).toMatchObject({
+      stage: 'revoked',
+      feedback: [{ kind: 'revoked', text: '信息系统故障' }],
+    });
     expect((await itemOf(ratingId, 'verification')).state).toBe('revoked');
     const after = await staffScore();
     expect(after.count).toBe(before.count - 1);

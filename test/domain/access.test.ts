@@ -78,7 +78,17 @@ describe('R2: what each role may do at all', () => {
       'incidents.manage',
     ],
     line_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find', 'policy.read', 'supervision.read'],
-    agency_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find', 'policy.read', 'supervision.read', 'supervision.rectify', 'supervision.appeal'],
+    agency_manager: [
+      'self.manage',
+      'regions.read',
+      'catalogue.read',
+      'scores.read',
+      'cases.find',
+      'policy.read',
+      'supervision.read',
+      'supervision.rectify',
+      'supervision.appeal',
+    ],
     staff: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'policy.read'],
     auditor: [
       'self.manage',

@@ -2,6 +2,7 @@
 // session: without one the user signs in and comes back to where they were.
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
 import { lastRefusal, loadMe } from './session';
+import { SUPERVISION_ROLES } from './supervision';
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -31,6 +32,23 @@ export const router = createRouter({
         { path: 'account', name: 'account', component: () => import('./pages/Account.vue') },
         { path: 'devices', name: 'devices', component: () => import('./pages/Devices.vue'), meta: { roles: ['admin', 'supervisor'] } },
         { path: 'audit', name: 'audit', component: () => import('./pages/AuditLog.vue'), meta: { roles: ['admin', 'auditor'] } },
+        // 督办 (issue 13): the queues of the supervision loop, an item, and IT incidents.
+        { path: 'supervision/incidents', name: 'incidents', component: () => import('./pages/supervision/Incidents.vue'), meta: { roles: SUPERVISION_ROLES } },
+        {
+          path: 'supervision/incidents/:id(\\d+)',
+          name: 'incident',
+          component: () => import('./pages/supervision/Incident.vue'),
+          meta: { roles: SUPERVISION_ROLES },
+        },
+        {
+          path: 'supervision/items/:id(\\d+)',
+          name: 'supervision-item',
+          component: () => import('./pages/supervision/Item.vue'),
+          meta: { roles: SUPERVISION_ROLES },
+        },
+        { path: 'supervision/:workflow?', name: 'supervision', component: () => import('./pages/supervision/Queue.vue'), meta: { roles: SUPERVISION_ROLES } },
+        // Issue 13: every role reads the policy and the holidays (policy.read); admins change them.
+        { path: 'policy', name: 'policy', component: () => import('./pages/Policy.vue') },
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },

@@ -7401,6 +7401,15 @@ export interface paths {
                                     high: number;
                                 } | null;
                             };
+                            /** @description Rectification rate (整改率, R12, R13), as it stands now. Null for staff, business lines and centers, and with asOf (a past rate is not reproducible) */
+                            rectification: {
+                                /** @description Rectifications whose current deadline falls in the period and has passed, or that are done (cancelled ones are not due) */
+                                due: number;
+                                /** @description Of those, done before their deadline */
+                                onTime: number;
+                                /** @description onTime ÷ due; null when nothing was due */
+                                rate: number | null;
+                            } | null;
                         };
                     };
                 };
@@ -7810,6 +7819,15 @@ export interface paths {
                                         high: number;
                                     } | null;
                                 };
+                                /** @description Rectification rate (整改率, R12, R13), as it stands now. Null for staff, business lines and centers, and with asOf (a past rate is not reproducible) */
+                                rectification: {
+                                    /** @description Rectifications whose current deadline falls in the period and has passed, or that are done (cancelled ones are not due) */
+                                    due: number;
+                                    /** @description Of those, done before their deadline */
+                                    onTime: number;
+                                    /** @description onTime ÷ due; null when nothing was due */
+                                    rate: number | null;
+                                } | null;
                             }[];
                         };
                     };
@@ -10366,6 +10384,15 @@ export interface paths {
                                 negativeShare: number | null;
                                 /** @description Default ratings (R6) */
                                 defaults: number;
+                                /** @description Rectification rate (整改率, R12, R13), as it stands now. Null for staff, business lines and centers, and with asOf (a past rate is not reproducible) */
+                                rectification: {
+                                    /** @description Rectifications whose current deadline falls in the period and has passed, or that are done (cancelled ones are not due) */
+                                    due: number;
+                                    /** @description Of those, done before their deadline */
+                                    onTime: number;
+                                    /** @description onTime ÷ due; null when nothing was due */
+                                    rate: number | null;
+                                } | null;
                             }[];
                         };
                     };
@@ -10506,6 +10533,15 @@ export interface paths {
                             negativeShare: number | null;
                             /** @description Default ratings (R6) */
                             defaults: number;
+                            /** @description Rectification rate (整改率, R12, R13), as it stands now. Null for staff, business lines and centers, and with asOf (a past rate is not reproducible) */
+                            rectification: {
+                                /** @description Rectifications whose current deadline falls in the period and has passed, or that are done (cancelled ones are not due) */
+                                due: number;
+                                /** @description Of those, done before their deadline */
+                                onTime: number;
+                                /** @description onTime ÷ due; null when nothing was due */
+                                rate: number | null;
+                            } | null;
                         };
                     };
                 };
@@ -10670,6 +10706,34 @@ export interface paths {
                                 isDefault: boolean;
                                 /** Format: date-time */
                                 givenAt: string;
+                            } | null;
+                            supervision: {
+                                /** @enum {string} */
+                                stage: "none" | "in_review" | "in_verification" | "rectifying" | "rectified" | "closed" | "voided" | "revoked" | "stands";
+                                verified: string | null;
+                                feedback: {
+                                    /** @enum {string} */
+                                    kind: "review_rejected" | "unfounded" | "rectified" | "appeal_upheld" | "revoked";
+                                    text: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                }[];
+                                rectification: {
+                                    /** @enum {string} */
+                                    state: "open" | "done" | "closed" | "cancelled";
+                                    /** Format: date-time */
+                                    dueAt: string | null;
+                                    measures: string | null;
+                                    /** Format: date-time */
+                                    completedAt: string | null;
+                                    grade: string | null;
+                                    gradeName: string | null;
+                                    reopened: boolean;
+                                    /** Format: date-time */
+                                    reopenUntil: string | null;
+                                    canGrade: boolean;
+                                    canReopen: boolean;
+                                } | null;
                             } | null;
                         };
                     };
@@ -11783,6 +11847,3224 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The policy numbers in force today (China time) and every version, newest effective date first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date
+                             * @description A China day, YYYY-MM-DD
+                             */
+                            today: string;
+                            inForce: {
+                                id: number;
+                                /**
+                                 * Format: date
+                                 * @description A China day, YYYY-MM-DD
+                                 */
+                                effectiveFrom: string;
+                                numbers: {
+                                    ratingDays: {
+                                        days: number;
+                                        /**
+                                         * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                         * @enum {unknown}
+                                         */
+                                        unit: "natural" | "working";
+                                    };
+                                    reviewDays: {
+                                        days: number;
+                                        /**
+                                         * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                         * @enum {unknown}
+                                         */
+                                        unit: "natural" | "working";
+                                    };
+                                    rectifyDays: {
+                                        days: number;
+                                        /**
+                                         * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                         * @enum {unknown}
+                                         */
+                                        unit: "natural" | "working";
+                                    };
+                                    reopenDays: {
+                                        days: number;
+                                        /**
+                                         * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                         * @enum {unknown}
+                                         */
+                                        unit: "natural" | "working";
+                                    };
+                                    appealDays: {
+                                        days: number;
+                                        /**
+                                         * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                         * @enum {unknown}
+                                         */
+                                        unit: "natural" | "working";
+                                    };
+                                    /**
+                                     * @description R6: the level of a default rating
+                                     * @enum {unknown}
+                                     */
+                                    defaultLevel: "very_satisfied" | "satisfied" | "basically_satisfied";
+                                    keyTargets: {
+                                        /** @description R11: share of ratings below 基本满意 */
+                                        minShare: number;
+                                        /** @description R11: count of ratings below 基本满意 */
+                                        minCount: number;
+                                    };
+                                    replacement: {
+                                        /** @description R11: the bottom N staff */
+                                        bottomN: number;
+                                        /** @description R11: for M consecutive months */
+                                        periods: number;
+                                    };
+                                };
+                                note: string;
+                                createdBy: {
+                                    username: string;
+                                    displayName: string;
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /**
+                                 * @description in_force today; scheduled: takes effect later; superseded: no longer, or never, in force
+                                 * @enum {unknown}
+                                 */
+                                state: "in_force" | "scheduled" | "superseded";
+                            };
+                            versions: {
+                                id: number;
+                                /**
+                                 * Format: date
+                                 * @description A China day, YYYY-MM-DD
+                                 */
+                                effectiveFrom: string;
+                                numbers: {
+                                    ratingDays: {
+                                        days: number;
+                                        /**
+                                         * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                         * @enum {unknown}
+                                         */
+                                        unit: "natural" | "working";
+                                    };
+                                    reviewDays: {
+                                        days: number;
+                                        /**
+                                         * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                         * @enum {unknown}
+                                         */
+                                        unit: "natural" | "working";
+                                    };
+                                    rectifyDays: {
+                                        days: number;
+                                        /**
+                                         * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                         * @enum {unknown}
+                                         */
+                                        unit: "natural" | "working";
+                                    };
+                                    reopenDays: {
+                                        days: number;
+                                        /**
+                                         * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                         * @enum {unknown}
+                                         */
+                                        unit: "natural" | "working";
+                                    };
+                                    appealDays: {
+                                        days: number;
+                                        /**
+                                         * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                         * @enum {unknown}
+                                         */
+                                        unit: "natural" | "working";
+                                    };
+                                    /**
+                                     * @description R6: the level of a default rating
+                                     * @enum {unknown}
+                                     */
+                                    defaultLevel: "very_satisfied" | "satisfied" | "basically_satisfied";
+                                    keyTargets: {
+                                        /** @description R11: share of ratings below 基本满意 */
+                                        minShare: number;
+                                        /** @description R11: count of ratings below 基本满意 */
+                                        minCount: number;
+                                    };
+                                    replacement: {
+                                        /** @description R11: the bottom N staff */
+                                        bottomN: number;
+                                        /** @description R11: for M consecutive months */
+                                        periods: number;
+                                    };
+                                };
+                                note: string;
+                                createdBy: {
+                                    username: string;
+                                    displayName: string;
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /**
+                                 * @description in_force today; scheduled: takes effect later; superseded: no longer, or never, in force
+                                 * @enum {unknown}
+                                 */
+                                state: "in_force" | "scheduled" | "superseded";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new version of the numbers, effective from a China day today or later (policy_effective_in_past otherwise). What began before it keeps its version and deadlines. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @description A China day, YYYY-MM-DD
+                         */
+                        effectiveFrom: string;
+                        numbers: {
+                            ratingDays: {
+                                days: number;
+                                /**
+                                 * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                 * @enum {unknown}
+                                 */
+                                unit: "natural" | "working";
+                            };
+                            reviewDays: {
+                                days: number;
+                                /**
+                                 * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                 * @enum {unknown}
+                                 */
+                                unit: "natural" | "working";
+                            };
+                            rectifyDays: {
+                                days: number;
+                                /**
+                                 * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                 * @enum {unknown}
+                                 */
+                                unit: "natural" | "working";
+                            };
+                            reopenDays: {
+                                days: number;
+                                /**
+                                 * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                 * @enum {unknown}
+                                 */
+                                unit: "natural" | "working";
+                            };
+                            appealDays: {
+                                days: number;
+                                /**
+                                 * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                 * @enum {unknown}
+                                 */
+                                unit: "natural" | "working";
+                            };
+                            /**
+                             * @description R6: the level of a default rating
+                             * @enum {unknown}
+                             */
+                            defaultLevel: "very_satisfied" | "satisfied" | "basically_satisfied";
+                            keyTargets: {
+                                /** @description R11: share of ratings below 基本满意 */
+                                minShare: number;
+                                /** @description R11: count of ratings below 基本满意 */
+                                minCount: number;
+                            };
+                            replacement: {
+                                /** @description R11: the bottom N staff */
+                                bottomN: number;
+                                /** @description R11: for M consecutive months */
+                                periods: number;
+                            };
+                        };
+                        note: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /**
+                             * Format: date
+                             * @description A China day, YYYY-MM-DD
+                             */
+                            effectiveFrom: string;
+                            numbers: {
+                                ratingDays: {
+                                    days: number;
+                                    /**
+                                     * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                     * @enum {unknown}
+                                     */
+                                    unit: "natural" | "working";
+                                };
+                                reviewDays: {
+                                    days: number;
+                                    /**
+                                     * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                     * @enum {unknown}
+                                     */
+                                    unit: "natural" | "working";
+                                };
+                                rectifyDays: {
+                                    days: number;
+                                    /**
+                                     * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                     * @enum {unknown}
+                                     */
+                                    unit: "natural" | "working";
+                                };
+                                reopenDays: {
+                                    days: number;
+                                    /**
+                                     * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                     * @enum {unknown}
+                                     */
+                                    unit: "natural" | "working";
+                                };
+                                appealDays: {
+                                    days: number;
+                                    /**
+                                     * @description natural: calendar days (自然日); working: working days (工作日) by the holiday calendar
+                                     * @enum {unknown}
+                                     */
+                                    unit: "natural" | "working";
+                                };
+                                /**
+                                 * @description R6: the level of a default rating
+                                 * @enum {unknown}
+                                 */
+                                defaultLevel: "very_satisfied" | "satisfied" | "basically_satisfied";
+                                keyTargets: {
+                                    /** @description R11: share of ratings below 基本满意 */
+                                    minShare: number;
+                                    /** @description R11: count of ratings below 基本满意 */
+                                    minCount: number;
+                                };
+                                replacement: {
+                                    /** @description R11: the bottom N staff */
+                                    bottomN: number;
+                                    /** @description R11: for M consecutive months */
+                                    periods: number;
+                                };
+                            };
+                            note: string;
+                            createdBy: {
+                                username: string;
+                                displayName: string;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /**
+                             * @description in_force today; scheduled: takes effect later; superseded: no longer, or never, in force
+                             * @enum {unknown}
+                             */
+                            state: "in_force" | "scheduled" | "superseded";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The years the holiday calendar covers, with their sources */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            years: {
+                                year: number;
+                                source: string;
+                                holidays: number;
+                                workdays: number;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                updatedBy: {
+                                    username: string;
+                                    displayName: string;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy/calendar/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One year's official holidays and 调休 working days, or covered: false */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    year: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            year: number;
+                            /** @description false: the calendar lacks the year; counting working days in it is refused (calendar_year_missing) */
+                            covered: boolean;
+                            source: string | null;
+                            /** Format: date-time */
+                            updatedAt: string | null;
+                            updatedBy: {
+                                username: string;
+                                displayName: string;
+                            } | null;
+                            days: {
+                                /**
+                                 * Format: date
+                                 * @description A China day, YYYY-MM-DD
+                                 */
+                                day: string;
+                                /**
+                                 * @description holiday: 放假; workday: a weekend day worked (调休上班)
+                                 * @enum {unknown}
+                                 */
+                                kind: "holiday" | "workday";
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace a year's holidays and 调休 working days (adds the year when missing), naming the notice they come from. A day already past keeps its kind (calendar_past_day_changed). */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    year: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        source: string;
+                        days: {
+                            /**
+                             * Format: date
+                             * @description A China day, YYYY-MM-DD
+                             */
+                            day: string;
+                            /**
+                             * @description holiday: 放假; workday: a weekend day worked (调休上班)
+                             * @enum {unknown}
+                             */
+                            kind: "holiday" | "workday";
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            year: number;
+                            /** @description false: the calendar lacks the year; counting working days in it is refused (calendar_year_missing) */
+                            covered: boolean;
+                            source: string | null;
+                            /** Format: date-time */
+                            updatedAt: string | null;
+                            updatedBy: {
+                                username: string;
+                                displayName: string;
+                            } | null;
+                            days: {
+                                /**
+                                 * Format: date
+                                 * @description A China day, YYYY-MM-DD
+                                 */
+                                day: string;
+                                /**
+                                 * @description holiday: 放假; workday: a weekend day worked (调休上班)
+                                 * @enum {unknown}
+                                 */
+                                kind: "holiday" | "workday";
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A queue of the supervision loop within your scope: open items by deadline first */
+        get: {
+            parameters: {
+                query: {
+                    workflow?: "review" | "verification" | "revocation" | "rectification" | "appeal";
+                    state?: string;
+                    status?: "open" | "closed" | "overdue" | "all";
+                    /** @description Supervisors: own = your department’s items; below = overdue items escalated to you from below; all = your whole region */
+                    queue?: "own" | "below" | "all";
+                    region?: string;
+                    agency?: string;
+                    rating?: number;
+                    /** @description Page number, from 1 (page × pageSize stays within 5,000,000) */
+                    page: number;
+                    pageSize: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @enum {string} */
+                                workflow: "review" | "verification" | "revocation" | "rectification" | "appeal";
+                                state: string;
+                                /** @description Send it back with a step: a step on a changed item is refused (409 item_changed) */
+                                version: number;
+                                ratingId: number;
+                                /** @description The queue: the supervisory department of the rated agency’s region */
+                                regionCode: string;
+                                agencyCode: string | null;
+                                businessLineCode: string | null;
+                                staffId: number | null;
+                                /** @description The policy version in force when the item began: its deadlines */
+                                policyVersionId: number;
+                                /** Format: date-time */
+                                openedAt: string;
+                                /** Format: date-time */
+                                dueAt: string | null;
+                                /** Format: date-time */
+                                closedAt: string | null;
+                                /** @description China days until the deadline; negative once past */
+                                daysLeft: number | null;
+                                overdue: boolean;
+                                /** Format: date-time */
+                                overdueAt: string | null;
+                                /** Format: date-time */
+                                escalatedAt: string | null;
+                                /** @description The region one level up whose department it was escalated to */
+                                escalatedTo: string | null;
+                                /** @description Revocations and appeals: the user who started it */
+                                startedBy: number | null;
+                                incidentId: number | null;
+                                /** @description What the workflow recorded: findings, reasons, measures, the rater’s grade… */
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                rating: {
+                                    id: number;
+                                    level: string;
+                                    levelName: string;
+                                    tags: string[];
+                                    /** Format: date-time */
+                                    givenAt: string;
+                                };
+                                case: {
+                                    caseNumber: string | null;
+                                    packageNumber: string | null;
+                                    what: string | null;
+                                };
+                                names: {
+                                    agency: string | null;
+                                    region: string | null;
+                                    staff: string | null;
+                                };
+                            }[];
+                            total: number;
+                            page: number;
+                            pageSize: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item: the rating (masked), the case, the checks, the evidence, the history and the steps you may take */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            workflow: "review" | "verification" | "revocation" | "rectification" | "appeal";
+                            state: string;
+                            /** @description Send it back with a step: a step on a changed item is refused (409 item_changed) */
+                            version: number;
+                            ratingId: number;
+                            /** @description The queue: the supervisory department of the rated agency’s region */
+                            regionCode: string;
+                            agencyCode: string | null;
+                            businessLineCode: string | null;
+                            staffId: number | null;
+                            /** @description The policy version in force when the item began: its deadlines */
+                            policyVersionId: number;
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: date-time */
+                            dueAt: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            /** @description China days until the deadline; negative once past */
+                            daysLeft: number | null;
+                            overdue: boolean;
+                            /** Format: date-time */
+                            overdueAt: string | null;
+                            /** Format: date-time */
+                            escalatedAt: string | null;
+                            /** @description The region one level up whose department it was escalated to */
+                            escalatedTo: string | null;
+                            /** @description Revocations and appeals: the user who started it */
+                            startedBy: number | null;
+                            incidentId: number | null;
+                            /** @description What the workflow recorded: findings, reasons, measures, the rater’s grade… */
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The steps you may take now */
+                            allowedSteps: string[];
+                            rating: {
+                                id: number;
+                                level: string;
+                                levelName: string;
+                                aspects: {
+                                    attitude: string | null;
+                                    quality: string | null;
+                                    efficiency: string | null;
+                                };
+                                tags: string[];
+                                /** @description R9: personal data typed into it is masked */
+                                comment: string | null;
+                                channel: string;
+                                /** Format: date-time */
+                                givenAt: string;
+                                counts: boolean;
+                                /** Format: date-time */
+                                voidedAt: string | null;
+                                /** Format: date-time */
+                                revokedAt: string | null;
+                                exclusionReason: string | null;
+                            };
+                            occasion: {
+                                id: number;
+                                kind: string;
+                                /** Format: date-time */
+                                occurredAt: string;
+                            };
+                            case: {
+                                caseNumber: string | null;
+                                packageNumber: string | null;
+                                matterCode: string | null;
+                                what: string | null;
+                                kind: string | null;
+                                /** Format: date-time */
+                                acceptedAt: string | null;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                withdrawnAt: string | null;
+                                timeLimitDays: number | null;
+                                system: string | null;
+                            } | null;
+                            names: {
+                                agency: string | null;
+                                region: string | null;
+                                staff: {
+                                    name: string;
+                                    staffNumber: string;
+                                } | null;
+                            };
+                            checks: {
+                                tag: string;
+                                claim: string;
+                                /** @enum {string} */
+                                result: "supported" | "not_supported" | "unknown";
+                                text: string;
+                            }[];
+                            /** @description Every item of the same rating within your scope (this one included) */
+                            related: {
+                                id: number;
+                                /** @enum {string} */
+                                workflow: "review" | "verification" | "revocation" | "rectification" | "appeal";
+                                state: string;
+                                /** @description Send it back with a step: a step on a changed item is refused (409 item_changed) */
+                                version: number;
+                                ratingId: number;
+                                /** @description The queue: the supervisory department of the rated agency’s region */
+                                regionCode: string;
+                                agencyCode: string | null;
+                                businessLineCode: string | null;
+                                staffId: number | null;
+                                /** @description The policy version in force when the item began: its deadlines */
+                                policyVersionId: number;
+                                /** Format: date-time */
+                                openedAt: string;
+                                /** Format: date-time */
+                                dueAt: string | null;
+                                /** Format: date-time */
+                                closedAt: string | null;
+                                /** @description China days until the deadline; negative once past */
+                                daysLeft: number | null;
+                                overdue: boolean;
+                                /** Format: date-time */
+                                overdueAt: string | null;
+                                /** Format: date-time */
+                                escalatedAt: string | null;
+                                /** @description The region one level up whose department it was escalated to */
+                                escalatedTo: string | null;
+                                /** @description Revocations and appeals: the user who started it */
+                                startedBy: number | null;
+                                incidentId: number | null;
+                                /** @description What the workflow recorded: findings, reasons, measures, the rater’s grade… */
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            history: {
+                                id: number;
+                                itemId: number;
+                                /** Format: date-time */
+                                at: string;
+                                event: string;
+                                from: string;
+                                to: string;
+                                actor: {
+                                    type: string;
+                                    name: string;
+                                };
+                                note: string | null;
+                            }[];
+                            attachments: {
+                                id: number;
+                                itemId: number;
+                                fileName: string;
+                                mediaType: string;
+                                sizeBytes: number;
+                                sha256: string;
+                                /** Format: date-time */
+                                uploadedAt: string;
+                                uploadedBy: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/items/{id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a step on an item (R6 review, R12 verification and rectification, R11 revocation, appeals)
+         * @description 409 transition_not_allowed names the state; 403 same_person when a proposer decides their own revocation; 409 item_changed when `version` is stale; 404 outside your scope.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description review: approve, reject · verification: confirm, find_objective, find_unfounded · revocation: approve, reject, withdraw · rectification: extend, complete · appeal: uphold, dismiss */
+                        event: string;
+                        version?: number;
+                        reason?: string;
+                        /**
+                         * @description review reject: why it is not genuine feedback (R6)
+                         * @enum {string}
+                         */
+                        category?: "abuse" | "advertising" | "unrelated" | "duplicate";
+                        findings?: string;
+                        /**
+                         * @description verification find_objective: the objective cause (R11)
+                         * @enum {string}
+                         */
+                        cause?: "it_fault" | "other";
+                        explanation?: string;
+                        measures?: string;
+                        /** @description rectification extend: an instant, or a day (24:00 China time of it) */
+                        newDueAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            workflow: "review" | "verification" | "revocation" | "rectification" | "appeal";
+                            state: string;
+                            /** @description Send it back with a step: a step on a changed item is refused (409 item_changed) */
+                            version: number;
+                            ratingId: number;
+                            /** @description The queue: the supervisory department of the rated agency’s region */
+                            regionCode: string;
+                            agencyCode: string | null;
+                            businessLineCode: string | null;
+                            staffId: number | null;
+                            /** @description The policy version in force when the item began: its deadlines */
+                            policyVersionId: number;
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: date-time */
+                            dueAt: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            /** @description China days until the deadline; negative once past */
+                            daysLeft: number | null;
+                            overdue: boolean;
+                            /** Format: date-time */
+                            overdueAt: string | null;
+                            /** Format: date-time */
+                            escalatedAt: string | null;
+                            /** @description The region one level up whose department it was escalated to */
+                            escalatedTo: string | null;
+                            /** @description Revocations and appeals: the user who started it */
+                            startedBy: number | null;
+                            incidentId: number | null;
+                            /** @description What the workflow recorded: findings, reasons, measures, the rater’s grade… */
+                            details: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/items/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add evidence to an item: the file as the body (application/pdf, image/png, image/jpeg; at most 5 MB) */
+        post: {
+            parameters: {
+                query: {
+                    fileName: string;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            itemId: number;
+                            fileName: string;
+                            mediaType: string;
+                            sizeBytes: number;
+                            sha256: string;
+                            /** Format: date-time */
+                            uploadedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An evidence file, as stored (its SHA-256 in the X-Content-SHA256 header) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open, overdue and closed items per workflow in your scope, and the rectification rate of the year so far */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            workflows: {
+                                review: {
+                                    open: number;
+                                    overdue: number;
+                                    closed: number;
+                                };
+                                verification: {
+                                    open: number;
+                                    overdue: number;
+                                    closed: number;
+                                };
+                                revocation: {
+                                    open: number;
+                                    overdue: number;
+                                    closed: number;
+                                };
+                                rectification: {
+                                    open: number;
+                                    overdue: number;
+                                    closed: number;
+                                };
+                                appeal: {
+                                    open: number;
+                                    overdue: number;
+                                    closed: number;
+                                };
+                            };
+                            rectificationRate: {
+                                period: string;
+                                due: number;
+                                onTime: number;
+                                rate: number | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ratings/{ratingId}/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 申诉复核: the rated agency appeals a negative rating, once, within 5 working days of being notified */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ratingId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            workflow: "review" | "verification" | "revocation" | "rectification" | "appeal";
+                            state: string;
+                            /** @description Send it back with a step: a step on a changed item is refused (409 item_changed) */
+                            version: number;
+                            ratingId: number;
+                            /** @description The queue: the supervisory department of the rated agency’s region */
+                            regionCode: string;
+                            agencyCode: string | null;
+                            businessLineCode: string | null;
+                            staffId: number | null;
+                            /** @description The policy version in force when the item began: its deadlines */
+                            policyVersionId: number;
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: date-time */
+                            dueAt: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            /** @description China days until the deadline; negative once past */
+                            daysLeft: number | null;
+                            overdue: boolean;
+                            /** Format: date-time */
+                            overdueAt: string | null;
+                            /** Format: date-time */
+                            escalatedAt: string | null;
+                            /** @description The region one level up whose department it was escalated to */
+                            escalatedTo: string | null;
+                            /** @description Revocations and appeals: the user who started it */
+                            startedBy: number | null;
+                            incidentId: number | null;
+                            /** @description What the workflow recorded: findings, reasons, measures, the rater’s grade… */
+                            details: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R11: the log of IT-system outages, newest first */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Page number, from 1 (page × pageSize stays within 5,000,000) */
+                    page: number;
+                    pageSize: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                system: {
+                                    id: number;
+                                    name: string;
+                                };
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                endedAt: string;
+                                cause: string;
+                                reportedBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            total: number;
+                            page: number;
+                            pageSize: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** R11: record an outage of a business system (once it is over) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        systemId: number;
+                        startedAt: string;
+                        endedAt: string;
+                        cause: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            system: {
+                                id: number;
+                                name: string;
+                            };
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            endedAt: string;
+                            cause: string;
+                            reportedBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/systems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R11: the business systems an outage can be recorded for (id and name) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                name: string;
+                                active: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An outage, and the negative ratings within your scope whose occasion fell inside it, for cases of that system */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            system: {
+                                id: number;
+                                name: string;
+                            };
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            endedAt: string;
+                            cause: string;
+                            reportedBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            ratings: {
+                                ratingId: number;
+                                /** Format: date-time */
+                                occurredAt: string;
+                                openProposal: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** R11: propose revoking, in one step, every negative rating in your scope that the outage explains (each still needs a second person) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        findings?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            proposed: number;
+                            skipped: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/{token}/rectification/grade": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** R12: the rater grades the fix of their rating (satisfied, basically satisfied, not satisfied) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        grade: "satisfied" | "basically_satisfied" | "not_satisfied";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            stage: "none" | "in_review" | "in_verification" | "rectifying" | "rectified" | "closed" | "voided" | "revoked" | "stands";
+                            verified: string | null;
+                            feedback: {
+                                /** @enum {string} */
+                                kind: "review_rejected" | "unfounded" | "rectified" | "appeal_upheld" | "revoked";
+                                text: string;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            rectification: {
+                                /** @enum {string} */
+                                state: "open" | "done" | "closed" | "cancelled";
+                                /** Format: date-time */
+                                dueAt: string | null;
+                                measures: string | null;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                grade: string | null;
+                                gradeName: string | null;
+                                reopened: boolean;
+                                /** Format: date-time */
+                                reopenUntil: string | null;
+                                canGrade: boolean;
+                                canReopen: boolean;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/{token}/rectification/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** R12: the rater, not satisfied, reopens the rectification once, within 7 days */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            stage: "none" | "in_review" | "in_verification" | "rectifying" | "rectified" | "closed" | "voided" | "revoked" | "stands";
+                            verified: string | null;
+                            feedback: {
+                                /** @enum {string} */
+                                kind: "review_rejected" | "unfounded" | "rectified" | "appeal_upheld" | "revoked";
+                                text: string;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            rectification: {
+                                /** @enum {string} */
+                                state: "open" | "done" | "closed" | "cancelled";
+                                /** Format: date-time */
+                                dueAt: string | null;
+                                measures: string | null;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                grade: string | null;
+                                gradeName: string | null;
+                                reopened: boolean;
+                                /** Format: date-time */
+                                reopenUntil: string | null;
+                                canGrade: boolean;
+                                canReopen: boolean;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

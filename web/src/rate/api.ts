@@ -9,6 +9,8 @@ type Json<T> = T extends { content: { 'application/json': infer Body } } ? Body 
 
 /** What a link is for: the occasion, who served and where (GET /api/v1/invitations/{token}, types generated from the API). */
 export type Invitation = Json<paths['/api/v1/invitations/{token}']['get']['responses'][200]>;
+/** What became of the rating given with the link (R6, R11, R12): null while the link is open. */
+export type RaterSupervision = NonNullable<Invitation['supervision']>;
 /** A rating as stored (R4-R6). */
 export type RatingOut = Json<paths['/api/v1/ratings']['post']['responses'][201]>;
 type RatingBody = NonNullable<paths['/api/v1/ratings']['post']['requestBody']>['content']['application/json'];
@@ -80,6 +82,18 @@ export function submitRating(token: string, input: RatingInput, channel: RaterCh
     body: JSON.stringify(body),
   });
 }
+
+/** R12: the rater grades the fix of their rating, with the link they rated with. */
+export const gradeRectification = (token: string, grade: 'satisfied' | 'basically_satisfied' | 'not_satisfied') =>
+  call<RaterSupervision>(`/api/v1/invitations/${encodeURIComponent(token)}/rectification/grade`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grade }),
+  });
+
+/** R12: not satisfied, the rater has it rectified again (once, within the days allowed). */
+export const reopenRectification = (token: string) =>
+  call<RaterSupervision>(`/api/v1/invitations/${encodeURIComponent(token)}/rectification/reopen`, { method: 'POST' });
 
 /** A random UUID (v4) even where crypto.randomUUID is missing (it needs a secure context; the link may be plain http). */
 export function newIdempotencyKey(): string {

@@ -3,12 +3,15 @@
 // The names of levels, aspects and tags come from the one module the server
 // validates with (src/domain/ratings.ts, R4, R6), never copied.
 import { ASPECTS, LEVELS, TAGS, type Aspect, type Level, type Tag } from '../../../src/domain/ratings.ts';
+import { GRADES, type Grade } from '../../../src/domain/workflows/rectification.ts';
 
 export const HOTLINE = '12345';
 
 export const levelName = (level: string): string => LEVELS[level as Level]?.zh ?? level;
 export const aspectName = (aspect: Aspect): string => ASPECTS[aspect];
 export const tagName = (tag: string): string => TAGS[tag as Tag]?.zh ?? tag;
+/** R12: how the rater grades a fix (满意, 基本满意, 不满意). */
+export const GRADE_NAMES: Record<Grade, string> = GRADES;
 
 export const text = {
   appTitle: '政务服务“好差评”',
@@ -62,6 +65,38 @@ export const text = {
   tags: '问题',
   comment: '意见和建议',
   closeHint: '您可以关闭此页面。',
+
+  // What became of a negative rating (R6, R11, R12): the decisions told to the rater, the rectification and its grade.
+  followTitle: '处理进展',
+  stages: {
+    none: '',
+    in_review: '您的评价正在由政务服务监督管理部门审核。',
+    in_verification: '您反映的问题正在由政务服务监督管理部门核实。',
+    rectifying: '您反映的问题经核实属实，正在整改。',
+    rectified: '您反映的问题已整改，请您评价整改结果。',
+    closed: '您反映的问题已整改，处理已结束。',
+    voided: '经审核，您的评价不计入评价结果。',
+    revoked: '经核实，您的评价系客观原因所致，已撤销。',
+    stands: '您反映的问题已核实，您的评价继续有效。',
+  },
+  feedbackKinds: {
+    review_rejected: '审核结果',
+    unfounded: '核实情况说明',
+    rectified: '整改情况',
+    appeal_upheld: '申诉复核结果',
+    revoked: '撤销说明',
+  },
+  feedbackAt: (at: string) => `${at}告知`,
+  rectificationDue: '整改期限',
+  measures: '整改措施',
+  completedAt: '整改完成时间',
+  gradeTitle: '您对整改结果满意吗？',
+  yourGrade: '您对整改结果的评价',
+  gradeSending: '正在提交…',
+  gradeFailed: '提交没有成功，请稍后再试。',
+  reopen: '重新整改',
+  reopenHint: (until: string) => `如对整改结果不满意，可在${until}要求重新整改一次。`,
+  reopened: '已按您的要求重新整改，整改完成后会再次告知您。',
 
   // Problems: what happened, and what to do.
   hotlineText: `如有疑问或需要反映问题，请拨打${HOTLINE}政务服务便民热线。`,

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import type { AppInstance } from '../../server.ts';
 import { PUBLIC_DIMENSIONS, PublicCache, publicRanking, publicScore } from '../../../app/public.ts';
 import { ORDERS } from '../../../domain/scores.ts';
-import { ErrorBody, Nullable, PageQuery } from '../../schemas.ts';
+import { ErrorBody, Nullable, PageQuery, Rectification } from '../../schemas.ts';
 
 const PUBLIC = { public: true, why: 'R13: published scores and rankings' } as const;
 const Dimension = Type.String({
@@ -20,6 +20,7 @@ const Figures = {
   negative: Type.Integer({ description: 'Dissatisfied and very dissatisfied ratings' }),
   negativeShare: Nullable(Type.Number()),
   defaults: Type.Integer({ description: 'Default ratings (R6)' }),
+  rectification: Rectification,
 };
 const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
 

@@ -9,7 +9,7 @@ import { exportRanking, getRanking, getScore, negativeTagsOfScore, ratingsBehind
 import { DIMENSION_NAMES, ORDERS } from '../../../domain/scores.ts';
 import { LEVEL_NAMES } from '../../../domain/ratings.ts';
 import { POLICY } from '../../../domain/policy.ts';
-import { ErrorBody, Nullable, Paged, PageQuery } from '../../schemas.ts';
+import { ErrorBody, Nullable, Paged, PageQuery, Rectification } from '../../schemas.ts';
 import { callerOf } from '../../plugins/auth.ts';
 
 const Dimension = Type.Enum([...DIMENSION_NAMES], {
@@ -45,6 +45,7 @@ const ScoreFigures = {
     mean: Nullable(Type.Number()),
     interval: Interval,
   }),
+  rectification: Rectification,
 };
 
 const Score = Type.Object({

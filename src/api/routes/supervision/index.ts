@@ -12,6 +12,7 @@ import {
   getAttachment,
   getIncident,
   getItem,
+  incidentSystems,
   listIncidents,
   listQueue,
   presentItem,
@@ -398,6 +399,20 @@ export default async function supervisionRoutes(app: AppInstance) {
       },
     },
     async (request, reply) => reply.status(201).send(await createIncident(services(), callerOf(request), request.body)),
+  );
+
+  app.get(
+    '/incidents/systems',
+    {
+      config: { access: { action: 'incidents.manage' } },
+      schema: {
+        tags: ['supervision'],
+        security: USER_SECURITY,
+        summary: 'R11: the business systems an outage can be recorded for (id and name)',
+        response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), active: Type.Boolean() })) }), ...errors },
+      },
+    },
+    async (request) => incidentSystems(services(), callerOf(request)),
   );
 
   app.get(
