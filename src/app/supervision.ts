@@ -81,7 +81,14 @@ export function partyOf(actor: Actor): Party | null {
   return actor.role === 'supervisor' ? 'supervisor' : actor.role === 'agency_manager' ? 'agency' : null;
 }
 
-const stepActorOf = (actor: Actor): StepActor => ({ party: partyOf(actor) ?? 'supervisor', userId: actor.type === 'user' ? actor.id : undefined });
+/** Where a person stands for "the same or a higher scope" (R11): a supervisor's region path. */
+const scopePathOf = (actor: Actor) => (actor.type === 'user' && actor.scope.kind === 'region' ? actor.scope.path : undefined);
+
+const stepActorOf = (actor: Actor): StepActor => ({
+  party: partyOf(actor) ?? 'supervisor',
+  userId: actor.type === 'user' ? actor.id : undefined,
+  scopePath: scopePathOf(actor),
+});
 
 export const placeOf = (item: Pick<Item, 'region_path' | 'agency_code' | 'business_line_code' | 'staff_id'>) => ({
   regionPath: item.region_path,
@@ -110,7 +117,8 @@ interface Change {
   audit?: Record<string, unknown>;
 }
 
-function factsOf(item: Item) {
+/** What the workflows' guards read of an item. */
+export function factsOf(item: Item) {
   const d = item.details as Record<string, unknown>;
   return {
     dueAt: item.due_at ?? new Date(8.64e15),
@@ -121,6 +129,7 @@ function factsOf(item: Item) {
     reopened: d.reopened === true,
     reopenUntil: typeof d.reopenUntil === 'string' ? new Date(d.reopenUntil) : null,
     appealUntil: typeof d.appealUntil === 'string' ? new Date(d.appealUntil) : new Date(0),
+    proposerScopePath: typeof d.proposerScopePath === 'string' ? d.proposerScopePath : null,
   };
 }
 
@@ -325,7 +334,7 @@ async function tellRater(trx: Db, services: Services, rating: Rating, kind: Feed
         ),
       )
     : '';
-  const body = `${feedbackText(kind, { what, text })}${link ? `详情：${link}` : ''}`;
+  const body = `${feedbackText(kind, { what, text })}${link ? ` 详情：${link}` : ''}`;
   await enqueueSms(trx, services.protector, { topic: 'feedback', occasionId: rating.occasion_id, to: services.protector.decrypt(cipher), body }, now);
   return true;
 }
@@ -613,7 +622,7 @@ async function proposeRevocation(trx: Db, caller: Caller, rating: Rating, found:
     policyVersionId: policy.id,
     startedBy: caller.actor.type === 'user' ? caller.actor.id : null,
     incidentId,
-    details: { cause: found.cause, findings: found.findings },
+    details: { cause: found.cause, findings: found.findings, proposerScopePath: scopePathOf(caller.actor) ?? null },
     note: found.findings,
   });
 }

@@ -17,8 +17,8 @@ import { GRADES, type Grade } from '../domain/workflows/rectification.ts';
 import * as sup from '../storage/supervision.ts';
 import { recordAudit } from './audit.ts';
 import type { Caller, Services } from './context.ts';
-import { loadCalendar } from './policy.ts';
-import { partyOf, personSteps, placeOf, proposeForRating } from './supervision.ts';
+import { deadlineUnder, loadCalendar, policyById } from './policy.ts';
+import { factsOf, partyOf, personSteps, placeOf, proposeForRating } from './supervision.ts';
 import { verifyInvitation } from './cases.ts';
 import * as cases from '../storage/cases.ts';
 import { chinaDay } from '../domain/occasions.ts';
@@ -129,16 +129,7 @@ function stepsFor(actor: Actor, item: sup.ItemRow, now: Date): string[] {
   const party = partyOf(actor);
   if (!party) return [];
   const machine = machineOf(item.workflow as WorkflowName);
-  const d = item.details as Record<string, unknown>;
-  const facts = {
-    dueAt: item.due_at ?? new Date(8.64e15),
-    startedBy: item.started_by,
-    overdue: !!item.overdue_at,
-    escalated: !!item.escalated_at,
-    grade: (d.grade as Grade | undefined) ?? null,
-    reopened: d.reopened === true,
-    reopenUntil: null,
-  };
+  const facts = factsOf(item);
   const userId = actor.type === 'user' ? actor.id : undefined;
   return personSteps(item.workflow)
     .filter((s) => can(actor, s.action, placeOf(item)))
@@ -172,6 +163,7 @@ export async function getItem(services: Services, caller: Caller, id: number) {
     : undefined;
   const agency = item.agency_code ? await db.selectFrom('agency').select('name').where('code', '=', item.agency_code).executeTakeFirst() : undefined;
   const region = await db.selectFrom('region').select('name').where('code', '=', item.region_code).executeTakeFirst();
+  const escalatedTo = item.escalated_to ? await db.selectFrom('region').select('name').where('code', '=', item.escalated_to).executeTakeFirst() : undefined;
   return {
     ...presentItem(item, now),
     allowedSteps: stepsFor(caller.actor, item, now),
@@ -205,7 +197,13 @@ export async function getItem(services: Services, caller: Caller, id: number) {
           system: caseFacts.system_name,
         }
       : null,
-    names: { agency: agency?.name ?? null, region: region?.name ?? null, staff: staff ? { name: staff.name, staffNumber: staff.staff_number } : null },
+    names: {
+      agency: agency?.name ?? null,
+      region: region?.name ?? null,
+      staff: staff ? { name: staff.name, staffNumber: staff.staff_number } : null,
+      escalatedTo: escalatedTo?.name ?? null,
+    },
+    appealUntil: item.workflow === 'verification' ? await appealDeadline(services, item) : null,
     checks: await checksFor(services, rating.tags as Tag[], caseFacts, now),
     related: visible.map((r) => presentItem(r, now)),
     history: transitions.map((t) => ({
@@ -229,6 +227,20 @@ export async function getItem(services: Services, caller: Caller, id: number) {
       uploadedBy: a.uploaded_by_name,
     })),
   };
+}
+
+/**
+ * 申诉复核: when the agency's days to appeal end, counted from its
+ * notification (the verification's opening) under the item's policy; null
+ * when the holiday calendar lacks a year it needs (filing then says which).
+ */
+async function appealDeadline(services: Services, item: sup.ItemRow): Promise<string | null> {
+  try {
+    return (await deadlineUnder(services.db, await policyById(services.db, item.policy_version_id), 'appealDays', item.opened_at)).toISOString();
+  } catch (error) {
+    if (error instanceof AppError && error.id === 'calendar_year_missing') return null;
+    throw error;
+  }
 }
 
 /** R12: the checks of the rater's tags that case data allow. */
@@ -497,23 +509,7 @@ export async function raterFeedback(services: Services, ratingId: number) {
   const r = items.filter((i) => i.workflow === 'rectification').at(-1);
   const d = (r?.details ?? {}) as { grade?: Grade | null; reopened?: boolean; reopenUntil?: string | null; measures?: string; completedAt?: string | null };
   const step = (event: string, input: Record<string, unknown>) =>
-    !!r &&
-    next(
-      machineOf('rectification'),
-      r.state,
-      event,
-      { party: 'rater' },
-      now,
-      {
-        dueAt: r.due_at ?? new Date(8.64e15),
-        overdue: !!r.overdue_at,
-        escalated: !!r.escalated_at,
-        grade: d.grade ?? null,
-        reopened: d.reopened === true,
-        reopenUntil: d.reopenUntil ? new Date(d.reopenUntil) : null,
-      },
-      input,
-    ).ok;
+    !!r && next(machineOf('rectification'), r.state, event, { party: 'rater' }, now, factsOf(r), input).ok;
   const v = items.filter((i) => i.workflow === 'verification').at(-1);
   return {
     stage: stageOf(items),

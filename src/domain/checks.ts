@@ -18,6 +18,8 @@ export interface CaseCheck {
 }
 
 const fmt = (at: Date) => `${chinaDay(at)} ${new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(11, 16)}`;
+/** A deadline at 00:00 China time reads as 24:00 of the day before, as the rules say it. */
+const fmtDeadline = (at: Date) => (fmt(at).endsWith(' 00:00') ? `${chinaDay(new Date(at.getTime() - 1))} 24:00` : fmt(at));
 const DAY = 86_400_000;
 
 /**
@@ -40,7 +42,7 @@ export function timeLimitCheck(c: { acceptedAt: Date; completedAt: Date | null; 
   const end = c.completedAt ?? now;
   const late = end.getTime() > limit.getTime();
   const lateDays = Math.ceil((end.getTime() - limit.getTime()) / DAY);
-  const limitText = `受理于 ${fmt(c.acceptedAt)}，承诺时限 ${c.timeLimitDays} 个工作日，应于 ${fmt(limit)} 前办结`;
+  const limitText = `受理于 ${fmt(c.acceptedAt)}，承诺时限 ${c.timeLimitDays} 个工作日，应于 ${fmtDeadline(limit)} 前办结`;
   if (c.completedAt)
     return {
       tag,
@@ -55,7 +57,7 @@ export function timeLimitCheck(c: { acceptedAt: Date; completedAt: Date | null; 
 export const REPEAT_VISIT_DAYS = 30;
 
 /** "多次跑动" against the applicant's other cases for the same matter in the days before. */
-export function repeatVisitCheck(earlier: readonly { caseNumber: string; acceptedAt: Date }[]): CaseCheck {
+export function repeatVisitCheck(earlier: readonly { acceptedAt: Date }[]): CaseCheck {
   const tag: Tag = 'efficiency.repeat_visits';
   const claim = TAGS[tag].zh;
   if (!earlier.length) return { tag, claim, result: 'not_supported', text: `该申请人此前 ${REPEAT_VISIT_DAYS} 天内没有同一事项的其他办件` };
@@ -63,7 +65,8 @@ export function repeatVisitCheck(earlier: readonly { caseNumber: string; accepte
     tag,
     claim,
     result: 'supported',
-    text: `该申请人此前 ${REPEAT_VISIT_DAYS} 天内同一事项另有 ${earlier.length} 件：${earlier.map((e) => `${e.caseNumber}（${chinaDay(e.acceptedAt)}）`).join('、')}`,
+    // Dates only: the applicant's other cases may lie with other agencies, outside the reader's scope (R2, R9).
+    text: `该申请人此前 ${REPEAT_VISIT_DAYS} 天内同一事项另有 ${earlier.length} 件，受理于 ${earlier.map((e) => chinaDay(e.acceptedAt)).join('、')}`,
   };
 }
 

@@ -25,7 +25,8 @@ export const OCCASION_NAMES: Record<OccasionKind, string> = {
   composite: '一件事整体',
 };
 
-const SIGNATURE = '【政务服务好差评】';
+/** The SMS signature every message of the platform opens with. */
+export const SIGNATURE = '【政务服务好差评】';
 
 /** "12月3日24时": the last China-time day an occasion may be rated (R6: until 24:00 of that day). */
 export function lastRatingDay(deadline: Date, offsetHours: number = POLICY.utcOffsetHours): string {

@@ -92,9 +92,22 @@ export async function ratingForSupervision(db: Db, ratingId: number) {
       businessLineCode: lines.size === 1 ? [...lines][0]! : null,
     };
   }
-  const region = await db.selectFrom('region').select(['code', 'path', 'parent_code']).where('code', '=', place.regionCode!).executeTakeFirstOrThrow();
-  return { ...row, place: { ...place, regionCode: region.code, regionPath: region.path, parentRegionCode: region.parent_code } };
+  const region = await db.selectFrom('region').select(['code', 'path']).where('code', '=', place.regionCode!).executeTakeFirstOrThrow();
+  // The queue: the supervisory department of the agency's region — the
+  // region itself, or, for a township or village (which have none), its
+  // county (docs/decisions.md). Scopes still read the agency's own region path.
+  const department = await db
+    .selectFrom('region')
+    .select('code')
+    .where('code', 'in', region.path.split('.'))
+    .where('level', '<=', DEPARTMENT_LEVEL)
+    .orderBy('level', 'desc')
+    .executeTakeFirstOrThrow();
+  return { ...row, place: { ...place, regionCode: department.code, regionPath: region.path } };
 }
+
+/** R1 levels 1–3 (autonomous region, city, county) have supervisory departments; townships and villages do not. */
+export const DEPARTMENT_LEVEL = 3;
 
 /** The deepest region every one of `codes` lies in. */
 async function commonRegion(db: Db, codes: string[]): Promise<string> {

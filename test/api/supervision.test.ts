@@ -13,6 +13,9 @@ import { signedIn, TEST_PASSWORD } from '../support/auth.ts';
 import { signIn, SourceThrottle } from '../../src/app/users.ts';
 import { RecordingSender } from '../support/services.ts';
 import { buildApplicant, buildWorld } from '../support/world.ts';
+import { buildAgency, buildMatter, buildStaff } from '../support/factories.ts';
+import { createEntity } from '../../src/app/catalogue.ts';
+import { systemCaller } from '../../src/app/context.ts';
 
 const { app, services, clock, database } = useTestApp();
 let world: Awaited<ReturnType<typeof buildWorld>>;
@@ -84,6 +87,7 @@ beforeAll(async () => {
   tokens.admin = await signedIn(services(), 'admin', undefined, (USERS.admin = 'sv-admin'));
   tokens.supXingning = await signedIn(services(), 'supervisor', { regionCode: '450102000000' }, (USERS.supXingning = 'sv-sup-xingning'));
   tokens.supXingning2 = await signedIn(services(), 'supervisor', { regionCode: '450102000000' }, (USERS.supXingning2 = 'sv-sup-xingning-2'));
+  tokens.supGx = await signedIn(services(), 'supervisor', { regionCode: '450000000000' }, (USERS.supGx = 'sv-sup-gx'));
   tokens.supNanning = await signedIn(services(), 'supervisor', { regionCode: '450100000000' }, (USERS.supNanning = 'sv-sup-nanning'));
   tokens.supQingxiu = await signedIn(services(), 'supervisor', { regionCode: '450103000000' }, (USERS.supQingxiu = 'sv-sup-qingxiu'));
   tokens.agencyA = await signedIn(services(), 'agency_manager', { agencyCode: world.agencyA.code }, (USERS.agencyA = 'sv-agency-a'));
@@ -111,6 +115,45 @@ describe('R6: a negative rating with text enters review in the queue of its agen
     expect((await call('supQingxiu', 'GET', `/api/v1/supervision/items/${review.id}`)).status).toBe(404);
     expect((await step('supQingxiu', review.id, { event: 'approve' })).status).toBe(404);
     expect((await call('agencyB', 'GET', `/api/v1/supervision/items/${review.id}`)).status).toBe(404);
+  });
+
+  it('a street’s agency has no department of its own: its items are in its district’s queue (escalated to the city)', async () => {
+    const SYSTEM = systemCaller('test');
+    const street = await createEntity(
+      services(),
+      SYSTEM,
+      'agencies',
+      buildAgency({ businessLineCode: world.line.code, regionCode: '450102001000', name: '民生街道便民服务中心' }),
+    );
+    const staff = await createEntity(services(), SYSTEM, 'staff', buildStaff({ staffNumber: 'SV-STREET', agencyCode: street.code }));
+    const matter = await createEntity(
+      services(),
+      SYSTEM,
+      'matters',
+      buildMatter({ code: 'SV-STR-0001', businessLineCode: world.line.code, agencyCode: street.code, kind: 'immediate', timeLimitDays: 0 }),
+    );
+    const res = await app().inject({
+      method: 'POST',
+      url: '/api/v1/cases',
+      payload: {
+        caseNumber: 'SV-STREET-1',
+        matterCode: matter.code,
+        applicant: buildApplicant(),
+        staffNumber: staff.staffNumber,
+        acceptedAt: clock.now().toISOString(),
+      },
+      headers: { authorization: `Bearer ${world.businessKey}` },
+    });
+    const occasion = (res.json() as { occasions: { id: number }[] }).occasions[0]!.id;
+    const token = (
+      await app().inject({ method: 'POST', url: `/api/v1/occasions/${occasion}/invitations`, headers: { authorization: `Bearer ${world.businessKey}` } })
+    ).json().token;
+    const rated = await anonymous('POST', '/api/v1/ratings', { token, level: 'dissatisfied', channel: 'sms', tags: ['efficiency.long_wait'] });
+    const review = await itemOf(rated.body.id, 'review');
+    expect(review).toMatchObject({ regionCode: '450102000000', agencyCode: street.code });
+    expect(((await call('supXingning', 'GET', '/api/v1/supervision/items?queue=own&workflow=review')).body.items as Json[]).map((i) => i.id)).toContain(
+      review.id,
+    );
   });
 
   it('a rating without tags or text goes straight to verification', async () => {
@@ -444,7 +487,11 @@ describe('IT incidents (R11)', () => {
     const proposal = await itemOf(b.ratingId, 'revocation');
     expect(proposal).toMatchObject({ state: 'proposed', incidentId: incident.body.id });
     expect((await step('supNanning', proposal.id, { event: 'approve' })).body.error.id).toBe('same_person');
-    expect((await step('supXingning', proposal.id, { event: 'approve' })).status).toBe(200);
+    // R11: the second person is of the same or a higher level: a district below the city's proposer is refused.
+    const below = await step('supXingning', proposal.id, { event: 'approve' });
+    expect(below.status).toBe(403);
+    expect(below.body.error.id).toBe('scope_below_proposer');
+    expect((await step('supGx', proposal.id, { event: 'approve' })).status).toBe(200);
     // The rating was still in review: that closes too.
     expect((await itemOf(b.ratingId, 'review')).state).toBe('cancelled');
     await moveClock('2026-11-02T02:00:00Z');
@@ -469,7 +516,7 @@ describe('the deadlines (jobs with the fake clock)', () => {
     await moveClock('2026-11-02T02:00:00Z');
   });
 
-  it('R12: an overdue rectification is flagged, escalated to the city, and shows in its “below” queue; an extension records the reason', async () => {
+  it('R12: an extension asked in time records its reason (within 90 days); overdue, the item is flagged, escalated to the city, shown in its “below” queue, and no longer extended', async () => {
     await moveClock('2026-11-04T02:00:00Z');
     const { ratingId } = await negativeRating({ comment: null, tags: [] });
     await step('supXingning', (await itemOf(ratingId, 'verification')).id, { event: 'confirm', findings: '属实' });
@@ -477,17 +524,26 @@ describe('the deadlines (jobs with the fake clock)', () => {
     expect(rect.dueAt).toBe('2026-11-19T16:00:00.000Z');
     const early = await step('supXingning', rect.id, { event: 'extend', reason: '需协调上级部门', newDueAt: '2026-11-19' });
     expect(early.body.error.id).toBe('deadline_not_later');
-    await runDeadlines(services(), new Date('2026-11-19T16:00:00Z'));
+    expect((await step('supXingning', rect.id, { event: 'extend', reason: '需协调上级部门', newDueAt: '2027-02-18' })).body.error.id).toBe(
+      'extension_too_long',
+    );
+    // R12: asked for before the deadline, with its reason, it moves the deadline.
+    const extended = await step('supXingning', rect.id, { event: 'extend', reason: '涉及跨部门协调，延期办理', newDueAt: '2026-11-25' });
+    expect(extended.status).toBe(200);
+    expect(extended.body).toMatchObject({ dueAt: '2026-11-25T16:00:00.000Z', overdue: false });
+    expect(extended.body.details.extensions).toEqual([expect.objectContaining({ reason: '涉及跨部门协调，延期办理', to: '2026-11-25T16:00:00.000Z' })]);
+    await runDeadlines(services(), new Date('2026-11-25T16:00:00Z'));
     const overdue = await itemOf(ratingId, 'rectification');
-    expect(overdue).toMatchObject({ overdueAt: '2026-11-19T16:00:00.000Z', escalatedTo: '450100000000' });
-    await moveClock('2026-11-20T02:00:00Z');
+    expect(overdue).toMatchObject({ overdueAt: '2026-11-25T16:00:00.000Z', escalatedTo: '450100000000' });
+    await moveClock('2026-11-26T02:00:00Z');
     const below = (await call('supNanning', 'GET', '/api/v1/supervision/items?queue=below')).body.items as Json[];
     expect(below.map((i) => i.id)).toContain(rect.id);
     expect(below.find((i) => i.id === rect.id)).toMatchObject({ overdue: true, daysLeft: -1 });
-    const extended = await step('supNanning', rect.id, { event: 'extend', reason: '涉及跨部门协调，延期办理', newDueAt: '2026-11-30' });
-    expect(extended.status).toBe(200);
-    expect(extended.body).toMatchObject({ dueAt: '2026-11-30T16:00:00.000Z', overdue: false, escalatedTo: null });
-    expect(extended.body.details.extensions).toEqual([expect.objectContaining({ reason: '涉及跨部门协调，延期办理', to: '2026-11-30T16:00:00.000Z' })]);
+    expect((await call('supNanning', 'GET', `/api/v1/supervision/items/${rect.id}`)).body.names.escalatedTo).toBe('南宁市');
+    // Lateness is not undone: once overdue, no extension.
+    const late = await step('supNanning', rect.id, { event: 'extend', reason: '补办延期', newDueAt: '2026-12-30' });
+    expect(late.status).toBe(409);
+    expect(late.body.error.id).toBe('extension_too_late');
     await moveClock('2026-11-02T02:00:00Z');
   });
 });

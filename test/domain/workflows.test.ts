@@ -25,11 +25,11 @@ interface Fail extends Case {
 const DEFAULT_FACTS: Record<string, Record<string, unknown>> = {
   review: { dueAt: at(DAY) },
   verification: {},
-  revocation: { startedBy: 1 },
+  revocation: { startedBy: 1, proposerScopePath: '450000000000.450100000000.450102000000' },
   rectification: { dueAt: at(DAY), overdue: false, escalated: false, grade: null, reopened: false, reopenUntil: null },
   appeal: { appealUntil: at(DAY) },
 };
-const DEFAULT_ACTOR = { userId: 2 };
+const DEFAULT_ACTOR = { userId: 2, scopePath: '450000000000.450100000000' };
 
 /** Guarded rows: `workflow:from:event:to` → a passing case and each failing one. */
 const GUARDED: Record<string, { pass: Case; fail: Fail[] }> = {
@@ -45,15 +45,31 @@ const GUARDED: Record<string, { pass: Case; fail: Fail[] }> = {
     pass: { now: at(DAY) },
     fail: [{ now: at(DAY - 1), refusal: 'deadline_not_reached' }],
   },
-  'revocation:proposed:approve:approved': { pass: { actor: { userId: 2 } }, fail: [{ actor: { userId: 1 }, refusal: 'same_person' }] },
-  'revocation:proposed:reject:rejected': { pass: { actor: { userId: 2 } }, fail: [{ actor: { userId: 1 }, refusal: 'same_person' }] },
+  'revocation:proposed:approve:approved': {
+    pass: { actor: { userId: 2, scopePath: '450000000000.450100000000.450102000000' } },
+    fail: [
+      { actor: { userId: 1 }, refusal: 'same_person' },
+      // A street below the proposer's district, or another district: not the same or a higher scope.
+      { actor: { userId: 2, scopePath: '450000000000.450100000000.450102000000.450102001000' }, refusal: 'scope_below_proposer' },
+      { actor: { userId: 2, scopePath: '450000000000.450100000000.450103000000' }, refusal: 'scope_below_proposer' },
+      { actor: { userId: 2, scopePath: undefined }, refusal: 'scope_below_proposer' },
+    ],
+  },
+  'revocation:proposed:reject:rejected': {
+    pass: { actor: { userId: 2, scopePath: '450000000000' } },
+    fail: [
+      { actor: { userId: 1 }, refusal: 'same_person' },
+      { actor: { userId: 2, scopePath: '450000000000.450100000000.450103000000' }, refusal: 'scope_below_proposer' },
+    ],
+  },
   'revocation:proposed:withdraw:withdrawn': { pass: { actor: { userId: 1 } }, fail: [{ actor: { userId: 2 }, refusal: 'not_the_proposer' }] },
   'rectification:open:extend:open': {
-    pass: { input: { newDueAt: at(DAY + 1) } },
+    pass: { input: { newDueAt: at(DAY + 90 * DAY) }, now: at(DAY - 1) },
     fail: [
       { input: { newDueAt: at(DAY) }, refusal: 'deadline_not_later' },
-      { input: { newDueAt: at(2 * DAY) }, now: at(2 * DAY), refusal: 'deadline_not_later' },
       { input: {}, refusal: 'deadline_not_later' },
+      { input: { newDueAt: at(DAY + 90 * DAY + 1) }, refusal: 'extension_too_long' },
+      { input: { newDueAt: at(2 * DAY) }, now: at(DAY), refusal: 'extension_too_late' },
     ],
   },
   'rectification:open:flag_overdue:open': {

@@ -14,12 +14,17 @@ export interface StepActor {
   party: Party;
   /** The person, for the two-person rule (absent for the rater and jobs). */
   userId?: number;
+  /** The region path of a supervisor's scope ('' for the whole autonomous region's admin-like scopes), for "the same or a higher scope". */
+  scopePath?: string;
 }
 
 export type RefusalId =
   | 'transition_not_allowed'
   | 'party_not_allowed'
   | 'same_person'
+  | 'scope_below_proposer'
+  | 'extension_too_late'
+  | 'extension_too_long'
   | 'not_the_proposer'
   | 'deadline_not_reached'
   | 'deadline_passed'
@@ -83,7 +88,9 @@ export function next<S extends string, E extends string, F, I>(
       refusal: refuse(
         'transition_not_allowed',
         'conflict',
-        state === 'none' ? `There is no ${machine.workflow} item to ${event} yet` : `A ${machine.workflow} item that is ${state} cannot take "${event}"`,
+        state === 'none'
+          ? `There is no ${machine.workflow} item to ${event} yet`
+          : `${article(machine.workflow)} ${machine.workflow} item that is ${state} cannot take "${event}"`,
       ),
     };
   const mine = rows.filter((t) => t.by.includes(actor.party));
@@ -100,6 +107,8 @@ export function next<S extends string, E extends string, F, I>(
   }
   return { ok: false, refusal: first! };
 }
+
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'An' : 'A');
 
 const STATUS: Record<Refusal['kind'], 'conflict' | 'forbidden' | 'invalid'> = { conflict: 'conflict', forbidden: 'forbidden', invalid: 'invalid' };
 

@@ -15,6 +15,9 @@ export type RectificationEvent = (typeof RECTIFICATION_EVENTS)[number];
 export const GRADES = { satisfied: '满意', basically_satisfied: '基本满意', not_satisfied: '不满意' } as const;
 export type Grade = keyof typeof GRADES;
 
+/** R12 is silent on how far a deadline may move: at most this many natural days past the deadline in force (docs/decisions.md). */
+export const EXTENSION_MAX_DAYS = 90;
+
 export interface RectificationFacts {
   dueAt: Date;
   overdue: boolean;
@@ -46,10 +49,15 @@ export const rectification: Machine<RectificationState, RectificationEvent, Rect
       event: 'extend',
       to: 'open',
       by: ['supervisor'],
+      // R12: asked for while the deadline runs ("where that is impossible, the reason and a new deadline"), not to undo lateness.
       guard: (f, _a, now, i) =>
-        i.newDueAt && i.newDueAt.getTime() > f.dueAt.getTime() && i.newDueAt.getTime() > now.getTime()
-          ? null
-          : refuse('deadline_not_later', 'invalid', 'The new deadline must be later than the current one and in the future (R12)'),
+        now.getTime() >= f.dueAt.getTime()
+          ? refuse('extension_too_late', 'conflict', 'The rectification is overdue: a deadline is extended before it passes (R12)')
+          : !i.newDueAt || i.newDueAt.getTime() <= f.dueAt.getTime()
+            ? refuse('deadline_not_later', 'invalid', 'The new deadline must be later than the current one (R12)')
+            : i.newDueAt.getTime() > f.dueAt.getTime() + EXTENSION_MAX_DAYS * 86_400_000
+              ? refuse('extension_too_long', 'invalid', `A deadline is extended by at most ${EXTENSION_MAX_DAYS} days`)
+              : null,
     },
     { from: 'open', event: 'complete', to: 'done', by: ['agency', 'supervisor'] },
     {

@@ -3,6 +3,7 @@
 // supervisory user proposes with cause and evidence; a second one, not the
 // proposer, with the same or a higher scope, approves or rejects. Approval
 // excludes the rating from scores (the ledger's `revoked` event).
+import { pathWithin } from '../access.ts';
 import { refuse, type Machine, type StepActor } from './machine.ts';
 
 export const REVOCATION_STATES = ['proposed', 'approved', 'rejected', 'withdrawn', 'cancelled'] as const;
@@ -13,12 +14,17 @@ export type RevocationEvent = (typeof REVOCATION_EVENTS)[number];
 export interface RevocationFacts {
   /** The proposer. */
   startedBy: number | null;
+  /** The region path of the proposer's scope when they proposed (null: not a region scope). */
+  proposerScopePath: string | null;
 }
 
-const notTheProposer = (f: RevocationFacts, a: StepActor) =>
-  a.userId !== undefined && a.userId !== f.startedBy
-    ? null
-    : refuse('same_person', 'forbidden', 'A revocation is decided by a second person, not the one who proposed it (R11)');
+/** R11: a second person, whose scope is the proposer's or one above it (their region holds the proposer's). */
+const secondPerson = (f: RevocationFacts, a: StepActor) =>
+  a.userId === undefined || a.userId === f.startedBy
+    ? refuse('same_person', 'forbidden', 'A revocation is decided by a second person, not the one who proposed it (R11)')
+    : f.proposerScopePath !== null && (a.scopePath === undefined || !pathWithin(f.proposerScopePath, a.scopePath))
+      ? refuse('scope_below_proposer', 'forbidden', 'A revocation is decided by a supervisor of the same or a higher level than the proposer (R11)')
+      : null;
 
 export const revocation: Machine<RevocationState, RevocationEvent, RevocationFacts, unknown> = {
   workflow: 'revocation',
@@ -27,8 +33,8 @@ export const revocation: Machine<RevocationState, RevocationEvent, RevocationFac
   final: ['approved', 'rejected', 'withdrawn', 'cancelled'],
   transitions: [
     { from: 'none', event: 'propose', to: 'proposed', by: ['supervisor'] },
-    { from: 'proposed', event: 'approve', to: 'approved', by: ['supervisor'], guard: notTheProposer },
-    { from: 'proposed', event: 'reject', to: 'rejected', by: ['supervisor'], guard: notTheProposer },
+    { from: 'proposed', event: 'approve', to: 'approved', by: ['supervisor'], guard: secondPerson },
+    { from: 'proposed', event: 'reject', to: 'rejected', by: ['supervisor'], guard: secondPerson },
     {
       from: 'proposed',
       event: 'withdraw',

@@ -13110,7 +13110,11 @@ export interface paths {
                                     name: string;
                                     staffNumber: string;
                                 } | null;
+                                /** @description The name of the region it was escalated to */
+                                escalatedTo: string | null;
                             };
+                            /** Format: date-time */
+                            appealUntil: string | null;
                             checks: {
                                 tag: string;
                                 claim: string;

@@ -102,7 +102,9 @@ const ItemDetail = Type.Object({
     agency: Nullable(Type.String()),
     region: Nullable(Type.String()),
     staff: Nullable(Type.Object({ name: Type.String(), staffNumber: Type.String() })),
+    escalatedTo: Nullable(Type.String({ description: 'The name of the region it was escalated to' })),
   }),
+  appealUntil: Nullable(Time),
   checks: Type.Array(Check),
   related: Type.Array(ItemOut, { description: 'Every item of the same rating within your scope (this one included)' }),
   history: Type.Array(
