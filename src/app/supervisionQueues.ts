@@ -409,6 +409,9 @@ export async function getIncident(services: Services, caller: Caller, id: number
   };
 }
 
+/** The longest outage one record may cover: a mistyped year would otherwise propose revoking a year of ratings. */
+export const INCIDENT_MAX_DAYS = 30;
+
 /** R11: records an outage of a business system (audited). */
 export async function createIncident(services: Services, caller: Caller, input: { systemId: number; startedAt: string; endedAt: string; cause: string }) {
   requireAccess(caller.actor, 'incidents.manage');
@@ -421,6 +424,8 @@ export async function createIncident(services: Services, caller: Caller, input: 
     problems.push({ field: '/body/startedAt', message: 'must be an instant (ISO 8601)' });
   if (Number.isNaN(end) || !/^\d{4}-\d{2}-\d{2}T/.test(input.endedAt)) problems.push({ field: '/body/endedAt', message: 'must be an instant (ISO 8601)' });
   else if (end <= start) problems.push({ field: '/body/endedAt', message: 'must be after startedAt' });
+  else if (end - start > INCIDENT_MAX_DAYS * DAY)
+    problems.push({ field: '/body/endedAt', message: `an outage is recorded for at most ${INCIDENT_MAX_DAYS} days; record a longer one in parts` });
   else if (end > now.getTime() + POLICY.clockSkewMs) problems.push({ field: '/body/endedAt', message: 'is in the future: record an outage once it is over' });
   const cause = input.cause.trim();
   if (!cause || cause.length > 1000) problems.push({ field: '/body/cause', message: 'is required, at most 1000 characters' });

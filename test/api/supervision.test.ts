@@ -470,6 +470,13 @@ describe('IT incidents (R11)', () => {
       cause: '数据库故障',
     });
     expect(bad.status).toBe(400);
+    const long = await call('supNanning', 'POST', '/api/v1/incidents', {
+      systemId,
+      startedAt: '2025-01-01T00:00:00Z',
+      endedAt: '2026-11-03T02:00:00Z',
+      cause: '年份录错',
+    });
+    expect(long.body.error.fields.map((f: Json) => f.field)).toEqual(['/body/endedAt']);
     const incident = await call('supNanning', 'POST', '/api/v1/incidents', {
       systemId,
       startedAt: '2026-11-03T00:30:00Z',
