@@ -137,7 +137,15 @@ function stepsFor(actor: Actor, item: sup.ItemRow, now: Date): string[] {
     .filter((e) => eventsFrom(machine, item.state, party).includes(e))
     .filter((e) => {
       // A guard that needs the step's input (a new deadline) is checked when it is taken.
-      const step = next(machine, item.state, e, { party, userId }, now, facts, { newDueAt: new Date(8.64e15) });
+      const step = next(
+        machine,
+        item.state,
+        e,
+        { party, userId, scopePath: actor.type === 'user' && actor.scope.kind === 'region' ? actor.scope.path : undefined },
+        now,
+        facts,
+        { newDueAt: new Date(facts.dueAt.getTime() + 86_400_000) },
+      );
       return step.ok;
     });
 }

@@ -305,6 +305,9 @@ describe('R11: revocation under the two-person rule', () => {
     expect((await step('supXingning', v.id, { event: 'find_objective', findings: '当日不动产登记系统宕机', cause: 'it_fault' })).status).toBe(200);
     const proposal = await itemOf(ratingId, 'revocation');
     expect(proposal).toMatchObject({ state: 'proposed', details: { cause: 'it_fault' } });
+    // What each page offers: the proposer only withdraws; the city decides; a neighbouring district sees nothing.
+    expect((await call('supXingning', 'GET', `/api/v1/supervision/items/${proposal.id}`)).body.allowedSteps).toEqual(['withdraw']);
+    expect((await call('supNanning', 'GET', `/api/v1/supervision/items/${proposal.id}`)).body.allowedSteps).toEqual(['approve', 'reject']);
     const same = await step('supXingning', proposal.id, { event: 'approve' });
     expect(same.status).toBe(403);
     expect(same.body.error.id).toBe('same_person');
@@ -529,6 +532,8 @@ describe('the deadlines (jobs with the fake clock)', () => {
     await step('supXingning', (await itemOf(ratingId, 'verification')).id, { event: 'confirm', findings: '属实' });
     const rect = await itemOf(ratingId, 'rectification');
     expect(rect.dueAt).toBe('2026-11-19T16:00:00.000Z');
+    expect((await call('supXingning', 'GET', `/api/v1/supervision/items/${rect.id}`)).body.allowedSteps).toEqual(['extend', 'complete']);
+    expect((await call('agencyA', 'GET', `/api/v1/supervision/items/${rect.id}`)).body.allowedSteps).toEqual(['complete']);
     const early = await step('supXingning', rect.id, { event: 'extend', reason: '需协调上级部门', newDueAt: '2026-11-19' });
     expect(early.body.error.id).toBe('deadline_not_later');
     expect((await step('supXingning', rect.id, { event: 'extend', reason: '需协调上级部门', newDueAt: '2027-02-18' })).body.error.id).toBe(

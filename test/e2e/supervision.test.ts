@@ -322,8 +322,8 @@ describe('the supervision loop in the console and on the rater’s page (issue 1
     const revocation = (await itemsOf(rated.ratingId)).find((i) => i.workflow === 'revocation')!;
     expect(revocation.state).toBe('proposed');
 
-    // Nanning, above Xingning, approves it in its region's revocation queue.
-    const approver = await signedIn('sup-nanning', '/supervision/revocation?queue=all');
+    // Nanning, above Xingning, approves it in its region's revocation queue (whole region by default: the second person is often one level up).
+    const approver = await signedIn('sup-nanning', '/supervision/revocation');
     const approverRow = queueRow(approver.page, rated.caseNumber);
     await approverRow.waitFor();
     expect(await approverRow.innerText()).toContain('待审批');
@@ -383,12 +383,69 @@ describe('the supervision loop in the console and on the rater’s page (issue 1
     expect(await seriousViolations(sup.page)).toEqual([]);
     await screenshot(sup.page, 'supervision-dashboard');
 
+    // A count opens the queue it counts: the whole scope (queue=all, not the supervisor's own department), with its status.
+    const links = await block
+      .locator('.el-table__body tr')
+      .nth(3)
+      .locator('a')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(links).toEqual([
+      '/supervision/rectification?status=open&queue=all',
+      '/supervision/rectification?status=open&queue=all',
+      '/supervision/rectification?status=overdue&queue=all',
+      '/supervision/rectification?status=closed&queue=all',
+    ]);
+    await block.locator('.el-table__body tr').nth(3).locator('td').nth(3).locator('a').click();
+    await sup.page.waitForURL(`${demo.url}/supervision/rectification?status=closed&queue=all`);
+    await expect.poll(() => sup.page.locator('.queue-table .el-table__body tr').count()).toBeGreaterThan(0);
+    await sup.page.goto(`${demo.url}/`);
+
     await sup.page.getByRole('menuitem', { name: '督办' }).click();
     await sup.page.getByRole('tab', { name: '系统故障' }).click();
     await sup.page.waitForURL(`${demo.url}/supervision/incidents`);
     await sup.page.locator('.incidents-table').waitFor();
     expect(await sup.page.getByRole('button', { name: '登记故障' }).count()).toBe(1);
     expect(await seriousViolations(sup.page)).toEqual([]);
+    // The times entered are Beijing time, whatever the browser's zone: the form says so.
+    await sup.page.getByRole('button', { name: '登记故障' }).click();
+    await expect.poll(() => sup.page.getByRole('dialog', { name: '登记故障' }).innerText()).toContain('北京时间');
     await sup.context.close();
+  });
+
+  it('an outage is entered and shown in Beijing time, whatever the browser’s zone (R11)', async () => {
+    // A browser in London (UTC+0 in winter, +1 in summer): the times typed are still Beijing time.
+    const context = await chromium.browser.newContext({ locale: 'zh-CN', timezoneId: 'Europe/London', viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${demo.url}/supervision/incidents`);
+    await page.fill('#username', 'sup-xingning');
+    await page.fill('#password', demo.passwords['sup-xingning']!);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => u.pathname === '/supervision/incidents');
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() - 2 * 86_400_000));
+
+    await page.getByRole('button', { name: '登记故障' }).click();
+    const dialog = page.getByRole('dialog', { name: '登记故障' });
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain('北京时间');
+    await dialog.locator('.el-form-item', { hasText: '业务系统' }).locator('.el-select__wrapper').click();
+    await page.getByRole('option', { name: '演示一体化政务服务平台' }).click();
+    const ends = dialog.locator('.el-range-input');
+    await ends.nth(0).fill(`${day} 10:00:00`);
+    await ends.nth(0).press('Enter');
+    await ends.nth(1).fill(`${day} 11:30:00`);
+    await ends.nth(1).press('Enter');
+    await dialog.locator('#incident-cause').click();
+    await dialog.locator('#incident-cause').fill('一体化平台接口故障，无法调取证照。');
+    await dialog.getByRole('button', { name: '提交' }).click();
+    await page.waitForURL(/\/supervision\/incidents\/\d+$/);
+    const id = Number(new URL(page.url()).pathname.split('/').pop());
+
+    // Stored as the instant of 10:00 Beijing time, and shown as 10:00 again in the London browser.
+    const stored = await api<{ startedAt: string; endedAt: string }>('GET', `/api/v1/incidents/${id}`, { as: 'sup-xingning' });
+    expect(stored.startedAt).toBe(new Date(`${day}T10:00:00+08:00`).toISOString());
+    expect(stored.endedAt).toBe(new Date(`${day}T11:30:00+08:00`).toISOString());
+    const [y, m, d] = day.split('-').map(Number);
+    await expect.poll(() => page.locator('.el-descriptions').innerText()).toContain(`${y}年${m}月${d}日 10:00 – ${y}年${m}月${d}日 11:30`);
+    await context.close();
   });
 });

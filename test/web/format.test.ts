@@ -1,6 +1,16 @@
 // The web app's formatting and period logic (the filters' text in the URL), as tables.
 import { describe, expect, it } from 'vitest';
-import { chinaToday, describeChanges, formatCount, formatDateTime, formatMean, formatShare, parsePeriod, periodText } from '../../web/src/format.ts';
+import {
+  chinaToday,
+  describeChanges,
+  formatCount,
+  formatDateTime,
+  formatDeadline,
+  formatMean,
+  formatShare,
+  parsePeriod,
+  periodText,
+} from '../../web/src/format.ts';
 
 describe('periods in the URL', () => {
   it.each([
@@ -33,6 +43,34 @@ describe('numbers and dates as a Chinese reader expects', () => {
     expect(formatDateTime('2026-12-31T17:30:00Z')).toBe('2027年1月1日 01:30');
     expect(chinaToday(new Date('2026-12-31T17:30:00Z'))).toEqual({ year: 2027, quarter: 1, month: 1 });
     expect(chinaToday(new Date('2026-06-30T15:59:00Z'))).toEqual({ year: 2026, quarter: 2, month: 6 });
+  });
+});
+
+describe('deadlines: 24:00 of a day, never 00:00 of the next', () => {
+  it.each([
+    // 24:00 China time of 2026-12-20, stored as 2026-12-21 00:00 +08:00, written in any offset.
+    ['2026-12-21T00:00:00+08:00', '2026年12月20日 24:00'],
+    ['2026-12-20T16:00:00Z', '2026年12月20日 24:00'],
+    ['2026-12-20T16:00:00.000Z', '2026年12月20日 24:00'],
+    // Across a month and a year.
+    ['2027-01-01T00:00:00+08:00', '2026年12月31日 24:00'],
+    ['2026-03-01T00:00:00+08:00', '2026年2月28日 24:00'],
+    // Any other instant, as formatDateTime shows it.
+    ['2026-12-21T00:00:01+08:00', '2026年12月21日 00:00'],
+    ['2026-12-20T23:59:00+08:00', '2026年12月20日 23:59'],
+    ['2026-12-21T00:00:00Z', '2026年12月21日 08:00'],
+    ['2026-12-20T14:30:00+08:00', '2026年12月20日 14:30'],
+  ])('%s reads %s', (iso, shown) => {
+    expect(formatDeadline(iso)).toBe(shown);
+  });
+
+  it('takes a Date, shows a dash for nothing or nonsense, and speaks English too', () => {
+    expect(formatDeadline(new Date('2026-12-21T00:00:00+08:00'))).toBe('2026年12月20日 24:00');
+    expect(formatDeadline(null)).toBe('—');
+    expect(formatDeadline(undefined)).toBe('—');
+    expect(formatDeadline('not a date')).toBe('—');
+    expect(formatDeadline('2026-12-21T00:00:00+08:00', 'en')).toBe('Dec 20, 2026, 24:00');
+    expect(formatDeadline('2026-12-20T14:30:00+08:00', 'en')).toBe(formatDateTime('2026-12-20T14:30:00+08:00', 'en'));
   });
 });
 

@@ -13,6 +13,25 @@ export function formatDateTime(value: string | Date | null | undefined, locale =
   return new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value));
 }
 
+const DAY_MS = 86_400_000;
+/** China time is UTC+8 all year (no daylight saving since 1991). */
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+
+/**
+ * A deadline as people say it: an instant exactly at 00:00:00 China time is
+ * the end (24:00) of the day before — "2026年12月20日 24:00" for
+ * 2026-12-21T00:00:00+08:00 — since a deadline "of day D" is stored as D+1
+ * 00:00. Any other instant reads as formatDateTime does.
+ */
+export function formatDeadline(value: string | Date | null | undefined, locale = 'zh-CN'): string {
+  if (!value) return '—';
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) return '—';
+  if ((at.getTime() + CHINA_OFFSET_MS) % DAY_MS !== 0) return formatDateTime(at, locale);
+  const day = new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, dateStyle: 'medium' }).format(new Date(at.getTime() - 1));
+  return locale.startsWith('zh') ? `${day} 24:00` : `${day}, 24:00`;
+}
+
 /** Today's year, quarter and month in China time. */
 export function chinaToday(now = new Date()): { year: number; quarter: number; month: number } {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: 'numeric' }).formatToParts(now);

@@ -33,6 +33,29 @@ export function daysLeftText(daysLeft: number | null | undefined): string {
   return t('supervision.daysLeft', { n: daysLeft });
 }
 
+/**
+ * Why an item has no deadline, where the API recorded one (`details.deadlineProblem`:
+ * its words when the holiday calendar lacked a year): "期限待定：节假日日历缺 2027 年".
+ * Empty when there is no such problem.
+ */
+export function deadlineProblemText(details: unknown): string {
+  const { t } = i18n.global;
+  const problem = (details as { deadlineProblem?: unknown } | null | undefined)?.deadlineProblem;
+  if (typeof problem !== 'string' || !problem) return '';
+  const year = /\b\d{4}\b/.exec(problem)?.[0];
+  return year ? t('supervision.deadlinePending', { year }) : t('supervision.deadlinePendingOther', { message: problem });
+}
+
+/**
+ * The fields of an item the API has lately gained, read whether or not the
+ * generated types know them yet: the agency's appeal deadline (verification
+ * items) and the name of the region an item was escalated to.
+ */
+export function itemExtras(item: ItemDetail): { appealUntil: string | null; escalatedToName: string | null } {
+  const extra = item as { appealUntil?: string | null; names?: { escalatedTo?: string | null } };
+  return { appealUntil: extra.appealUntil ?? null, escalatedToName: extra.names?.escalatedTo ?? null };
+}
+
 /** A state in words (the API's state code when the locale has none). */
 export function stateText(workflow: string, state: string): string {
   const { t, te } = i18n.global;
@@ -62,6 +85,14 @@ export const STEP_FORMS: Record<string, { fields: StepField[]; required: StepFie
   'appeal.dismiss': { fields: ['reason'], required: ['reason'], type: 'default' },
 };
 
+/** The longest text the API takes for each field of a step (its schema: the explanation to the rater goes by SMS). */
+export const FIELD_MAX: Record<Exclude<StepField, 'category' | 'cause' | 'newDueAt'>, number> = {
+  reason: 2000,
+  findings: 2000,
+  explanation: 500,
+  measures: 2000,
+};
+
 /** R6: why a rating is not genuine feedback; R11: the objective causes (the API's enums). */
 export const CATEGORIES: NonNullable<StepBody['category']>[] = ['abuse', 'advertising', 'unrelated', 'duplicate'];
 export const CAUSES: NonNullable<StepBody['cause']>[] = ['it_fault', 'other'];
@@ -80,6 +111,20 @@ export function fieldProblems(body: unknown): Partial<Record<string, string>> {
   // "is required for this step" reads as the console's "必填".
   const words = (message: string) => fieldText(/^is required\b/.test(message) ? 'is required' : message);
   return Object.fromEntries(fields.map((f) => [f.field.split('/').pop() ?? f.field, words(f.message)]));
+}
+
+/** Evidence the API takes (R11, R12): PDF, PNG or JPEG, at most 5 MB (it checks the type from the content again). */
+export const ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024;
+const ATTACHMENT_TYPES = ['application/pdf', 'image/png', 'image/jpeg'];
+const ATTACHMENT_EXTENSIONS = /\.(pdf|png|jpe?g)$/i;
+
+/** Why a file would be refused, before it is sent: too large, or not a PDF, PNG or JPEG; null when it may go. */
+export function attachmentProblem(file: { name: string; size: number; type: string }): 'tooLarge' | 'wrongType' | null {
+  // A browser that knows no type for the file (type '') goes by its name's extension.
+  const known = file.type ? ATTACHMENT_TYPES.includes(file.type.toLowerCase()) : ATTACHMENT_EXTENSIONS.test(file.name);
+  if (!known) return 'wrongType';
+  if (file.size > ATTACHMENT_MAX_BYTES) return 'tooLarge';
+  return null;
 }
 
 /** A file size a person reads: 1.2 MB, 340 KB. */

@@ -22,6 +22,11 @@ export function errorText(body: unknown, response?: Response): string {
     const list = error.fields.map((f) => `${named(f.field.split('/').pop() ?? '')}（${fieldText(f.message)}）`).join('、');
     return t('apiErrors.fieldsWrong', { count: error.fields.length, list });
   }
+  if (error?.id === 'calendar_year_missing') {
+    // The API names the year in English ("…has no year 2027…"): say which one where it can be read.
+    const year = /\b\d{4}\b/.exec(error.message ?? '')?.[0];
+    return year ? t('apiErrors.calendar_year_missing_year', { year }) : t('apiErrors.calendar_year_missing');
+  }
   const id = error?.id.endsWith('_already_exists') ? 'already_exists' : error?.id.endsWith('_not_found') ? 'not_found' : error?.id;
   if (error && te(`apiErrors.${id}`)) return t(`apiErrors.${id}`, { message: error.message, seconds });
   return t('errors.generic', { message: error?.message ?? `HTTP ${response.status}` });

@@ -25,8 +25,8 @@ export interface RatingInput {
 /** R5: the SMS link is the 'sms' channel; the QR code printed on the receipt adds ?via=qr, the 'web' channel. */
 export type RaterChannel = 'sms' | 'web';
 
-/** An answer, or the page of its own it calls for; `status` 0 when no answer came (the network). */
-export type Outcome<T> = { ok: true; value: T } | { ok: false; problem: ProblemKind; status: number };
+/** An answer, or the page of its own it calls for; `status` 0 when no answer came (the network); `id` the API's error id. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; problem: ProblemKind; status: number; id?: string };
 
 /** Which page of its own an error answer gets: the API's error ids (contract of issue 12). */
 export function problemOf(status: number, errorId: string | undefined): ProblemKind {
@@ -58,7 +58,7 @@ async function call<T>(url: string, init?: RequestInit): Promise<Outcome<T>> {
   }
   const body = (await response.json().catch(() => null)) as (T & { error?: { id?: string } }) | null;
   if (response.ok && body) return { ok: true, value: body };
-  return { ok: false, problem: problemOf(response.status, body?.error?.id), status: response.status };
+  return { ok: false, problem: problemOf(response.status, body?.error?.id), status: response.status, id: body?.error?.id };
 }
 
 export const loadInvitation = (token: string) => call<Invitation>(`/api/v1/invitations/${encodeURIComponent(token)}`);

@@ -76,9 +76,12 @@ export const text = {
     rectified: '您反映的问题已整改，请您评价整改结果。',
     closed: '您反映的问题已整改，处理已结束。',
     voided: '经审核，您的评价不计入评价结果。',
-    revoked: '经核实，您的评价系客观原因所致，已撤销。',
-    stands: '您反映的问题已核实，您的评价继续有效。',
+    revoked: '经核实系信息系统故障等客观原因所致，该评价已撤销。',
+    // Not "已核实", which reads as if the problem were confirmed: the explanation follows.
+    stands: '经核实，情况说明如下：',
   },
+  /** 'voided' after the agency's appeal was upheld, not after review. */
+  voidedByAppeal: '经申诉复核，您的评价不计入评价结果。',
   feedbackKinds: {
     review_rejected: '审核结果',
     unfounded: '核实情况说明',
@@ -94,6 +97,15 @@ export const text = {
   yourGrade: '您对整改结果的评价',
   gradeSending: '正在提交…',
   gradeFailed: '提交没有成功，请稍后再试。',
+  /** Why grading or reopening was refused: the API's error ids (R12). */
+  followErrors: {
+    already_graded: '您已评价过整改结果，无需再次评价。',
+    already_reopened: '已按您的要求重新整改过一次，不能再次要求重新整改。',
+    reopen_period_over: '要求重新整改的期限已过。',
+    not_graded_unsatisfied: '请先对整改结果选择“不满意”，再要求重新整改。',
+    no_rectification: '您的评价没有需要整改的事项。',
+    not_rated_with_this_link: '这个链接没有评价过这次服务，无法查看处理进展。',
+  } as Record<string, string | undefined>,
   reopen: '重新整改',
   reopenHint: (until: string) => `如对整改结果不满意，可在${until}要求重新整改一次。`,
   reopened: '已按您的要求重新整改，整改完成后会再次告知您。',
