@@ -89,7 +89,7 @@ export const text = {
     appeal_upheld: '申诉复核结果',
     revoked: '撤销说明',
   },
-  feedbackAt: (at: string) => `${at}告知`,
+  feedbackAt: (at: string) => `${at} 告知`,
   rectificationDue: '整改期限',
   measures: '整改措施',
   completedAt: '整改完成时间',
