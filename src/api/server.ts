@@ -35,6 +35,7 @@ import invitationRoutes from './routes/invitations/index.ts';
 import outboxRoutes from './routes/outbox/index.ts';
 import policyRoutes from './routes/policy/index.ts';
 import supervisionRoutes from './routes/supervision/index.ts';
+import findingRoutes from './routes/findings/index.ts';
 import { DeviceHub } from './deviceHub.ts';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -232,6 +233,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   await app.register(outboxRoutes, { prefix: '/api/v1' });
   await app.register(policyRoutes, { prefix: '/api/v1' });
   await app.register(supervisionRoutes, { prefix: '/api/v1' });
+  await app.register(findingRoutes, { prefix: '/api/v1' });
   if (deps.config.testRoutes) await app.register(testRoutes, { prefix: '/api/v1/_test' });
   await registerWeb(app, deps.config.webDir);
   return app;

@@ -20,6 +20,7 @@ import { loadCalendar, loadPolicyVersions } from './policy.ts';
 import * as scores from '../storage/scores.ts';
 import { foldAll } from './scores.ts';
 import { openSupervisionForLoaded, runDeadlines } from './supervision.ts';
+import { injectDemoFraud } from './demoFraud.ts';
 import { isNegative, RATER_CHANNELS, ratingFingerprint, scoreOf, type Level, type Tag } from '../domain/ratings.ts';
 import { createClient } from './clients.ts';
 import * as staffRepo from '../storage/staff.ts';
@@ -443,6 +444,8 @@ export interface DemoActivitySummary {
   negatives: number;
   /** Issue 13: negative ratings of the last 30 days put into the supervision loop. */
   supervised: number;
+  /** Issue 14: investigations of faked good ratings the detection opened over the last 35 days (the injected patterns). */
+  investigations: number;
 }
 
 const COMMENTS = ['排队时间太长了', '材料一次没讲清楚，跑了三趟', '窗口人员态度冷淡', '系统老是卡顿，等了很久', '办理结果有错误，需要重新办'];
@@ -489,7 +492,7 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
       .select(sql<number>`count(*)::int`.as('n'))
       .executeTakeFirstOrThrow()
   ).n;
-  const summary: DemoActivitySummary = { cases: 0, occasions: 0, ratings: 0, defaults: 0, negatives: 0, supervised: 0 };
+  const summary: DemoActivitySummary = { cases: 0, occasions: 0, ratings: 0, defaults: 0, negatives: 0, supervised: 0, investigations: 0 };
   // R6, issue 13: each occasion keeps the policy version in force on its day, its deadline reckoned under it
   // (the versions and the calendar are read once, not per occasion).
   const versions = await loadPolicyVersions(db);
@@ -535,13 +538,18 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
     }
     await db.transaction().execute(async (trx) => {
       const ids = new Map<string, number>();
+      // R9, R10: a rating keeps its rater's keyed identity hash (the applicant's), as submitRating stores it.
+      const raterOf = new Map<number, string | null>();
       for (let i = 0; i < caseRows.length; i += 1000) {
         const inserted = await trx
           .insertInto('service_case')
           .values(caseRows.slice(i, i + 1000))
-          .returning(['id', 'case_number'])
+          .returning(['id', 'case_number', 'applicant_id_hash'])
           .execute();
-        for (const r of inserted) ids.set(r.case_number, r.id);
+        for (const r of inserted) {
+          ids.set(r.case_number, r.id);
+          raterOf.set(r.id, r.applicant_id_hash);
+        }
       }
       const occasionRows = events.map((e) => ({
         case_id: ids.get(e.caseNumber)!,
@@ -561,7 +569,7 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
         const inserted = await trx
           .insertInto('occasion')
           .values(occasionRows.slice(i, i + 1000))
-          .returning(['id', 'occurred_at', 'deadline', 'policy_version_id'])
+          .returning(['id', 'case_id', 'occurred_at', 'deadline', 'policy_version_id'])
           .execute();
         for (const o of inserted) {
           const due = o.deadline.getTime() <= now;
@@ -585,7 +593,7 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
               channel,
               is_default: false,
               given_at: givenAt,
-              rater_id_hash: 'demo',
+              rater_id_hash: raterOf.get(o.case_id!) ?? 'demo',
               fingerprint: ratingFingerprint({ level, aspects: {}, tags: tags as Tag[], comment, channel }),
             });
             if (negative) summary.negatives++;
@@ -628,5 +636,8 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
   const opened = new Date(now);
   summary.supervised = await openSupervisionForLoaded(services, new Date(now - 30 * 86_400_000), opened);
   await runDeadlines(services, opened);
+  // Issue 14 (R10): a few known patterns of faked good ratings, and the detection job's run over the last weeks.
+  const fraud = await injectDemoFraud(services, random);
+  summary.investigations = fraud.investigationsOpened;
   return summary;
 }

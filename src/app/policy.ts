@@ -10,7 +10,17 @@ import { requireAccess } from '../domain/access.ts';
 import { calendarDayProblems, calendarOf, deadlineAfter, EMPTY_CALENDAR, firstPastDayChanged, type Calendar, type CalendarDay } from '../domain/calendar.ts';
 import { AppError, conflict, invalidFields, notFound, type FieldProblem } from '../domain/errors.ts';
 import { chinaDay } from '../domain/occasions.ts';
-import { checkEffectiveFrom, numbersForAudit, policyNumberProblems, versionOn, type DeadlineKey, type PolicyNumbers } from '../domain/policy.ts';
+import { DEFAULT_DETECTION } from '../domain/detection/types.ts';
+import {
+  checkEffectiveFrom,
+  completeNumbers,
+  numbersForAudit,
+  policyNumberProblems,
+  versionOn,
+  type DeadlineKey,
+  type PolicyNumbers,
+  type PolicyNumbersInput,
+} from '../domain/policy.ts';
 import { lockName } from '../storage/cases.ts';
 import * as repo from '../storage/policy.ts';
 import type { DB } from '../storage/schema.ts';
@@ -27,7 +37,8 @@ export interface PolicyInForce {
 
 /** A stored version's numbers, as written by createPolicyVersion (checked there; a bad row is our failure, named). */
 function numbersOf(row: { id: number; numbers: unknown }): PolicyNumbers {
-  const numbers = row.numbers as PolicyNumbers;
+  // A version stored before issue 14 reads with the detection and replacement defaults.
+  const numbers = completeNumbers(row.numbers);
   if (policyNumberProblems(numbers).length) throw new AppError('policy_version_corrupt', 'internal', `Policy version ${row.id} has numbers that do not check`);
   return numbers;
 }
@@ -110,7 +121,7 @@ export async function getPolicy(services: Services, caller: Caller) {
 
 export interface NewPolicyVersion {
   effectiveFrom: string;
-  numbers: PolicyNumbers;
+  numbers: PolicyNumbersInput;
   note: string;
 }
 
@@ -123,7 +134,9 @@ export interface NewPolicyVersion {
 export async function createPolicyVersion(services: Services, caller: Caller, input: NewPolicyVersion) {
   requireAccess(caller.actor, 'policy.manage');
   const now = services.now();
-  const problems: FieldProblem[] = [...policyNumberProblems(input.numbers)];
+  // Numbers a page or client does not send (added by a later issue) carry over from the version in force.
+  const given = completeNumbers(input.numbers, (await policyAt(services.db, now)).numbers);
+  const problems: FieldProblem[] = [...policyNumberProblems(given)];
   const note = input.note.trim();
   if (!note) problems.push({ field: '/body/note', message: 'is empty' });
   invalidFields(problems);
@@ -132,7 +145,7 @@ export async function createPolicyVersion(services: Services, caller: Caller, in
     // One new version at a time: each is audited against the one it follows.
     await lockName(trx, 'policy_version');
     const follows = (await repo.versionInForce(trx, input.effectiveFrom)) ?? (await repo.firstVersion(trx));
-    const numbers = normalised(input.numbers);
+    const numbers = normalised(given);
     const { id } = await repo.insertVersion(trx, {
       effectiveFrom: input.effectiveFrom,
       numbers,
@@ -170,7 +183,18 @@ const normalised = (n: PolicyNumbers): PolicyNumbers => ({
   reopenDays: { days: n.reopenDays.days, unit: n.reopenDays.unit },
   appealDays: { days: n.appealDays.days, unit: n.appealDays.unit },
   keyTargets: { minShare: n.keyTargets.minShare, minCount: n.keyTargets.minCount },
-  replacement: { bottomN: n.replacement.bottomN, periods: n.replacement.periods },
+  replacement: {
+    bottomN: n.replacement.bottomN,
+    periods: n.replacement.periods,
+    deadlineDays: n.replacement.deadlineDays,
+    minGroupStaff: n.replacement.minGroupStaff,
+  },
+  detection: Object.fromEntries(
+    Object.entries(DEFAULT_DETECTION).map(([signal, fields]) => [
+      signal,
+      Object.fromEntries(Object.keys(fields).map((f) => [f, (n.detection as unknown as Record<string, Record<string, number>>)[signal]![f]])),
+    ]),
+  ) as unknown as PolicyNumbers['detection'],
 });
 
 // ——— the calendar ———

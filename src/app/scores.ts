@@ -24,6 +24,8 @@ import {
 import type { DB } from '../storage/schema.ts';
 import * as scores from '../storage/scores.ts';
 import { rectificationRates as storedRectificationRates } from '../storage/supervision.ts';
+import { findingMarks, violationCounts, type MarkDimension } from '../storage/findings.ts';
+import type { SubjectType } from '../storage/schemaFindings.ts';
 import { deadlineWindow, rectificationRate, type RectificationRate } from '../domain/rectificationRate.ts';
 import type { Caller, Services } from './context.ts';
 import { notFoundInScope, rankingLimits, readScope, requireAccess, within as scopeHolds } from '../domain/access.ts';
@@ -122,6 +124,62 @@ async function rectificationOf(
   return (code) => byCode.get(code) ?? rectificationRate(0, 0);
 }
 
+/** Issue 14 (R10, R11): what the platform found about an entry in the period. */
+export interface Marks {
+  /** R10: violations (confirmed faked good ratings) recorded against it in the period. */
+  violations: number;
+  /** R11: key-target findings of a month in the period (ids). */
+  keyTargets: number[];
+  /** R11: replacement flags whose months overlap the period (ids; staff only). */
+  replacements: number[];
+}
+
+const MARK_SUBJECT: Record<Dimension, SubjectType | null> = {
+  staff: 'staff',
+  agencies: 'agency',
+  'business-lines': 'business_line',
+  regions: 'region',
+  centers: null,
+};
+
+/**
+ * R10, R11: violations, key targets and replacement flags of ranking
+ * entries (by the code people know), for the days of `range` — one query
+ * each for all the codes. Violations are by when they were recorded; marks
+ * as of a past instant are as they stand now (findings are not in the
+ * score ledger).
+ */
+async function marksOf(
+  services: Services,
+  dimension: Dimension,
+  regionScope: RegionScope,
+  labels: string[],
+  range: DayRange,
+): Promise<(label: string) => Marks> {
+  const empty: Marks = { violations: 0, keyTargets: [], replacements: [] };
+  const subjectType = MARK_SUBJECT[dimension];
+  if (!labels.length || !subjectType) return () => empty;
+  // Staff are ranked by staff number; findings and violations name them by id.
+  const keyOf = new Map<string, string>();
+  if (dimension === 'staff')
+    for (const s of await services.db.selectFrom('staff').select(['id', 'staff_number']).where('staff_number', 'in', labels).execute())
+      keyOf.set(s.staff_number, String(s.id));
+  else for (const l of labels) keyOf.set(l, l);
+  const keys = [...keyOf.values()];
+  const from = new Date(Date.parse(`${range.from}T00:00:00+08:00`));
+  const to = new Date(Date.parse(`${range.to}T00:00:00+08:00`) + 86_400_000);
+  const [violations, marks] = await Promise.all([
+    violationCounts(services.db, dimension as MarkDimension, keys, from, to, regionScope),
+    findingMarks(services.db, subjectType, keys, range.from, range.to),
+  ]);
+  return (label) => {
+    const key = keyOf.get(label);
+    if (!key) return empty;
+    const m = marks.get(key);
+    return { violations: violations.get(key) ?? 0, keyTargets: m?.keyTarget ?? [], replacements: m?.replacement ?? [] };
+  };
+}
+
 export interface ScoreInput extends PeriodInput {
   dimension: Dimension;
   key: string;
@@ -146,6 +204,7 @@ async function scoreWithSubject(services: Services, caller: Caller, input: Score
   const subject = await subjectOf(services.db, caller, input.dimension, input.key);
   const row = await scores.totalsOf(services.db, { dimension: stored, range, segments: periodSegments(range), asOf, key: subject.key });
   const rectification = await rectificationOf(services, input.dimension, input.scope ?? 'subtree', [subject.label], range, asOf);
+  const marks = await marksOf(services, input.dimension, input.scope ?? 'subtree', [subject.label], range);
   const score = {
     dimension: input.dimension,
     key: subject.label,
@@ -156,6 +215,7 @@ async function scoreWithSubject(services: Services, caller: Caller, input: Score
     asOf: asOf?.toISOString() ?? null,
     ...presentScore(toTotals(row)),
     rectification: rectification(subject.label),
+    marks: marks(subject.label),
   };
   return { score, subject, stored, range, asOf };
 }
@@ -213,6 +273,7 @@ async function resolveRanking(services: Services, caller: Caller, input: Ranking
   return {
     query,
     rectification: (codes: string[]) => rectificationOf(services, d, regionScope, codes, range, asOf),
+    marks: (labels: string[]) => marksOf(services, d, regionScope, labels, range),
     described: {
       dimension: d,
       from: range.from,
@@ -229,7 +290,7 @@ async function resolveRanking(services: Services, caller: Caller, input: Ranking
   };
 }
 
-function presentEntry(row: scores.RankingRow, rectification: (code: string) => RectificationRate | null) {
+function presentEntry(row: scores.RankingRow, rectification: (code: string) => RectificationRate | null, marks: (label: string) => Marks) {
   return {
     rank: row.rank,
     key: row.label,
@@ -238,14 +299,15 @@ function presentEntry(row: scores.RankingRow, rectification: (code: string) => R
     parent: row.parent_name,
     ...presentScore(toTotals(row)),
     rectification: rectification(row.label),
+    marks: marks(row.label),
   };
 }
 
 /** R13, R14: one page of a ranking. */
 export async function getRanking(services: Services, caller: Caller, input: RankingInput, page: { page: number; pageSize: number }) {
-  const { query, rectification, described } = await resolveRanking(services, caller, input);
+  const { query, rectification, marks, described } = await resolveRanking(services, caller, input);
   const rows = await scores.rankingPage(services.db, { ...query, limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
-  const rates = await rectification(rows.map((r) => r.label));
+  const [rates, marked] = await Promise.all([rectification(rows.map((r) => r.label)), marks(rows.map((r) => r.label))]);
   // Past the last page there are no rows to read the totals from.
   const totals = rows[0] ?? (page.page > 1 ? (await scores.rankingPage(services.db, { ...query, limit: 1, offset: 0 }))[0] : undefined);
   return {
@@ -254,7 +316,7 @@ export async function getRanking(services: Services, caller: Caller, input: Rank
     ranked: totals?.ranked_total ?? 0,
     page: page.page,
     pageSize: page.pageSize,
-    items: rows.map((row) => presentEntry(row, rates)),
+    items: rows.map((row) => presentEntry(row, rates, marked)),
   };
 }
 
@@ -268,9 +330,12 @@ export async function exportRanking(
   input: RankingInput,
   format: SheetFormat,
 ): Promise<{ stream: Readable; filename: string }> {
-  const { query, rectification, described } = await resolveRanking(services, caller, input);
+  const { query, rectification, marks, described } = await resolveRanking(services, caller, input);
   // R13: agencies and regions carry their rectification rate (empty cells as of a past instant).
   const withRate = input.dimension === 'agencies' || input.dimension === 'regions';
+  // R10, R11: violations and key-target marks (not for centers); replacement flags for staff.
+  const withMarks = input.dimension !== 'centers';
+  const withReplacement = input.dimension === 'staff';
   const header = [
     '名次',
     '代码',
@@ -289,13 +354,15 @@ export async function exportRanking(
     '主动评价率',
     '主动评价平均分',
     ...(withRate ? ['应整改数', '按期整改数', '整改率'] : []),
+    ...(withMarks ? ['刷好评违规数', '重点测评对象'] : []),
+    ...(withReplacement ? ['待调整（末位）'] : []),
   ];
   async function* rows() {
     for (let offset = 0; ; offset += EXPORT_BATCH) {
       const batch = await scores.rankingPage(services.db, { ...query, limit: EXPORT_BATCH, offset });
-      const rates = await rectification(batch.map((r) => r.label));
+      const [rates, marked] = await Promise.all([rectification(batch.map((r) => r.label)), marks(batch.map((r) => r.label))]);
       for (const row of batch) {
-        const e = presentEntry(row, rates);
+        const e = presentEntry(row, rates, marked);
         yield [
           e.rank ?? '不参与排名',
           e.key,
@@ -314,6 +381,8 @@ export async function exportRanking(
           fixed(e.active.rate, 4),
           fixed(e.active.mean, 4),
           ...(withRate ? [e.rectification?.due ?? '', e.rectification?.onTime ?? '', fixed(e.rectification?.rate, 4)] : []),
+          ...(withMarks ? [e.marks.violations, e.marks.keyTargets.length ? '是' : ''] : []),
+          ...(withReplacement ? [e.marks.replacements.length ? '是' : ''] : []),
         ];
       }
       if (batch.length < EXPORT_BATCH) return;

@@ -63,6 +63,7 @@ export const ACTIONS = [
   'supervision.rectify', // R12: record a rectification's measures (the agency, or its supervisor)
   'supervision.appeal', // 申诉复核: an agency appeals a rating against it
   'incidents.manage', // R11: the log of IT-system outages, and revocations proposed from one
+  'investigations.read', // R10: investigations of faked good ratings, their signals and evidence (never the agency under suspicion, issue 14)
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -80,6 +81,7 @@ const READ_EVERYTHING: readonly Action[] = [
   'outbox.read',
   'policy.read',
   'supervision.read',
+  'investigations.read',
 ];
 
 /** R2: what each role and each kind of client may do at all; the scope then says where. */
@@ -104,6 +106,7 @@ export const PERMISSIONS: Record<Role | ClientKind, readonly Action[]> = {
     'supervision.decide',
     'supervision.rectify',
     'incidents.manage',
+    'investigations.read',
   ],
   line_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find', 'policy.read', 'supervision.read'],
   agency_manager: [

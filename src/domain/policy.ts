@@ -7,6 +7,7 @@
 import { AppError, type FieldProblem } from './errors.ts';
 import { isNegative, LEVELS, type Level } from './ratings.ts';
 import type { DayCount } from './calendar.ts';
+import { DEFAULT_DETECTION, type DetectionThresholds } from './detection/types.ts';
 
 export const POLICY = {
   /** All deadlines are reckoned in China Standard Time. */
@@ -43,9 +44,21 @@ export interface PolicyNumbers {
   appealDays: DayCount;
   /** R11: key targets (重点测评对象) — at least minCount ratings below "basically satisfied" in a period, and at least minShare of the counted ones. */
   keyTargets: { minShare: number; minCount: number };
-  /** R11: staff ranked among the bottom N for M consecutive periods (months) are flagged for replacement. */
-  replacement: { bottomN: number; periods: number };
+  /**
+   * R11: staff ranked among the bottom N of their ranking group for M consecutive periods (months) after they were a key target
+   * are flagged for replacement, to be dealt with by their agency within deadlineDays. A ranking group is the agency, or, where it
+   * has fewer than minGroupStaff ranked staff, the business line at the agency's region level (issue 14).
+   */
+  replacement: { bottomN: number; periods: number; deadlineDays: number; minGroupStaff: number };
+  /** R10: the thresholds of the signals of faked good ratings (issue 14; src/domain/detection/types.ts says what each means). */
+  detection: DetectionThresholds;
 }
+
+/** Numbers as a page or client sends them: what later issues added may be left out (completeNumbers fills it). */
+export type PolicyNumbersInput = Omit<PolicyNumbers, 'replacement' | 'detection'> & {
+  replacement: Pick<PolicyNumbers['replacement'], 'bottomN' | 'periods'> & Partial<PolicyNumbers['replacement']>;
+  detection?: { [K in keyof DetectionThresholds]?: Partial<DetectionThresholds[K]> };
+};
 
 /** The Guangxi defaults (桂数发〔2019〕21号; the thresholds of R11 are the project's, docs/policy.md): version 1. */
 export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
@@ -56,8 +69,27 @@ export const DEFAULT_POLICY_NUMBERS: PolicyNumbers = {
   reopenDays: { days: 7, unit: 'natural' },
   appealDays: { days: 5, unit: 'working' },
   keyTargets: { minShare: 0.05, minCount: 3 },
-  replacement: { bottomN: 3, periods: 3 },
+  replacement: { bottomN: 3, periods: 3, deadlineDays: 30, minGroupStaff: 5 },
+  detection: DEFAULT_DETECTION,
 };
+
+/**
+ * A version's numbers with what later issues added filled in: a version
+ * stored before issue 14 has no detection thresholds and no replacement
+ * deadline; it reads with those of `base` (the defaults, or the version a
+ * new one follows), field by field.
+ */
+export function completeNumbers(raw: unknown, base: PolicyNumbers = DEFAULT_POLICY_NUMBERS): PolicyNumbers {
+  const n = (raw ?? {}) as Partial<PolicyNumbers> & { replacement?: Partial<PolicyNumbers['replacement']>; detection?: Partial<DetectionThresholds> };
+  const detection = {} as Record<string, unknown>;
+  for (const key of Object.keys(base.detection) as (keyof DetectionThresholds)[])
+    detection[key] = { ...base.detection[key], ...(n.detection?.[key] as object | undefined) };
+  return {
+    ...(n as PolicyNumbers),
+    replacement: { ...base.replacement, ...n.replacement } as PolicyNumbers['replacement'],
+    detection: detection as unknown as DetectionThresholds,
+  };
+}
 
 /** The limits of each number, shared by the API's schema and the checks below. */
 export const POLICY_LIMITS = {
@@ -66,17 +98,25 @@ export const POLICY_LIMITS = {
   minCount: { min: 1, max: 100_000 },
   bottomN: { min: 1, max: 1000 },
   periods: { min: 1, max: 24 },
+  deadlineDays: { min: 1, max: 365 },
+  minGroupStaff: { min: 1, max: 1000 },
+  /** Detection: counts of ratings or submissions, and spans of time. */
+  count: { min: 1, max: 100_000 },
+  span: { min: 1, max: 100_000 },
+  alpha: { min: 1e-12, max: 0.5 },
+  lift: { min: 0, max: 0.99 },
 } as const;
 
 /** R6: a default rating is a good one: the levels it may take (a negative default would put every unrated occasion under review, R6, R12). */
 export const DEFAULT_LEVELS: readonly Level[] = (Object.keys(LEVELS) as Level[]).filter((l) => !isNegative(l));
+
+const range = (limits: { min: number; max: number }) => `must be a whole number from ${limits.min} to ${limits.max}`;
 
 const isInt = (n: unknown, limits: { min: number; max: number }) => Number.isInteger(n) && (n as number) >= limits.min && (n as number) <= limits.max;
 
 /** What is wrong with a set of numbers (every problem, with its field), for a new version. */
 export function policyNumberProblems(numbers: PolicyNumbers, base = '/body/numbers'): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const range = (limits: { min: number; max: number }) => `must be a whole number from ${limits.min} to ${limits.max}`;
   for (const key of DEADLINE_KEYS) {
     const count = numbers[key];
     if (!isInt(count?.days, POLICY_LIMITS.days)) problems.push({ field: `${base}/${key}/days`, message: range(POLICY_LIMITS.days) });
@@ -93,6 +133,44 @@ export function policyNumberProblems(numbers: PolicyNumbers, base = '/body/numbe
     problems.push({ field: `${base}/replacement/bottomN`, message: range(POLICY_LIMITS.bottomN) });
   if (!isInt(numbers.replacement?.periods, POLICY_LIMITS.periods))
     problems.push({ field: `${base}/replacement/periods`, message: range(POLICY_LIMITS.periods) });
+  if (!isInt(numbers.replacement?.deadlineDays, POLICY_LIMITS.deadlineDays))
+    problems.push({ field: `${base}/replacement/deadlineDays`, message: range(POLICY_LIMITS.deadlineDays) });
+  if (!isInt(numbers.replacement?.minGroupStaff, POLICY_LIMITS.minGroupStaff))
+    problems.push({ field: `${base}/replacement/minGroupStaff`, message: range(POLICY_LIMITS.minGroupStaff) });
+  problems.push(...detectionProblems(numbers.detection, `${base}/detection`));
+  return problems;
+}
+
+/** What each detection threshold may be: counts and spans whole numbers, alpha a small probability, a lift a share. */
+const DETECTION_FIELDS: Record<string, keyof typeof POLICY_LIMITS> = {
+  count: 'count',
+  hours: 'span',
+  minutes: 'span',
+  marginMinutes: 'span',
+  caseSeconds: 'span',
+  rateSeconds: 'span',
+  days: 'span',
+  minRatings: 'count',
+  alpha: 'alpha',
+  minLift: 'lift',
+};
+
+function detectionProblems(detection: DetectionThresholds | undefined, base: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const [signal, defaults] of Object.entries(DEFAULT_DETECTION)) {
+    const given = (detection as unknown as Record<string, Record<string, unknown>> | undefined)?.[signal];
+    for (const field of Object.keys(defaults)) {
+      const limits = POLICY_LIMITS[DETECTION_FIELDS[field]!];
+      const v = given?.[field];
+      const whole = DETECTION_FIELDS[field] === 'count' || DETECTION_FIELDS[field] === 'span';
+      const ok = typeof v === 'number' && Number.isFinite(v) && v >= limits.min && v <= limits.max && (!whole || Number.isInteger(v));
+      if (!ok)
+        problems.push({
+          field: `${base}/${signal}/${field}`,
+          message: whole ? range(limits) : `must be a number from ${limits.min} to ${limits.max}`,
+        });
+    }
+  }
   return problems;
 }
 
@@ -132,5 +210,9 @@ export function numbersForAudit(numbers: PolicyNumbers): Record<string, string |
   flat['keyTargets.minCount'] = numbers.keyTargets.minCount;
   flat['replacement.bottomN'] = numbers.replacement.bottomN;
   flat['replacement.periods'] = numbers.replacement.periods;
+  flat['replacement.deadlineDays'] = numbers.replacement.deadlineDays;
+  flat['replacement.minGroupStaff'] = numbers.replacement.minGroupStaff;
+  for (const [signal, fields] of Object.entries(numbers.detection))
+    for (const [field, v] of Object.entries(fields)) flat[`detection.${signal}.${field}`] = v as number;
   return flat;
 }

@@ -3,6 +3,7 @@ import type { ColumnType, Generated } from 'kysely';
 import type { OccasionKind } from '../domain/occasions.ts';
 import type { SupervisionTables } from './schemaSupervision.ts';
 import type { PolicyTables } from './schemaPolicy.ts';
+import type { FindingTables } from './schemaFindings.ts';
 
 export interface RegionTable {
   code: string;
@@ -327,7 +328,7 @@ export interface DevicePairingTable {
   used_at: Date | null;
 }
 
-export interface DB extends SupervisionTables, PolicyTables {
+export interface DB extends SupervisionTables, PolicyTables, FindingTables {
   outbox: OutboxTable;
   outbox_attempt: OutboxAttemptTable;
   device_pairing: DevicePairingTable;

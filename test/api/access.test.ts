@@ -10,6 +10,9 @@ import { systemCaller } from '../../src/app/context.ts';
 import { PERMISSIONS, type Action, type Role } from '../../src/domain/access.ts';
 import { DEFAULT_POLICY_NUMBERS } from '../../src/domain/policy.ts';
 import { insertAttachment } from '../../src/storage/supervision.ts';
+import { placeOfAgency } from '../../src/storage/findings.ts';
+import { createFinding } from '../../src/app/findings.ts';
+import { policyAt } from '../../src/app/policy.ts';
 import type { RouteAccess } from '../../src/api/plugins/auth.ts';
 import { useTestApp } from '../support/app.ts';
 import { signedIn, TEST_PASSWORD } from '../support/auth.ts';
@@ -72,7 +75,11 @@ const d = {} as Record<
   | 'attachmentA'
   | 'attachmentC'
   | 'incident'
-  | 'system',
+  | 'system'
+  | 'keyTargetA'
+  | 'keyTargetC'
+  | 'investigationA'
+  | 'investigationC',
   string
 >;
 let seq = 0;
@@ -264,6 +271,33 @@ beforeAll(async () => {
   d.occasionA = JSON.parse((await inject('business', { method: 'GET', url: '/api/v1/cases/M-A1' })).text).occasions[0].id;
   const occasionP = JSON.parse((await inject('business', { method: 'GET', url: '/api/v1/cases/M-P1' })).text).occasions[0].id;
   d.tokenP = JSON.parse((await inject('business', { method: 'POST', url: `/api/v1/occasions/${occasionP}/invitations` })).text).token;
+  // Issue 14: a key target and an investigation of agency A (兴宁, in the supervisor's scope) and of agency C (柳州, outside).
+  const policy = await policyAt(s.db, clock.now());
+  for (const [key, agency, workflow] of [
+    ['keyTargetA', d.agencyA, 'key_target'],
+    ['keyTargetC', d.agencyC, 'key_target'],
+    ['investigationA', d.agencyA, 'investigation'],
+    ['investigationC', d.agencyC, 'investigation'],
+  ] as const) {
+    const place = (await placeOfAgency(s.db, agency))!;
+    const finding = await s.db.transaction().execute((trx) =>
+      createFinding(
+        trx,
+        SYSTEM,
+        {
+          workflow,
+          subject: { type: 'agency', key: agency, name: place.name },
+          periodStart: '2026-10-01',
+          periodEnd: '2026-10-31',
+          dedupKey: `agency:${agency}:2026-10`,
+          place: { regionPath: place.path, agencyCode: agency, businessLineCode: place.business_line_code, staffId: null },
+          policyVersionId: policy.id,
+        },
+        clock.now(),
+      ),
+    );
+    d[key] = String(finding!.id);
+  }
 });
 
 // ——— what each route is asked, with what it touches ———
@@ -739,6 +773,51 @@ function samples(): Record<string, Sample[]> {
       { label: 'out of scope', request: () => R('GET', `/api/v1/supervision/attachments/${d.attachmentC}`), holders: [], outside: 'hidden' },
     ],
     'GET /api/v1/supervision/summary': [{ label: 'counts', request: () => R('GET', '/api/v1/supervision/summary'), holders: 'all' }],
+    // ——— Issue 14: what the platform finds on its own. Investigations (R10) are for supervisory departments only:
+    // the agency under suspicion and its line do not see them (403 for the queue, 404 for one).
+    'GET /api/v1/findings': [
+      { label: 'key targets', request: () => R('GET', '/api/v1/findings?workflow=key_target&status=all&pageSize=100'), holders: 'all' },
+      {
+        label: 'investigations',
+        request: () => R('GET', '/api/v1/findings?workflow=investigation&status=all&pageSize=100'),
+        holders: 'all',
+        overrides: { line_manager: 'forbidden', agency_manager: 'forbidden' },
+      },
+    ],
+    'GET /api/v1/findings/summary': [{ label: 'counts', request: () => R('GET', '/api/v1/findings/summary'), holders: 'all' }],
+    'GET /api/v1/findings/suspicion': [
+      { label: 'scores', request: () => R('GET', '/api/v1/findings/suspicion?dimension=agency&from=2026-01-01&to=2026-12-31'), holders: 'all' },
+    ],
+    'GET /api/v1/findings/:id': [
+      { label: 'key target in scope', request: () => R('GET', `/api/v1/findings/${d.keyTargetA}`), holders: ITEM_HOLDERS, outside: 'hidden' },
+      { label: 'key target out of scope', request: () => R('GET', `/api/v1/findings/${d.keyTargetC}`), holders: [], outside: 'hidden' },
+      { label: 'investigation in scope', request: () => R('GET', `/api/v1/findings/${d.investigationA}`), holders: ['supervisor'], outside: 'hidden' },
+      { label: 'investigation out of scope', request: () => R('GET', `/api/v1/findings/${d.investigationC}`), holders: [], outside: 'hidden' },
+    ],
+    'POST /api/v1/findings/:id/steps': [
+      // A stale version: access is decided first, then 409 item_changed changes nothing.
+      {
+        label: 'key target in scope',
+        request: () => R('POST', `/api/v1/findings/${d.keyTargetA}/steps`, { event: 'close', reason: '已整改', version: 999 }),
+        holders: ITEM_HOLDERS,
+        outside: 'hidden',
+        overrides: { ...NOT_DECIDERS, line_manager: 'forbidden', agency_manager: 'forbidden' },
+      },
+      {
+        label: 'key target out of scope',
+        request: () => R('POST', `/api/v1/findings/${d.keyTargetC}/steps`, { event: 'close', reason: '已整改', version: 999 }),
+        holders: [],
+        outside: 'hidden',
+        overrides: NOT_DECIDERS,
+      },
+      {
+        label: 'investigation in scope',
+        request: () => R('POST', `/api/v1/findings/${d.investigationA}/steps`, { event: 'dismiss', reason: '不属实', version: 999 }),
+        holders: ['supervisor'],
+        outside: 'hidden',
+        overrides: NOT_DECIDERS,
+      },
+    ],
     'POST /api/v1/ratings/:ratingId/appeals': [
       // Still in review: the agency is not notified yet (409 not_notified), after access is decided.
       {

@@ -3,6 +3,9 @@
 // and TRUNCATE; R9 reveals (and refused attempts) are in it; no personal data.
 import type { InjectOptions } from 'fastify';
 import { sql } from 'kysely';
+import { placeOfAgency } from '../../src/storage/findings.ts';
+import { createFinding } from '../../src/app/findings.ts';
+import { policyAt } from '../../src/app/policy.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../support/app.ts';
 import { signedIn, TEST_PASSWORD } from '../support/auth.ts';
@@ -33,7 +36,7 @@ const eventsAfter = async (id: number) =>
 const IDENTITY = { name: '诸葛秘乙', idType: 'resident_id', idNumber: residentId(8801, '450102', '19790909'), phone: '13912348888' };
 let ratingId = 0;
 const devices = { code: '', second: 0 };
-const loop = { review: 0, system: 0, incident: 0, token: '' };
+const loop = { review: 0, system: 0, incident: 0, token: '', investigation: 0 };
 
 beforeAll(async () => {
   clock.set('2026-11-02T02:00:00Z');
@@ -42,6 +45,25 @@ beforeAll(async () => {
   tokens.supervisor = await signedIn(services(), 'supervisor', { regionCode: '450100' }, 'a-sup');
   tokens.agency = await signedIn(services(), 'agency_manager', { agencyCode: world.agencyA.code }, 'a-agency');
   tokens.auditor = await signedIn(services(), 'auditor', undefined, 'a-auditor');
+  // Issue 14: an investigation of agency A (R10), as the detection job opens one.
+  const place = (await placeOfAgency(db(), world.agencyA.code))!;
+  const investigation = await db()
+    .transaction()
+    .execute(async (trx) =>
+      createFinding(
+        trx,
+        systemCaller('test'),
+        {
+          workflow: 'investigation',
+          subject: { type: 'agency', key: place.code, name: place.name },
+          dedupKey: `agency:${place.code}`,
+          place: { regionPath: place.path, agencyCode: place.code, businessLineCode: place.business_line_code, staffId: null },
+          policyVersionId: (await policyAt(trx, clock.now())).id,
+        },
+        clock.now(),
+      ),
+    );
+  loop.investigation = investigation!.id;
   // Two evaluation devices at a Nanning window (issue 12): one with a pairing code to pair, one to give a code and revoke.
   const window = { centerCode: world.center.code, number: '1' };
   const first = await createClient(services(), systemCaller('test'), { name: 'A 评价器一', kind: 'device', window });
@@ -336,6 +358,14 @@ describe('every write route, called once, leaves exactly one audit event naming 
         action: 'calendar.replace_year',
       },
     );
+    // ——— Issue 14: a person's step on a finding (R10, R11).
+    steps.push({
+      route: 'POST /api/v1/findings/:id/steps',
+      token: tokens.supervisor!,
+      actor: 'a-sup',
+      request: () => ({ method: 'POST', url: `/api/v1/findings/${loop.investigation}/steps`, payload: { event: 'dismiss', reason: '经核实评价真实' } }),
+      action: 'findings.investigation.dismiss',
+    });
     // ——— Issue 13: the supervision loop. A step's consequences (the next
     // workflow's item) are the loop's own events, recorded after the person's.
     steps.push(

@@ -61,6 +61,7 @@ describe('R2: what each role may do at all', () => {
       'policy.manage',
       'supervision.read',
       'incidents.manage',
+      'investigations.read',
     ],
     supervisor: [
       'self.manage',
@@ -76,6 +77,7 @@ describe('R2: what each role may do at all', () => {
       'supervision.decide',
       'supervision.rectify',
       'incidents.manage',
+      'investigations.read',
     ],
     line_manager: ['self.manage', 'regions.read', 'catalogue.read', 'scores.read', 'cases.find', 'policy.read', 'supervision.read'],
     agency_manager: [
@@ -104,6 +106,7 @@ describe('R2: what each role may do at all', () => {
       'outbox.read',
       'policy.read',
       'supervision.read',
+      'investigations.read',
     ],
   };
   for (const role of ROLES) {

@@ -2,7 +2,16 @@
 // a day, what a new version may say, and from when it may take effect.
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.ts';
-import { checkEffectiveFrom, DEFAULT_POLICY_NUMBERS, numbersForAudit, policyNumberProblems, versionOn, type PolicyNumbers } from '../../src/domain/policy.ts';
+import {
+  checkEffectiveFrom,
+  completeNumbers,
+  DEFAULT_POLICY_NUMBERS,
+  numbersForAudit,
+  policyNumberProblems,
+  versionOn,
+  type PolicyNumbers,
+} from '../../src/domain/policy.ts';
+import { DEFAULT_DETECTION } from '../../src/domain/detection/types.ts';
 
 describe('the Guangxi defaults (version 1)', () => {
   it('R6: 7 natural days to rate, very satisfied by default, 15 to review; R12: 15 to rectify; 7 to reopen; 5 working days to appeal; R11 thresholds', () => {
@@ -14,9 +23,32 @@ describe('the Guangxi defaults (version 1)', () => {
       reopenDays: { days: 7, unit: 'natural' },
       appealDays: { days: 5, unit: 'working' },
       keyTargets: { minShare: 0.05, minCount: 3 },
-      replacement: { bottomN: 3, periods: 3 },
+      // Issue 14 (R11): the agency has 30 natural days; an agency of fewer than 5 ranked staff ranks with its line at its level.
+      replacement: { bottomN: 3, periods: 3, deadlineDays: 30, minGroupStaff: 5 },
+      // Issue 14 (R10): the signals' thresholds (src/domain/detection/types.ts).
+      detection: DEFAULT_DETECTION,
     });
     expect(policyNumberProblems(DEFAULT_POLICY_NUMBERS)).toEqual([]);
+  });
+
+  it('issue 14: a version stored before detection and the replacement deadline reads with their defaults, field by field', () => {
+    const { detection: _d, ...old } = DEFAULT_POLICY_NUMBERS;
+    const stored = { ...old, replacement: { bottomN: 2, periods: 4 } };
+    expect(completeNumbers(stored)).toEqual({ ...DEFAULT_POLICY_NUMBERS, replacement: { bottomN: 2, periods: 4, deadlineDays: 30, minGroupStaff: 5 } });
+    const partial = { ...stored, detection: { deviceBurst: { count: 12 } } };
+    expect(completeNumbers(partial).detection.deviceBurst).toEqual({ count: 12, minutes: DEFAULT_DETECTION.deviceBurst.minutes });
+  });
+
+  it('issue 14: each detection threshold is checked with its field named', () => {
+    const bad = {
+      ...DEFAULT_POLICY_NUMBERS,
+      detection: { ...DEFAULT_DETECTION, deviceBurst: { count: 0, minutes: 2.5 }, peerShare: { alpha: 0.9, minRatings: 30, minLift: 0.02 } },
+    };
+    expect(policyNumberProblems(bad).map((p) => p.field)).toEqual([
+      '/body/numbers/detection/deviceBurst/count',
+      '/body/numbers/detection/deviceBurst/minutes',
+      '/body/numbers/detection/peerShare/alpha',
+    ]);
   });
 });
 
@@ -114,6 +146,11 @@ describe('the audit log records numbers as flat fields', () => {
       'keyTargets.minCount': 3,
       'replacement.bottomN': 3,
       'replacement.periods': 3,
+      'replacement.deadlineDays': 30,
+      'replacement.minGroupStaff': 5,
+      ...Object.fromEntries(
+        Object.entries(DEFAULT_DETECTION).flatMap(([signal, fields]) => Object.entries(fields).map(([field, v]) => [`detection.${signal}.${field}`, v])),
+      ),
     });
   });
 });

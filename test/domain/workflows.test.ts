@@ -5,7 +5,7 @@
 // written out). A row added to a table without cases here fails this test.
 import { describe, expect, it } from 'vitest';
 import { next, eventsFrom, type Party, type StepActor, type RefusalId } from '../../src/domain/workflows/machine.ts';
-import { WORKFLOWS, WORKFLOW_NAMES, machineOf } from '../../src/domain/workflows/index.ts';
+import { FINDING_WORKFLOW_NAMES, FINDING_WORKFLOWS, WORKFLOWS, WORKFLOW_NAMES, findingMachineOf, machineOf } from '../../src/domain/workflows/index.ts';
 
 const T = new Date('2025-10-01T00:00:00Z');
 const at = (ms: number) => new Date(T.getTime() + ms);
@@ -28,6 +28,10 @@ const DEFAULT_FACTS: Record<string, Record<string, unknown>> = {
   revocation: { startedBy: 1, proposerScopePath: '450000000000.450100000000.450102000000' },
   rectification: { dueAt: at(DAY), overdue: false, escalated: false, grade: null, reopened: false, reopenUntil: null },
   appeal: { appealUntil: at(DAY) },
+  // Issue 14
+  investigation: { dueAt: at(DAY), overdue: false, escalated: false, visits: 0 },
+  key_target: { dueAt: at(DAY), overdue: false, escalated: false, visits: 1 },
+  replacement: { dueAt: at(DAY), overdue: false, escalated: false, visits: 0 },
 };
 const DEFAULT_ACTOR = { userId: 2, scopePath: '450000000000.450100000000' };
 
@@ -104,19 +108,57 @@ const GUARDED: Record<string, { pass: Case; fail: Fail[] }> = {
     pass: { facts: { reopenUntil: at(7 * DAY) }, now: at(7 * DAY) },
     fail: [{ facts: { reopenUntil: at(7 * DAY) }, now: at(7 * DAY - 1), refusal: 'deadline_not_reached' }],
   },
+  // Issue 14 (R11): measures get a deadline later than now and at most 90 days ahead; revised only before it passes.
+  'key_target:open:set_measures:rectifying': {
+    pass: { input: { dueAt: at(90 * DAY) } },
+    fail: [
+      { input: { dueAt: T }, refusal: 'deadline_not_later' },
+      { input: {}, refusal: 'deadline_not_later' },
+      { input: { dueAt: at(90 * DAY + 1) }, refusal: 'extension_too_long' },
+    ],
+  },
+  'key_target:rectifying:set_measures:rectifying': {
+    pass: { input: { dueAt: at(2 * DAY) }, now: at(DAY - 1) },
+    fail: [
+      { input: { dueAt: at(2 * DAY) }, now: at(DAY), refusal: 'extension_too_late' },
+      { input: { dueAt: at(DAY - 1) }, now: at(DAY - 1), refusal: 'deadline_not_later' },
+    ],
+  },
+  'key_target:rectifying:flag_overdue:rectifying': {
+    pass: { now: at(DAY) },
+    fail: [
+      { now: at(DAY - 1), refusal: 'deadline_not_reached' },
+      { now: at(DAY), facts: { overdue: true }, refusal: 'already_flagged' },
+    ],
+  },
+  'key_target:rectifying:close:closed': { pass: { facts: { visits: 1 } }, fail: [{ facts: { visits: 0 }, refusal: 'visit_missing' }] },
+  'replacement:open:flag_overdue:open': {
+    pass: { now: at(DAY) },
+    fail: [
+      { now: at(DAY - 1), refusal: 'deadline_not_reached' },
+      { now: at(DAY), facts: { overdue: true }, refusal: 'already_flagged' },
+    ],
+  },
+  'replacement:open:escalate:open': {
+    pass: { facts: { overdue: true } },
+    fail: [{ refusal: 'deadline_not_reached' }, { facts: { overdue: true, escalated: true }, refusal: 'already_flagged' }],
+  },
   'appeal:none:file:filed': {
     pass: { now: at(DAY - 1) },
     fail: [{ now: at(DAY), refusal: 'appeal_period_over' }],
   },
 };
 
+const isFinding = (w: string): w is (typeof FINDING_WORKFLOW_NAMES)[number] => Object.hasOwn(FINDING_WORKFLOWS, w);
+const anyMachine = (w: string) => (isFinding(w) ? findingMachineOf(w) : machineOf(w as never));
+
 function run(workflow: string, from: string, event: string, party: Party, c: Case) {
-  const machine = machineOf(workflow as never);
+  const machine = anyMachine(workflow);
   return next(machine, from, event, { party, ...DEFAULT_ACTOR, ...c.actor }, c.now ?? T, { ...DEFAULT_FACTS[workflow], ...c.facts }, c.input ?? {});
 }
 
-describe.each(WORKFLOW_NAMES)('the %s workflow', (workflow) => {
-  const machine = machineOf(workflow);
+describe.each([...WORKFLOW_NAMES, ...FINDING_WORKFLOW_NAMES])('the %s workflow', (workflow) => {
+  const machine = anyMachine(workflow);
   const key = (t: { from: string; event: string; to: string }) => `${workflow}:${t.from}:${t.event}:${t.to}`;
 
   for (const state of ['none', ...machine.states]) {

@@ -35,7 +35,8 @@ export type RefusalId =
   | 'reopen_period_over'
   | 'already_appealed'
   | 'appeal_period_over'
-  | 'deadline_not_later';
+  | 'deadline_not_later'
+  | 'visit_missing';
 
 export interface Refusal {
   id: RefusalId;

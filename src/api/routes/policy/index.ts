@@ -1,7 +1,7 @@
 // The policy as versioned data, and the working-day calendar (issue 13):
 // everyone signed in reads them; admins add a version (effective today or
 // later) and replace a year of holidays. Every change is audited.
-import { Type } from 'typebox';
+import { Type, type TNumber, type TOptional } from 'typebox';
 import type { AppInstance } from '../../server.ts';
 import { createPolicyVersion, getCalendarYear, getPolicy, listCalendarYears, replaceCalendarYear } from '../../../app/policy.ts';
 import { DAY_UNITS } from '../../../domain/calendar.ts';
@@ -20,6 +20,25 @@ const DayCount = Type.Object(
 );
 
 const deadlines = Object.fromEntries(DEADLINE_KEYS.map((k) => [k, DayCount])) as Record<(typeof DEADLINE_KEYS)[number], typeof DayCount>;
+
+/** One signal's thresholds, each field optional (kept from the version in force when left out). */
+function signalSchema<K extends string>(signal: string, fields: readonly K[]) {
+  const props = Object.fromEntries(fields.map((f) => [f, Type.Optional(Type.Number({ description: `${signal}.${f}` }))])) as { [P in K]: TOptional<TNumber> };
+  return Type.Optional(Type.Object(props, { additionalProperties: false }));
+}
+/** R10: the signals' thresholds (src/domain/detection/types.ts, docs/policy.md). */
+const Detection = Type.Object(
+  {
+    raterBurst: signalSchema('raterBurst', ['count', 'hours']),
+    deviceBurst: signalSchema('deviceBurst', ['count', 'minutes']),
+    offHours: signalSchema('offHours', ['count', 'marginMinutes']),
+    quickCases: signalSchema('quickCases', ['count', 'caseSeconds', 'rateSeconds']),
+    linkRepeat: signalSchema('linkRepeat', ['count', 'hours']),
+    peerShare: signalSchema('peerShare', ['alpha', 'minRatings', 'minLift']),
+    shareJump: signalSchema('shareJump', ['alpha', 'days', 'minRatings']),
+  },
+  { additionalProperties: false, description: 'R10: thresholds of the signals of faked good ratings (docs/policy.md)' },
+);
 
 const Numbers = Type.Object(
   {
@@ -44,9 +63,24 @@ const Numbers = Type.Object(
       {
         bottomN: Type.Integer({ minimum: POLICY_LIMITS.bottomN.min, maximum: POLICY_LIMITS.bottomN.max, description: 'R11: the bottom N staff' }),
         periods: Type.Integer({ minimum: POLICY_LIMITS.periods.min, maximum: POLICY_LIMITS.periods.max, description: 'R11: for M consecutive months' }),
+        deadlineDays: Type.Optional(
+          Type.Integer({
+            minimum: POLICY_LIMITS.deadlineDays.min,
+            maximum: POLICY_LIMITS.deadlineDays.max,
+            description: 'R11: natural days the agency has to deal with a replacement flag (kept from the version in force when left out)',
+          }),
+        ),
+        minGroupStaff: Type.Optional(
+          Type.Integer({
+            minimum: POLICY_LIMITS.minGroupStaff.min,
+            maximum: POLICY_LIMITS.minGroupStaff.max,
+            description: 'R11: an agency with fewer ranked staff is ranked with its business line at its region level',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
+    detection: Type.Optional(Detection),
   },
   { additionalProperties: false },
 );

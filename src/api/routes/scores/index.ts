@@ -46,6 +46,14 @@ const ScoreFigures = {
     interval: Interval,
   }),
   rectification: Rectification,
+  marks: Type.Object(
+    {
+      violations: Type.Integer({ description: 'R10: violations (confirmed faked good ratings) recorded against it in the period' }),
+      keyTargets: Type.Array(Type.Integer(), { description: 'R11: its key-target findings of months in the period (ids)' }),
+      replacements: Type.Array(Type.Integer(), { description: 'R11: staff only: replacement flags whose months overlap the period (ids)' }),
+    },
+    { description: 'Issue 14: what the platform found about it (supervisory information; not on the public page)' },
+  ),
 };
 
 const Score = Type.Object({
