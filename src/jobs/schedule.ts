@@ -36,5 +36,16 @@ import { defaultRatingsJob } from './defaultRatings.ts';
 import { foldScoresJob } from './foldScores.ts';
 import { deliverOutboxJob } from './deliverOutbox.ts';
 import { supervisionDeadlinesJob } from './supervisionDeadlines.ts';
+import { keyTargetsJob } from './keyTargets.ts';
+import { replacementJob } from './replacement.ts';
+import { fraudDetectionJob } from './fraudDetection.ts';
 
-export const SCHEDULE: readonly JobDefinition[] = [defaultRatingsJob, foldScoresJob, deliverOutboxJob, supervisionDeadlinesJob];
+export const SCHEDULE: readonly JobDefinition[] = [
+  defaultRatingsJob,
+  foldScoresJob,
+  deliverOutboxJob,
+  supervisionDeadlinesJob,
+  fraudDetectionJob,
+  keyTargetsJob,
+  replacementJob,
+];

@@ -195,6 +195,20 @@ describe('R10: cases opened, completed and rated within seconds, again and again
     expect(detail.investigation.peers.length).toBeGreaterThan(0);
   });
 
+  it('each window and agency has a period suspicion score, within the scope', async () => {
+    const windows = (await call('supXingning', 'GET', '/api/v1/findings/suspicion?dimension=window&from=2026-11-01&to=2026-11-30')).body;
+    const top = (windows.items as Json[])[0]!;
+    expect(top.flagged).toBeGreaterThanOrEqual(5);
+    expect(top.score).toBeGreaterThan(0);
+    expect(top.score).toBeLessThanOrEqual(1);
+    expect(top.name).toContain('号窗口');
+    const agencies = (await call('supXingning', 'GET', '/api/v1/findings/suspicion?dimension=agency&from=2026-11-01&to=2026-11-30')).body;
+    expect((agencies.items as Json[]).map((a) => a.key)).toContain(world.agencyA.code);
+    // Another district's department sees none of it; the agency may not read scores of suspicion at all.
+    expect((await call('supQingxiu', 'GET', '/api/v1/findings/suspicion?dimension=window&from=2026-11-01&to=2026-11-30')).body.items).toEqual([]);
+    expect((await call('agencyA', 'GET', '/api/v1/findings/suspicion?dimension=agency&from=2026-11-01&to=2026-11-30')).status).toBe(403);
+  });
+
   it('confirmed: the flagged ratings are voided, a violation is recorded, the score moves and shows the violation; scores verify clean', async () => {
     await foldAll(database().db);
     const before = await agencyScore();
