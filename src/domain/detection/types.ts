@@ -115,7 +115,7 @@ export interface DetectionThresholds {
   quickCases: { count: number; caseSeconds: number; rateSeconds: number };
   /** One link (token), or one source address over several links: at least `count` submissions within `hours`, stored or refused. */
   linkRepeat: { count: number; hours: number };
-  /** A window's active very-satisfied share above its peers' (same line, region level, period): binomial p < alpha, with at least minRatings active ratings and a lift of at least minLift. */
+  /** A window's active very-satisfied share above its peers' (same line, region level, period; the mean of the peer windows' shares): binomial p < alpha, with at least minRatings active ratings and a lift of at least minLift. */
   peerShare: { alpha: number; minRatings: number; minLift: number };
   /** The very-satisfied share in the `days` after a verified negative rating against it, above the `days` before: binomial p < alpha, at least minRatings after. */
   shareJump: { alpha: number; days: number; minRatings: number };
@@ -123,11 +123,11 @@ export interface DetectionThresholds {
 
 export const DEFAULT_DETECTION: DetectionThresholds = {
   raterBurst: { count: 5, hours: 24 },
-  deviceBurst: { count: 8, minutes: 10 },
+  deviceBurst: { count: 6, minutes: 10 },
   offHours: { count: 3, marginMinutes: 60 },
   quickCases: { count: 5, caseSeconds: 60, rateSeconds: 120 },
   linkRepeat: { count: 5, hours: 1 },
-  peerShare: { alpha: 1e-6, minRatings: 30, minLift: 0.02 },
+  peerShare: { alpha: 1e-4, minRatings: 30, minLift: 0.02 },
   shareJump: { alpha: 1e-4, days: 30, minRatings: 20 },
 };
 
