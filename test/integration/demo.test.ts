@@ -62,6 +62,12 @@ describe('demo organisations', () => {
       from rating where score <= 3 and given_at >= ${new Date(services.now().getTime() - 30 * 86_400_000)}`);
     expect(activity.supervised).toBe(recent.n);
     expect(recent.items).toBe(recent.n);
+    // Issue 14 (R10): the injected patterns are found — 秒办秒评 at a 兴宁区 window, a staff member's own identity,
+    // a device's burst in 青秀区 — and nothing else of the honest year is (each rater a person, not one shared hash).
+    const found = await one(sql<{ kinds: string[]; findings: number }>`
+      select array_agg(distinct kind order by kind) as kinds, (select count(*)::int from finding where workflow = 'investigation') as findings from fraud_signal`);
+    expect(found).toEqual({ kinds: ['device_burst', 'quick_cases', 'staff_identity'], findings: 3 });
+    expect(activity.investigations).toBe(3);
     // The same seed gives the same people.
     expect(await one(sql<{ name: string }>`select name from staff where staff_number = 'GX000001'`)).toEqual({ name: '赵文勇' });
   });

@@ -32,6 +32,15 @@ export function formatDeadline(value: string | Date | null | undefined, locale =
   return locale.startsWith('zh') ? `${day} 24:00` : `${day}, 24:00`;
 }
 
+/** An instant that is a China day's start (a day recorded without a time) as that day alone; any other as formatDateTime does. */
+export function formatDayOrTime(value: string | Date | null | undefined, locale = 'zh-CN'): string {
+  if (!value) return '—';
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) return '—';
+  if ((at.getTime() + CHINA_OFFSET_MS) % DAY_MS !== 0) return formatDateTime(at, locale);
+  return new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, dateStyle: 'medium' }).format(at);
+}
+
 /** Today's year, quarter and month in China time. */
 export function chinaToday(now = new Date()): { year: number; quarter: number; month: number } {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: 'numeric' }).formatToParts(now);
@@ -39,6 +48,13 @@ export function chinaToday(now = new Date()): { year: number; quarter: number; m
   const month = Number(parts.find((p) => p.type === 'month')!.value);
   return { year, quarter: Math.ceil(month / 3), month };
 }
+
+/** Today's date in China time, YYYY-MM-DD (the day the API reads a date as). */
+export const chinaDate = (now = new Date()) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+
+/** A day picked as YYYY-MM-DD, as a deadline the API stores it: 24:00 China time of it (the next day's 00:00). */
+export const endOfChinaDay = (day: string) => new Date(new Date(`${day}T00:00:00+08:00`).getTime() + DAY_MS);
 
 export type PeriodKind = 'year' | 'quarter' | 'month';
 

@@ -1,8 +1,9 @@
 // The console's pages, each loaded when first opened. Console pages need a
 // session: without one the user signs in and comes back to where they were.
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
-import { lastRefusal, loadMe } from './session';
+import { lastRefusal, loadMe, me } from './session';
 import { SUPERVISION_ROLES } from './supervision';
+import { FINDING_ROLES, workflowsFor, type FindingWorkflow } from './findings';
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -47,6 +48,20 @@ export const router = createRouter({
           meta: { roles: SUPERVISION_ROLES },
         },
         { path: 'supervision/:workflow?', name: 'supervision', component: () => import('./pages/supervision/Queue.vue'), meta: { roles: SUPERVISION_ROLES } },
+        // 发现与核查 (issue 14): the queues of investigations (R10; never for agencies), key targets and replacements (R11), and a finding.
+        { path: 'findings/:id(\\d+)', name: 'finding', component: () => import('./pages/findings/Finding.vue'), meta: { roles: FINDING_ROLES } },
+        {
+          path: 'findings/:workflow?',
+          name: 'findings',
+          component: () => import('./pages/findings/Queue.vue'),
+          meta: { roles: FINDING_ROLES },
+          // A workflow this role does not see (an agency asking for investigations): its first one instead.
+          beforeEnter: (to) => {
+            const offered = workflowsFor(me.value?.role);
+            const asked = to.params.workflow as FindingWorkflow | undefined;
+            return !asked || offered.includes(asked) ? true : { name: 'findings', params: { workflow: offered[0] }, query: to.query };
+          },
+        },
         // Issue 13: every role reads the policy and the holidays (policy.read); admins change them.
         { path: 'policy', name: 'policy', component: () => import('./pages/Policy.vue') },
       ],

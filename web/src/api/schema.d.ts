@@ -7410,6 +7410,15 @@ export interface paths {
                                 /** @description onTime ÷ due; null when nothing was due */
                                 rate: number | null;
                             } | null;
+                            /** @description Issue 14: what the platform found about it (supervisory information; not on the public page) */
+                            marks: {
+                                /** @description R10: violations (confirmed faked good ratings) recorded against it in the period */
+                                violations: number;
+                                /** @description R11: its key-target findings of months in the period (ids) */
+                                keyTargets: number[];
+                                /** @description R11: staff only: replacement flags whose months overlap the period (ids) */
+                                replacements: number[];
+                            };
                         };
                     };
                 };
@@ -7828,6 +7837,15 @@ export interface paths {
                                     /** @description onTime ÷ due; null when nothing was due */
                                     rate: number | null;
                                 } | null;
+                                /** @description Issue 14: what the platform found about it (supervisory information; not on the public page) */
+                                marks: {
+                                    /** @description R10: violations (confirmed faked good ratings) recorded against it in the period */
+                                    violations: number;
+                                    /** @description R11: its key-target findings of months in the period (ids) */
+                                    keyTargets: number[];
+                                    /** @description R11: staff only: replacement flags whose months overlap the period (ids) */
+                                    replacements: number[];
+                                };
                             }[];
                         };
                     };
@@ -11946,6 +11964,61 @@ export interface paths {
                                         bottomN: number;
                                         /** @description R11: for M consecutive months */
                                         periods: number;
+                                        /** @description R11: natural days the agency has to deal with a replacement flag (kept from the version in force when left out) */
+                                        deadlineDays?: number;
+                                        /** @description R11: an agency with fewer ranked staff is ranked with its business line at its region level */
+                                        minGroupStaff?: number;
+                                    };
+                                    /** @description R10: thresholds of the signals of faked good ratings (docs/policy.md) */
+                                    detection?: {
+                                        raterBurst?: {
+                                            /** @description raterBurst.count */
+                                            count?: number;
+                                            /** @description raterBurst.hours */
+                                            hours?: number;
+                                        };
+                                        deviceBurst?: {
+                                            /** @description deviceBurst.count */
+                                            count?: number;
+                                            /** @description deviceBurst.minutes */
+                                            minutes?: number;
+                                        };
+                                        offHours?: {
+                                            /** @description offHours.count */
+                                            count?: number;
+                                            /** @description offHours.marginMinutes */
+                                            marginMinutes?: number;
+                                        };
+                                        quickCases?: {
+                                            /** @description quickCases.count */
+                                            count?: number;
+                                            /** @description quickCases.caseSeconds */
+                                            caseSeconds?: number;
+                                            /** @description quickCases.rateSeconds */
+                                            rateSeconds?: number;
+                                        };
+                                        linkRepeat?: {
+                                            /** @description linkRepeat.count */
+                                            count?: number;
+                                            /** @description linkRepeat.hours */
+                                            hours?: number;
+                                        };
+                                        peerShare?: {
+                                            /** @description peerShare.alpha */
+                                            alpha?: number;
+                                            /** @description peerShare.minRatings */
+                                            minRatings?: number;
+                                            /** @description peerShare.minLift */
+                                            minLift?: number;
+                                        };
+                                        shareJump?: {
+                                            /** @description shareJump.alpha */
+                                            alpha?: number;
+                                            /** @description shareJump.days */
+                                            days?: number;
+                                            /** @description shareJump.minRatings */
+                                            minRatings?: number;
+                                        };
                                     };
                                 };
                                 note: string;
@@ -12025,6 +12098,61 @@ export interface paths {
                                         bottomN: number;
                                         /** @description R11: for M consecutive months */
                                         periods: number;
+                                        /** @description R11: natural days the agency has to deal with a replacement flag (kept from the version in force when left out) */
+                                        deadlineDays?: number;
+                                        /** @description R11: an agency with fewer ranked staff is ranked with its business line at its region level */
+                                        minGroupStaff?: number;
+                                    };
+                                    /** @description R10: thresholds of the signals of faked good ratings (docs/policy.md) */
+                                    detection?: {
+                                        raterBurst?: {
+                                            /** @description raterBurst.count */
+                                            count?: number;
+                                            /** @description raterBurst.hours */
+                                            hours?: number;
+                                        };
+                                        deviceBurst?: {
+                                            /** @description deviceBurst.count */
+                                            count?: number;
+                                            /** @description deviceBurst.minutes */
+                                            minutes?: number;
+                                        };
+                                        offHours?: {
+                                            /** @description offHours.count */
+                                            count?: number;
+                                            /** @description offHours.marginMinutes */
+                                            marginMinutes?: number;
+                                        };
+                                        quickCases?: {
+                                            /** @description quickCases.count */
+                                            count?: number;
+                                            /** @description quickCases.caseSeconds */
+                                            caseSeconds?: number;
+                                            /** @description quickCases.rateSeconds */
+                                            rateSeconds?: number;
+                                        };
+                                        linkRepeat?: {
+                                            /** @description linkRepeat.count */
+                                            count?: number;
+                                            /** @description linkRepeat.hours */
+                                            hours?: number;
+                                        };
+                                        peerShare?: {
+                                            /** @description peerShare.alpha */
+                                            alpha?: number;
+                                            /** @description peerShare.minRatings */
+                                            minRatings?: number;
+                                            /** @description peerShare.minLift */
+                                            minLift?: number;
+                                        };
+                                        shareJump?: {
+                                            /** @description shareJump.alpha */
+                                            alpha?: number;
+                                            /** @description shareJump.days */
+                                            days?: number;
+                                            /** @description shareJump.minRatings */
+                                            minRatings?: number;
+                                        };
                                     };
                                 };
                                 note: string;
@@ -12211,6 +12339,61 @@ export interface paths {
                                 bottomN: number;
                                 /** @description R11: for M consecutive months */
                                 periods: number;
+                                /** @description R11: natural days the agency has to deal with a replacement flag (kept from the version in force when left out) */
+                                deadlineDays?: number;
+                                /** @description R11: an agency with fewer ranked staff is ranked with its business line at its region level */
+                                minGroupStaff?: number;
+                            };
+                            /** @description R10: thresholds of the signals of faked good ratings (docs/policy.md) */
+                            detection?: {
+                                raterBurst?: {
+                                    /** @description raterBurst.count */
+                                    count?: number;
+                                    /** @description raterBurst.hours */
+                                    hours?: number;
+                                };
+                                deviceBurst?: {
+                                    /** @description deviceBurst.count */
+                                    count?: number;
+                                    /** @description deviceBurst.minutes */
+                                    minutes?: number;
+                                };
+                                offHours?: {
+                                    /** @description offHours.count */
+                                    count?: number;
+                                    /** @description offHours.marginMinutes */
+                                    marginMinutes?: number;
+                                };
+                                quickCases?: {
+                                    /** @description quickCases.count */
+                                    count?: number;
+                                    /** @description quickCases.caseSeconds */
+                                    caseSeconds?: number;
+                                    /** @description quickCases.rateSeconds */
+                                    rateSeconds?: number;
+                                };
+                                linkRepeat?: {
+                                    /** @description linkRepeat.count */
+                                    count?: number;
+                                    /** @description linkRepeat.hours */
+                                    hours?: number;
+                                };
+                                peerShare?: {
+                                    /** @description peerShare.alpha */
+                                    alpha?: number;
+                                    /** @description peerShare.minRatings */
+                                    minRatings?: number;
+                                    /** @description peerShare.minLift */
+                                    minLift?: number;
+                                };
+                                shareJump?: {
+                                    /** @description shareJump.alpha */
+                                    alpha?: number;
+                                    /** @description shareJump.days */
+                                    days?: number;
+                                    /** @description shareJump.minRatings */
+                                    minRatings?: number;
+                                };
                             };
                         };
                         note: string;
@@ -12288,6 +12471,61 @@ export interface paths {
                                     bottomN: number;
                                     /** @description R11: for M consecutive months */
                                     periods: number;
+                                    /** @description R11: natural days the agency has to deal with a replacement flag (kept from the version in force when left out) */
+                                    deadlineDays?: number;
+                                    /** @description R11: an agency with fewer ranked staff is ranked with its business line at its region level */
+                                    minGroupStaff?: number;
+                                };
+                                /** @description R10: thresholds of the signals of faked good ratings (docs/policy.md) */
+                                detection?: {
+                                    raterBurst?: {
+                                        /** @description raterBurst.count */
+                                        count?: number;
+                                        /** @description raterBurst.hours */
+                                        hours?: number;
+                                    };
+                                    deviceBurst?: {
+                                        /** @description deviceBurst.count */
+                                        count?: number;
+                                        /** @description deviceBurst.minutes */
+                                        minutes?: number;
+                                    };
+                                    offHours?: {
+                                        /** @description offHours.count */
+                                        count?: number;
+                                        /** @description offHours.marginMinutes */
+                                        marginMinutes?: number;
+                                    };
+                                    quickCases?: {
+                                        /** @description quickCases.count */
+                                        count?: number;
+                                        /** @description quickCases.caseSeconds */
+                                        caseSeconds?: number;
+                                        /** @description quickCases.rateSeconds */
+                                        rateSeconds?: number;
+                                    };
+                                    linkRepeat?: {
+                                        /** @description linkRepeat.count */
+                                        count?: number;
+                                        /** @description linkRepeat.hours */
+                                        hours?: number;
+                                    };
+                                    peerShare?: {
+                                        /** @description peerShare.alpha */
+                                        alpha?: number;
+                                        /** @description peerShare.minRatings */
+                                        minRatings?: number;
+                                        /** @description peerShare.minLift */
+                                        minLift?: number;
+                                    };
+                                    shareJump?: {
+                                        /** @description shareJump.alpha */
+                                        alpha?: number;
+                                        /** @description shareJump.days */
+                                        days?: number;
+                                        /** @description shareJump.minRatings */
+                                        minRatings?: number;
+                                    };
                                 };
                             };
                             note: string;
@@ -15031,6 +15269,935 @@ export interface paths {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A queue of what the platform found within your scope: investigations (R10; supervisory departments only), key targets, replacements (R11) */
+        get: {
+            parameters: {
+                query: {
+                    workflow: "investigation" | "key_target" | "replacement";
+                    state?: string;
+                    status?: "open" | "closed" | "overdue" | "all";
+                    /** @description Supervisors: own = your department; below = escalated to you; all = your whole region */
+                    queue?: "own" | "below" | "all";
+                    region?: string;
+                    agency?: string;
+                    /** @description Page number, from 1 (page × pageSize stays within 5,000,000) */
+                    page: number;
+                    pageSize: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @enum {string} */
+                                workflow: "investigation" | "key_target" | "replacement";
+                                state: string;
+                                /** @description Send it back with a step: a step on a changed finding is refused (409 item_changed) */
+                                version: number;
+                                subject: {
+                                    /** @enum {string} */
+                                    type: "window" | "staff" | "agency" | "business_line" | "region" | "rater" | "source";
+                                    /** @description A window id, staff id, agency, line or region code; for a rater or source, a short prefix of a keyed hash (R9) */
+                                    key: string;
+                                    name: string;
+                                };
+                                /** @description A China day, YYYY-MM-DD */
+                                periodStart: string | null;
+                                /** @description A China day, YYYY-MM-DD */
+                                periodEnd: string | null;
+                                /** @description The queue: the supervisory department of the subject’s region */
+                                regionCode: string;
+                                agencyCode: string | null;
+                                businessLineCode: string | null;
+                                staffId: number | null;
+                                /** @description Investigations: the subject’s suspicion (0–1) when last detected */
+                                score: number | null;
+                                /** Format: date-time */
+                                openedAt: string;
+                                /** Format: date-time */
+                                dueAt: string | null;
+                                /** Format: date-time */
+                                closedAt: string | null;
+                                overdue: boolean;
+                                /** Format: date-time */
+                                overdueAt: string | null;
+                                escalatedTo: string | null;
+                                /** @description What the workflow recorded: counts and thresholds, visits, measures, periods and ranks, the decision… */
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                names: {
+                                    agency: string | null;
+                                    region: string | null;
+                                    staff: string | null;
+                                };
+                            }[];
+                            total: number;
+                            page: number;
+                            pageSize: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts of findings within your scope: open, overdue, closed (investigations: null unless you may read them) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            investigation: {
+                                open: number;
+                                overdue: number;
+                                closed: number;
+                            } | null;
+                            key_target: {
+                                open: number;
+                                overdue: number;
+                                closed: number;
+                            };
+                            replacement: {
+                                open: number;
+                                overdue: number;
+                                closed: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/suspicion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** R10: the period suspicion scores of windows, staff or agencies within your scope, highest first */
+        get: {
+            parameters: {
+                query: {
+                    dimension: "window" | "staff" | "agency";
+                    /** @description A China day, YYYY-MM-DD */
+                    from: string;
+                    /** @description A China day, YYYY-MM-DD */
+                    to: string;
+                    /** @description Page number, from 1 (page × pageSize stays within 5,000,000) */
+                    page: number;
+                    pageSize: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                key: string;
+                                name: string;
+                                /** @description Active ratings in the period */
+                                ratings: number;
+                                /** @description Of them, flagged by a signal */
+                                flagged: number;
+                                /** @description The mean suspicion of its active ratings in the period (0–1) */
+                                score: number;
+                                maxSuspicion: number;
+                            }[];
+                            total: number;
+                            page: number;
+                            pageSize: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A finding: its evidence (signals, flagged ratings with their suspicion, timeline, peers), its history and the steps you may take */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            workflow: "investigation" | "key_target" | "replacement";
+                            state: string;
+                            /** @description Send it back with a step: a step on a changed finding is refused (409 item_changed) */
+                            version: number;
+                            subject: {
+                                /** @enum {string} */
+                                type: "window" | "staff" | "agency" | "business_line" | "region" | "rater" | "source";
+                                /** @description A window id, staff id, agency, line or region code; for a rater or source, a short prefix of a keyed hash (R9) */
+                                key: string;
+                                name: string;
+                            };
+                            /** @description A China day, YYYY-MM-DD */
+                            periodStart: string | null;
+                            /** @description A China day, YYYY-MM-DD */
+                            periodEnd: string | null;
+                            /** @description The queue: the supervisory department of the subject’s region */
+                            regionCode: string;
+                            agencyCode: string | null;
+                            businessLineCode: string | null;
+                            staffId: number | null;
+                            /** @description Investigations: the subject’s suspicion (0–1) when last detected */
+                            score: number | null;
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: date-time */
+                            dueAt: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            overdue: boolean;
+                            /** Format: date-time */
+                            overdueAt: string | null;
+                            escalatedTo: string | null;
+                            /** @description What the workflow recorded: counts and thresholds, visits, measures, periods and ranks, the decision… */
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            names: {
+                                agency: string | null;
+                                region: string | null;
+                                staff: string | null;
+                                escalatedTo: string | null;
+                            };
+                            /** @description The steps you may take now */
+                            allowedSteps: string[];
+                            history: {
+                                /** Format: date-time */
+                                at: string;
+                                event: string;
+                                from: string;
+                                to: string;
+                                actor: string;
+                                note: string | null;
+                            }[];
+                            investigation: {
+                                signals: {
+                                    id: number;
+                                    /** @enum {string} */
+                                    kind: "staff_identity" | "rater_burst" | "device_burst" | "device_off_hours" | "quick_cases" | "link_repeat" | "peer_share" | "share_jump";
+                                    kindName: string;
+                                    weight: number;
+                                    /** Format: date-time */
+                                    firstAt: string;
+                                    /** Format: date-time */
+                                    lastAt: string;
+                                    explanation: string;
+                                    evidence: {
+                                        [key: string]: unknown;
+                                    };
+                                    /** Format: date-time */
+                                    detectedAt: string;
+                                }[];
+                                ratings: {
+                                    id: number;
+                                    level: string;
+                                    levelName: string;
+                                    /** Format: date-time */
+                                    givenAt: string;
+                                    /** Format: date-time */
+                                    occurredAt: string;
+                                    channel: string;
+                                    caseNumber: string | null;
+                                    windowId: number | null;
+                                    staffId: number | null;
+                                    /** @description Flagged ratings keep counting until an investigation is confirmed */
+                                    counts: boolean;
+                                    kinds: string[];
+                                    /** @description 1 − Π(1 − weight) over the signals flagging it */
+                                    suspicion: number;
+                                }[];
+                                /** @description The window’s active very-satisfied share by month beside its peers’ (same business line and region level) */
+                                peers: {
+                                    month: string;
+                                    active: number;
+                                    share: number | null;
+                                    peerActive: number;
+                                    peerShare: number | null;
+                                }[];
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/{id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a step on a finding: confirm or dismiss an investigation (R10); a visit, measures or closure of a key target; a replacement plan (R11)
+         * @description 409 transition_not_allowed names the state; 409 visit_missing; 409 item_changed when `version` is stale; 404 outside your scope. Refusals are audited.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description investigation: confirm, dismiss; key_target: visit, set_measures, close; replacement: plan */
+                        event: string;
+                        version?: number;
+                        reason?: string;
+                        /** @description confirm: the ratings to void (default: every flagged rating that counts) */
+                        ratingIds?: number[];
+                        /**
+                         * @description confirm: whom the violation is recorded against
+                         * @enum {string}
+                         */
+                        against?: "agency" | "staff";
+                        staffId?: number;
+                        /** @description visit (回访): who was called */
+                        visited?: string;
+                        /** @description visit: when (an instant, or a China day) */
+                        visitedAt?: string;
+                        /** @description visit: what they said */
+                        said?: string;
+                        rootCause?: string;
+                        measures?: string;
+                        /** @description set_measures: an instant, or a China day meaning 24:00 of it */
+                        dueAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            workflow: "investigation" | "key_target" | "replacement";
+                            state: string;
+                            /** @description Send it back with a step: a step on a changed finding is refused (409 item_changed) */
+                            version: number;
+                            subject: {
+                                /** @enum {string} */
+                                type: "window" | "staff" | "agency" | "business_line" | "region" | "rater" | "source";
+                                /** @description A window id, staff id, agency, line or region code; for a rater or source, a short prefix of a keyed hash (R9) */
+                                key: string;
+                                name: string;
+                            };
+                            /** @description A China day, YYYY-MM-DD */
+                            periodStart: string | null;
+                            /** @description A China day, YYYY-MM-DD */
+                            periodEnd: string | null;
+                            /** @description The queue: the supervisory department of the subject’s region */
+                            regionCode: string;
+                            agencyCode: string | null;
+                            businessLineCode: string | null;
+                            staffId: number | null;
+                            /** @description Investigations: the subject’s suspicion (0–1) when last detected */
+                            score: number | null;
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: date-time */
+                            dueAt: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            overdue: boolean;
+                            /** Format: date-time */
+                            overdueAt: string | null;
+                            escalatedTo: string | null;
+                            /** @description What the workflow recorded: counts and thresholds, visits, measures, periods and ranks, the decision… */
+                            details: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error id, e.g. validation_failed */
+                                id: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -9,6 +9,15 @@ import type { ApiError } from '../../api/client';
 function fieldName(pointer: string): string {
   const { t, te } = i18n.global;
   const parts = pointer.split('/').filter(Boolean).slice(1); // without 'body'
+  // Issue 14: a detection threshold by its signal and field (刷好评识别阈值 · 秒办秒评 · 条数); the replacement's deadline and group size.
+  if (parts[0] === 'numbers' && parts[1] === 'detection' && parts[2] && te(`policy.detection.names.${parts[2]}`))
+    return [
+      t('policy.detection.title'),
+      t(`policy.detection.names.${parts[2]}`),
+      ...(parts[3] && te(`policy.detection.fields.${parts[3]}`) ? [t(`policy.detection.fields.${parts[3]}`)] : []),
+    ].join(' · ');
+  if (parts[0] === 'numbers' && parts[1] === 'replacement' && parts[2] === 'deadlineDays') return t('policy.names.replacementDeadline');
+  if (parts[0] === 'numbers' && parts[1] === 'replacement' && parts[2] === 'minGroupStaff') return t('policy.names.minGroupStaff');
   if (parts[0] === 'numbers' && parts[1] && te(`policy.names.${parts[1]}`)) return t(`policy.names.${parts[1]}`);
   if (parts[0] === 'days' && parts[1] !== undefined && /^\d+$/.test(parts[1])) return t('policy.calendar.line', { line: Number(parts[1]) + 1 });
   if (parts[0] && te(`policy.fields.${parts[0]}`)) return t(`policy.fields.${parts[0]}`);
