@@ -11,6 +11,7 @@ import { sql, type Kysely } from 'kysely';
 import { readScope, requireAccess, notFoundInScope, type Action, type Actor } from '../domain/access.ts';
 import { AppError, conflict, invalidFields, type FieldProblem } from '../domain/errors.ts';
 import { LEVELS, type Level } from '../domain/ratings.ts';
+import { parseInstantOrDay } from '../domain/calendar.ts';
 import { SIGNAL_KINDS, type SignalKind } from '../domain/detection/types.ts';
 import { findingMachineOf, FINDING_WORKFLOWS, type FindingWorkflowName } from '../domain/workflows/index.ts';
 import { eventsFrom, next, refusalError, type StepActor } from '../domain/workflows/machine.ts';
@@ -240,23 +241,12 @@ function checkInput(workflow: string, input: FindingStepInput): { action: Action
   }
   for (const field of ['reason', 'visited', 'said', 'rootCause', 'measures'] as const)
     if ((input[field]?.length ?? 0) > TEXT_MAX) problems.push({ field: `/body/${field}`, message: `must be at most ${TEXT_MAX} characters` });
-  if (input.dueAt && !parseDay(input.dueAt))
+  if (input.dueAt && !parseInstantOrDay(input.dueAt))
     problems.push({ field: '/body/dueAt', message: 'must be an instant (ISO 8601) or a day (YYYY-MM-DD, meaning 24:00 China time of it)' });
-  if (input.visitedAt && !parseDay(input.visitedAt, false))
+  if (input.visitedAt && !parseInstantOrDay(input.visitedAt, false))
     problems.push({ field: '/body/visitedAt', message: 'must be an instant (ISO 8601) or a day (YYYY-MM-DD)' });
   if (input.against && input.against !== 'agency' && input.against !== 'staff') problems.push({ field: '/body/against', message: 'must be agency or staff' });
   return { action: spec.action, problems };
-}
-
-/** An instant, or a China day: its 24:00 for a deadline, its start otherwise. */
-function parseDay(value: string, endOfDay = true): Date | null {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    const t = Date.parse(`${value}T00:00:00+08:00`);
-    return Number.isNaN(t) ? null : new Date(t + (endOfDay ? 86_400_000 : 0));
-  }
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) return null;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? null : new Date(t);
 }
 
 const clean = (s: string | undefined) => s?.trim() || null;
@@ -328,7 +318,7 @@ async function personStep(trx: Db, caller: Caller, f: Finding, input: FindingSte
       const d = f.details as { visits?: unknown[] };
       const visit = {
         visited: clean(input.visited),
-        at: parseDay(input.visitedAt!, false)!.toISOString(),
+        at: parseInstantOrDay(input.visitedAt!, false)!.toISOString(),
         said: clean(input.said),
         by: actorName(caller),
         recordedAt: now.toISOString(),
@@ -347,7 +337,7 @@ async function personStep(trx: Db, caller: Caller, f: Finding, input: FindingSte
       );
     }
     case 'key_target.set_measures': {
-      const dueAt = parseDay(input.dueAt!)!;
+      const dueAt = parseInstantOrDay(input.dueAt!)!;
       const d = f.details as { measureRounds?: unknown[] };
       const round = {
         rootCause: clean(input.rootCause),

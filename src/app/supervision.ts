@@ -12,6 +12,7 @@ import { AppError, conflict, invalidFields, notFound, type FieldProblem } from '
 import { feedbackText, type FeedbackKind } from '../domain/feedback.ts';
 import { ratingLink } from '../domain/invitations.ts';
 import { isNegative, type Level } from '../domain/ratings.ts';
+import { parseInstantOrDay } from '../domain/calendar.ts';
 import { machineOf, type WorkflowName } from '../domain/workflows/index.ts';
 import { next, refusalError, type Party, type StepActor } from '../domain/workflows/machine.ts';
 import { GRADES, type Grade } from '../domain/workflows/rectification.ts';
@@ -369,15 +370,7 @@ function checkInput(workflow: string, input: StepInput): { action: Action; probl
 }
 
 /** An instant, or a China day meaning its 24:00. */
-function parseDue(value: string): Date | null {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    const t = Date.parse(`${value}T00:00:00+08:00`);
-    return Number.isNaN(t) ? null : new Date(t + 86_400_000);
-  }
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) return null;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? null : new Date(t);
-}
+const parseDue = (value: string) => parseInstantOrDay(value);
 
 const clean = (s: string | undefined) => s?.trim() || null;
 

@@ -141,3 +141,17 @@ export function firstPastDayChanged(before: readonly CalendarDay[], after: reado
   const days = [...new Set([...was.keys(), ...now.keys()])].filter((d) => d < today).sort();
   return days.find((d) => was.get(d) !== now.get(d)) ?? null;
 }
+
+/**
+ * What a person typed for a time: an ISO 8601 instant, or a China day — its
+ * 24:00 for a deadline (`endOfDay`), its 00:00 otherwise. Null when neither.
+ */
+export function parseInstantOrDay(value: string, endOfDay = true): Date | null {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const t = Date.parse(`${value}T00:00:00+08:00`);
+    return Number.isNaN(t) ? null : new Date(t + (endOfDay ? 86_400_000 : 0));
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) return null;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? null : new Date(t);
+}

@@ -14,7 +14,7 @@
 //   for M consecutive months after being a key target; the agency deals with
 //   it within a deadline; it closes on a transfer or a recovery and is
 //   escalated to the supervisor when overdue.
-import { refuse, type Machine } from './machine.ts';
+import { escalateGuard, flagOverdueGuard, refuse, type Machine } from './machine.ts';
 
 /** R11 is silent on how long measures may take: at most this many natural days from when they are set (docs/decisions.md). */
 export const MEASURES_MAX_DAYS = 90;
@@ -90,12 +90,7 @@ export const keyTarget: Machine<KeyTargetState, KeyTargetEvent, FindingFacts, Fi
       event: 'flag_overdue',
       to: 'rectifying',
       by: ['system'],
-      guard: (f, _a, now) =>
-        f.overdue
-          ? refuse('already_flagged', 'conflict', 'Already flagged overdue')
-          : now.getTime() >= f.dueAt.getTime()
-            ? null
-            : refuse('deadline_not_reached', 'conflict', 'The measures are not due yet'),
+      guard: flagOverdueGuard('The measures are not due yet'),
     },
     // R11: tracked to closure by the supervisor, once the target was visited.
     {
@@ -131,24 +126,14 @@ export const replacement: Machine<ReplacementState, ReplacementEvent, FindingFac
       event: 'flag_overdue',
       to: 'open',
       by: ['system'],
-      guard: (f, _a, now) =>
-        f.overdue
-          ? refuse('already_flagged', 'conflict', 'Already flagged overdue')
-          : now.getTime() >= f.dueAt.getTime()
-            ? null
-            : refuse('deadline_not_reached', 'conflict', 'The replacement is not due yet'),
+      guard: flagOverdueGuard('The replacement is not due yet'),
     },
     {
       from: 'open',
       event: 'escalate',
       to: 'open',
       by: ['system'],
-      guard: (f) =>
-        !f.overdue
-          ? refuse('deadline_not_reached', 'conflict', 'Only an overdue replacement is escalated')
-          : f.escalated
-            ? refuse('already_flagged', 'conflict', 'Already escalated')
-            : null,
+      guard: escalateGuard('Only an overdue replacement is escalated'),
     },
   ],
 };

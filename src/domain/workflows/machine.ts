@@ -122,3 +122,19 @@ export const isFinal = <S extends string>(machine: Machine<S, string, unknown, u
 export function eventsFrom<S extends string, E extends string, F, I>(machine: Machine<S, E, F, I>, state: S | 'none', party: Party): E[] {
   return [...new Set(machine.transitions.filter((t) => t.from === state && t.by.includes(party)).map((t) => t.event))];
 }
+
+/** A deadline's overdue flag, by the job: once, and only when the deadline is reached. */
+export const flagOverdueGuard =
+  (notDue: string) =>
+  (f: { overdue: boolean; dueAt: Date }, _a: StepActor, now: Date): Refusal | null =>
+    f.overdue
+      ? refuse('already_flagged', 'conflict', 'Already flagged overdue')
+      : now.getTime() >= f.dueAt.getTime()
+        ? null
+        : refuse('deadline_not_reached', 'conflict', notDue);
+
+/** An overdue item's escalation, by the job: once, and only once flagged overdue. */
+export const escalateGuard =
+  (notOverdue: string) =>
+  (f: { overdue: boolean; escalated: boolean }): Refusal | null =>
+    !f.overdue ? refuse('deadline_not_reached', 'conflict', notOverdue) : f.escalated ? refuse('already_flagged', 'conflict', 'Already escalated') : null;

@@ -4,7 +4,7 @@
 // and the rating link's page), who may grade the fix and, if not satisfied,
 // reopen it once within 7 days (reopenDays). Overdue items are flagged and
 // escalated to the department one level up by the supervision-deadlines job.
-import { refuse, type Machine } from './machine.ts';
+import { escalateGuard, flagOverdueGuard, refuse, type Machine } from './machine.ts';
 
 export const RECTIFICATION_STATES = ['open', 'done', 'closed', 'cancelled'] as const;
 export type RectificationState = (typeof RECTIFICATION_STATES)[number];
@@ -65,24 +65,14 @@ export const rectification: Machine<RectificationState, RectificationEvent, Rect
       event: 'flag_overdue',
       to: 'open',
       by: ['system'],
-      guard: (f, _a, now) =>
-        f.overdue
-          ? refuse('already_flagged', 'conflict', 'Already flagged overdue')
-          : now.getTime() >= f.dueAt.getTime()
-            ? null
-            : refuse('deadline_not_reached', 'conflict', 'The rectification is not due yet'),
+      guard: flagOverdueGuard('The rectification is not due yet'),
     },
     {
       from: 'open',
       event: 'escalate',
       to: 'open',
       by: ['system'],
-      guard: (f) =>
-        !f.overdue
-          ? refuse('deadline_not_reached', 'conflict', 'Only an overdue rectification is escalated')
-          : f.escalated
-            ? refuse('already_flagged', 'conflict', 'Already escalated')
-            : null,
+      guard: escalateGuard('Only an overdue rectification is escalated'),
     },
     // The rater grades the fix: satisfied or basically satisfied closes it…
     {
