@@ -94,7 +94,8 @@ export async function runDetection(services: Services, now: Date, options: { fro
 }
 
 /** Stores one signal (or finds it again), links its ratings, and puts it into its subject's open investigation. */
-async function storeSignal(trx: Db, caller: Caller, s: Signal, policyVersionId: number, now: Date) {
+async function storeSignal(trx: Db, caller: Caller, signal: Signal, policyVersionId: number, now: Date) {
+  const s = { ...signal, explanation: await inPeoplesWords(trx, signal.explanation) };
   const stored = await repo.upsertSignal(trx, {
     kind: s.kind,
     dedup_key: s.dedupKey,
@@ -185,7 +186,7 @@ async function placeOfSignal(trx: Db, s: Signal) {
       .executeTakeFirst();
     if (!w) return undefined;
     agencyCode = w.agency_code;
-    subjectName = `${w.center} ${w.number} 号窗口${w.name ? `（${w.name}）` : ''}`;
+    subjectName = windowName(w.center, w.number, w.name, null);
   } else if (s.subject.type === 'staff') {
     const st = await trx.selectFrom('staff').select(['id', 'name', 'staff_number', 'agency_code']).where('id', '=', Number(s.subject.key)).executeTakeFirst();
     if (!st) return undefined;
@@ -214,6 +215,34 @@ async function placeOfSignal(trx: Db, s: Signal) {
     staffId,
     subjectName: `${subjectName}（${agency.name}）`,
   };
+}
+
+/**
+ * The signals name windows and staff by their ids (they are pure): the
+ * explanation a supervisor reads names them as people know them — the
+ * center and window number, the staff member and their number.
+ */
+async function inPeoplesWords(trx: Db, explanation: string): Promise<string> {
+  const windowIds = [...new Set([...explanation.matchAll(/窗口 (\d+)/g)].map((m) => Number(m[1])))];
+  const staffIds = [...new Set([...explanation.matchAll(/（编号 (\d+)）/g)].map((m) => Number(m[1])))];
+  const windows = windowIds.length
+    ? await trx
+        .selectFrom('service_window as w')
+        .innerJoin('service_center as c', 'c.code', 'w.center_code')
+        .select(['w.id', 'w.number', 'c.name as center'])
+        .where('w.id', 'in', windowIds)
+        .execute()
+    : [];
+  const staff = staffIds.length ? await trx.selectFrom('staff').select(['id', 'name', 'staff_number']).where('id', 'in', staffIds).execute() : [];
+  let text = explanation.replace(/（窗口 (\d+)，终端 [^）]*）/g, '（窗口 $1）');
+  for (const w of windows) text = text.replaceAll(`窗口 ${w.id}`, `${w.center} ${w.number} 号窗口`);
+  for (const p of staff) text = text.replaceAll(`（编号 ${p.id}）`, `${p.name}（工号 ${p.staff_number}）`);
+  return text;
+}
+
+/** A window as people know it: its center, number and name (and agency, where given). */
+function windowName(center: string, number: string, name: string | null, agency: string | null) {
+  return `${center} ${number} 号窗口${name ? `（${name}）` : ''}${agency ? `（${agency}）` : ''}`;
 }
 
 // ——— the facts, from the database ———
@@ -459,7 +488,7 @@ export async function suspicionScores(services: Services, caller: Caller, q: Sus
     join occasion o on o.id = r.occasion_id
     join region g on g.code = o.region_code
     left join sus on sus.rating_id = r.id
-    where r.is_default = false and r.score_day between ${q.from}::date and ${q.to}::date and ${key} is not null and ${inScope}
+    where r.is_default = false and r.voided_at is null and r.revoked_at is null and r.score_day between ${q.from}::date and ${q.to}::date and ${key} is not null and ${inScope}
     group by 1
     having count(sus.rating_id) > 0
     order by score desc, 1
@@ -497,9 +526,10 @@ async function namesOfKeys(db: Db, dimension: SuspicionQuery['dimension'], keys:
     for (const w of await db
       .selectFrom('service_window as w')
       .innerJoin('agency as a', 'a.code', 'w.agency_code')
-      .select(['w.id', 'w.number', 'a.name'])
+      .innerJoin('service_center as c', 'c.code', 'w.center_code')
+      .select(['w.id', 'w.number', 'w.name as window_name', 'a.name', 'c.name as center'])
       .where('w.id', 'in', keys.map(Number))
       .execute())
-      names.set(String(w.id), `${w.name} ${w.number} 号窗口`);
+      names.set(String(w.id), windowName(w.center, w.number, w.window_name, w.name));
   return names;
 }

@@ -6,7 +6,7 @@
 // the calendar (never changing a day already past); each change is audited
 // in its own transaction. docs/policy.md explains the numbers.
 import type { Kysely } from 'kysely';
-import { requireAccess } from '../domain/access.ts';
+import { PERMISSIONS, requireAccess } from '../domain/access.ts';
 import { calendarDayProblems, calendarOf, deadlineAfter, EMPTY_CALENDAR, firstPastDayChanged, type Calendar, type CalendarDay } from '../domain/calendar.ts';
 import { AppError, conflict, invalidFields, notFound, type FieldProblem } from '../domain/errors.ts';
 import { chinaDay } from '../domain/occasions.ts';
@@ -115,9 +115,18 @@ export async function getPolicy(services: Services, caller: Caller) {
   // A later version of the same day replaces one not yet in force: that one never applies.
   const replaced = (r: VersionRow) => rows.some((o) => o.effective_from === r.effective_from && o.id > r.id);
   const stateOf = (r: VersionRow): VersionState => (r.id === inForce.id ? 'in_force' : r.effective_from > today && !replaced(r) ? 'scheduled' : 'superseded');
-  const versions = rows.map((r) => presentVersion(r, stateOf(r)));
+  // R10: the thresholds of the detection are for those who investigate; told to staff and agencies, they would say how to stay under them.
+  const mayReadDetection = PERMISSIONS_OF(caller.actor).includes('investigations.read');
+  const versions = rows.map((r) => {
+    const v = presentVersion(r, stateOf(r));
+    if (mayReadDetection) return v;
+    const { detection: _hidden, ...numbers } = v.numbers;
+    return { ...v, numbers: numbers as Omit<PolicyNumbers, 'detection'> & { detection?: PolicyNumbers['detection'] } };
+  });
   return { today, inForce: versions.find((v) => v.id === inForce.id)!, versions };
 }
+
+const PERMISSIONS_OF = (actor: Caller['actor']) => (actor.type === 'user' ? PERMISSIONS[actor.role] : actor.type === 'system' ? ['investigations.read'] : []);
 
 export interface NewPolicyVersion {
   effectiveFrom: string;

@@ -49,6 +49,7 @@ async function acceptedCase(applicant = buildApplicant({ phone: `1390000${String
   return { caseNumber, token };
 }
 
+const suspicion = async () => (await call('supXingning', 'GET', '/api/v1/findings/suspicion?dimension=window&from=2026-11-01&to=2026-11-30')).body;
 const detect = () => runDetection({ ...services(), now: () => clock.now() }, clock.now());
 const investigations = async (who = 'supXingning') => (await call(who, 'GET', '/api/v1/findings?workflow=investigation&status=all&pageSize=100')).body;
 const agencyScore = async () => (await call('admin', 'GET', `/api/v1/scores/agencies/${world.agencyA.code}?period=2026-11`)).body;
@@ -216,6 +217,7 @@ describe('R10: cases opened, completed and rated within seconds, again and again
     const detail = (await call('supXingning', 'GET', `/api/v1/findings/${investigationId}`)).body;
     const flagged = (detail.investigation.ratings as Json[]).filter((r) => r.counts);
     expect(flagged.length).toBeGreaterThanOrEqual(5);
+    const flaggedBefore = ((await suspicion()).items as Json[]).find((w) => w.key === detail.subject.key)!.flagged;
     // A rating the investigation does not flag cannot be voided through it.
     const stray = await call('supXingning', 'POST', `/api/v1/findings/${investigationId}/steps`, { event: 'confirm', reason: '刷好评', ratingIds: [1] });
     expect(stray.status).toBe(400);
@@ -234,9 +236,23 @@ describe('R10: cases opened, completed and rated within seconds, again and again
     expect((ranking.items as Json[]).find((e) => e.key === world.agencyA.code)!.marks.violations).toBe(1);
     expect((ranking.items as Json[]).find((e) => e.key === world.agencyB.code)?.marks.violations ?? 0).toBe(0);
     expect(await count('violation')).toBe(1);
+    // The voided ratings no longer weigh in the window's period suspicion score.
+    const flaggedAfter = ((await suspicion()).items as Json[]).find((w) => w.key === detail.subject.key)?.flagged ?? 0;
+    expect(flaggedAfter).toBe(flaggedBefore - flagged.length);
     const verify = await verifyScores(database().db);
     expect(verify.differences).toEqual([]);
     expect(verify.ledgerMismatches).toBe(0);
+  });
+});
+
+describe('R10: the thresholds of the detection are told to those who investigate only', () => {
+  it('a supervisor and an auditor read them in the policy; the agency does not', async () => {
+    expect((await call('supXingning', 'GET', '/api/v1/policy')).body.inForce.numbers.detection.quickCases.count).toBe(5);
+    expect((await call('auditor', 'GET', '/api/v1/policy')).body.inForce.numbers.detection).toBeDefined();
+    const agency = (await call('agencyA', 'GET', '/api/v1/policy')).body;
+    expect(agency.inForce.numbers.detection).toBeUndefined();
+    expect(agency.inForce.numbers.replacement.bottomN).toBe(3);
+    expect((agency.versions as Json[]).every((v) => v.numbers.detection === undefined)).toBe(true);
   });
 });
 

@@ -73,11 +73,18 @@ beforeAll(async () => {
 
 describe('what the platform ships with', () => {
   it('version 1: the Guangxi defaults, in force since 2019, readable by every role', async () => {
-    for (const token of [undefined, staffToken, supervisorToken]) {
+    // Issue 14 (R10): the detection's thresholds are told to those who investigate only (admins, auditors, supervisors).
+    const { detection: _detection, ...withoutDetection } = DEFAULT_POLICY_NUMBERS;
+    for (const [token, investigates] of [
+      [undefined, true],
+      [staffToken, false],
+      [supervisorToken, true],
+    ] as const) {
       const res = await call('GET', '/api/v1/policy', undefined, token);
       expect(res.status).toBe(200);
       expect(res.body.today).toBe('2025-09-30');
-      expect(res.body.inForce).toMatchObject({ id: 1, effectiveFrom: '2019-01-01', numbers: DEFAULT_POLICY_NUMBERS, createdBy: null, state: 'in_force' });
+      expect(res.body.inForce).toMatchObject({ id: 1, effectiveFrom: '2019-01-01', createdBy: null, state: 'in_force' });
+      expect(res.body.inForce.numbers).toEqual(investigates ? DEFAULT_POLICY_NUMBERS : withoutDetection);
       expect(res.body.versions).toHaveLength(1);
     }
   });

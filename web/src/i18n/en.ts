@@ -1182,7 +1182,7 @@ const en: Shape<typeof zh> = {
       reopenDays: 'A rater unhappy with the rectification may reopen it within this time',
       appealDays: 'An agency may appeal a negative rating within this time',
       keyTargets: 'Ratings below "basically satisfied" in a month at or above both thresholds make a key target',
-      replacement: 'Staff ranked at the bottom for consecutive months are flagged for replacement',
+      replacement: 'Staff ranked at the bottom for consecutive months after being a key target are flagged for replacement by their agency',
       replacementDeadline: 'The agency deals with a replacement flag within this time; overdue ones go to the supervisors above',
       minGroupStaff: 'Staff are ranked within their agency; an agency with too few ranked staff is ranked with its business line at its region level',
     },
