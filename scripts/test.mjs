@@ -4,7 +4,7 @@
 // postgres://postgres@127.0.0.1:5432/test). Outside CI, a missing server
 // skips its half with a notice; under CI=true it is required.
 // Extra arguments go to vitest (e.g. `npm test -- test/api`).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import pg from 'pg';
 
@@ -12,26 +12,51 @@ const url = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432
 const ci = /^(1|true)$/i.test(process.env.CI ?? '');
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 1;
 
-if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) {
-  console.error('npm test: type-check failed');
-  process.exit(1);
-}
-if (run('npx', ['eslint', '.']) !== 0) {
-  console.error('npm test: lint failed (npx eslint . --fix fixes some)');
-  process.exit(1);
-}
-if (run('npx', ['prettier', '--check', '--log-level', 'warn', '.']) !== 0) {
-  console.error('npm test: formatting differs (npm run format fixes it)');
+// The browser tests need Debian's chromium (with fonts-wqy-microhei); .ci/run installs both.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const browserUp = fs.existsSync(chromium);
+if (!browserUp && ci) {
+  console.error(`npm test: ${chromium} is required under CI (apt-get install -y chromium fonts-wqy-microhei)`);
   process.exit(1);
 }
 
-// The web app: its API types match the API (generated from /docs/json), and it type-checks (vue-tsc).
-if (run('npx', ['tsx', 'scripts/api-types.ts', '--check']) !== 0) {
-  console.error('npm test: web/src/api/schema.d.ts is stale (npm run api-types writes it)');
-  process.exit(1);
+/** Runs a command with its output kept, printed whole when it ends (so that checks run side by side stay readable). */
+function runQuietly(name, cmd, args) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', (error) => (output += `${error.message}\n`));
+    child.on('close', (code) => {
+      const status = code ?? 1;
+      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      process.stdout.write(`npm test: ${name} ${status === 0 ? 'done' : `FAILED (exit ${status})`} in ${seconds} s\n${output}`);
+      resolve(status);
+    });
+  });
 }
-if (run('npx', ['vue-tsc', '--noEmit', '-p', 'web/tsconfig.json']) !== 0) {
-  console.error('npm test: the web app does not type-check');
+
+// The checks are independent of one another and each mostly uses one core: they run side by side, and so does the
+// build of the web app that the browser tests open (scripts/ensure-web.mjs: skipped when the build is fresh).
+const checks = [
+  ['type-check', ['tsc', '-p', 'tsconfig.json'], 'type-check failed'],
+  ['lint', ['eslint', '.'], 'lint failed (npx eslint . --fix fixes some)'],
+  ['formatting', ['prettier', '--check', '--log-level', 'warn', '.'], 'formatting differs (npm run format fixes it)'],
+  // The web app: its API types match the API (generated from /docs/json), and it type-checks (vue-tsc).
+  ['api types', ['tsx', 'scripts/api-types.ts', '--check'], 'web/src/api/schema.d.ts is stale (npm run api-types writes it)'],
+  ['web type-check', ['vue-tsc', '--noEmit', '-p', 'web/tsconfig.json'], 'the web app does not type-check'],
+];
+const [statuses, built] = await Promise.all([
+  Promise.all(checks.map(([name, args]) => runQuietly(name, 'npx', args))),
+  browserUp ? runQuietly('web app build', process.execPath, ['scripts/ensure-web.mjs']) : 0,
+]);
+const failed = checks.filter((_, i) => statuses[i] !== 0);
+for (const [, , message] of failed) console.error(`npm test: ${message}`);
+if (failed.length) process.exit(1);
+if (built !== 0) {
+  console.error('npm test: building the web app failed');
   process.exit(1);
 }
 
@@ -53,21 +78,15 @@ try {
   await client.end().catch(() => {});
 }
 
-// The browser tests need Debian's chromium (with fonts-wqy-microhei); .ci/run installs both.
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const browserUp = fs.existsSync(chromium);
 if (!browserUp) {
-  if (ci) {
-    console.error(`npm test: ${chromium} is required under CI (apt-get install -y chromium fonts-wqy-microhei)`);
-    process.exit(1);
-  }
   console.warn(`\n*** NOTICE: no Chromium at ${chromium}: skipping the browser tests (apt-get install -y chromium fonts-wqy-microhei).\n`);
 }
 
 // The browser tests run after the rest, not beside it: Chromium and its server would compete for the CPU with the
-// suites that bound latencies (test/api/slowPaths.test.ts).
+// suites that bound latencies (test/api/slowPaths.test.ts, in the *-latency projects, which Vitest runs last and alone).
 const extra = process.argv.slice(2);
-const projects = ['unit', 'web', 'embedded', ...(serverUp ? ['server'] : [])].flatMap((p) => ['--project', p]);
+const databases = ['embedded', ...(serverUp ? ['server'] : [])].flatMap((db) => [db, `${db}-latency`]);
+const projects = ['unit', 'web', ...databases].flatMap((p) => ['--project', p]);
 const status = run('npx', ['vitest', 'run', ...projects, ...extra]);
 if (status !== 0 || !browserUp) process.exit(status);
 process.exit(run('npx', ['vitest', 'run', '--project', 'browser', '--passWithNoTests', ...extra]));

@@ -31,8 +31,20 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-async function freshPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await chromium.browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 800 } });
+type Session = Awaited<ReturnType<BrowserContext['storageState']>>;
+/**
+ * username → the session (cookie) of its first sign-in through the sign-in page here. Tests that are not about signing
+ * in open their pages with it, in a browser context of their own, rather than signing in again.
+ */
+const sessions = new Map<string, Session>();
+
+async function freshPage(session?: Session): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.browser.newContext({
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    viewport: { width: 1280, height: 800 },
+    ...(session ? { storageState: session } : {}),
+  });
   return { context, page: await context.newPage() };
 }
 
@@ -40,6 +52,22 @@ async function signIn(page: Page, username: string) {
   await page.fill('#username', username);
   await page.fill('#password', passwords[username]!);
   await page.click('button[type=submit]');
+}
+
+/** Signs in on the sign-in page the page was sent to; once it has left it, keeps the session for later tests. */
+async function signInAndKeep(page: Page, username: string) {
+  await signIn(page, username);
+  await page.waitForURL((u) => u.pathname !== '/signin');
+  sessions.set(username, await page.context().storageState());
+}
+
+/** Opens `path` as `username`: with the session kept from an earlier sign-in, or else signing in on the way. */
+async function openAs(username: string, path: string): Promise<{ context: BrowserContext; page: Page }> {
+  const session = sessions.get(username);
+  const opened = await freshPage(session);
+  await opened.page.goto(`${served.url}${path}`);
+  if (!session) await signInAndKeep(opened.page, username);
+  return opened;
 }
 
 /** Serious and critical accessibility violations of the page as it is now. */
@@ -105,20 +133,20 @@ describe('the console in Chromium', () => {
 
 describe('every demo role signs in to its own menu and scope (R2)', () => {
   const MENUS: Record<string, string[]> = {
-    admin: ['总览', '排名', '案件查询', '组织机构', '督办', '审计日志', '评价器', '系统管理', '政策参数', '我的账户'],
-    'sup-gx': ['总览', '排名', '案件查询', '组织机构', '督办', '评价器', '政策参数', '我的账户'],
-    'sup-nanning': ['总览', '排名', '案件查询', '组织机构', '督办', '评价器', '政策参数', '我的账户'],
-    'sup-xingning': ['总览', '排名', '案件查询', '组织机构', '督办', '评价器', '政策参数', '我的账户'],
-    'line-manager': ['总览', '排名', '案件查询', '组织机构', '督办', '政策参数', '我的账户'],
-    'agency-manager': ['总览', '排名', '案件查询', '组织机构', '督办', '政策参数', '我的账户'],
+    admin: ['总览', '排名', '案件查询', '组织机构', '督办', '发现与核查', '审计日志', '评价器', '系统管理', '政策参数', '我的账户'],
+    'sup-gx': ['总览', '排名', '案件查询', '组织机构', '督办', '发现与核查', '评价器', '政策参数', '我的账户'],
+    'sup-nanning': ['总览', '排名', '案件查询', '组织机构', '督办', '发现与核查', '评价器', '政策参数', '我的账户'],
+    'sup-xingning': ['总览', '排名', '案件查询', '组织机构', '督办', '发现与核查', '评价器', '政策参数', '我的账户'],
+    'line-manager': ['总览', '排名', '案件查询', '组织机构', '督办', '发现与核查', '政策参数', '我的账户'],
+    'agency-manager': ['总览', '排名', '案件查询', '组织机构', '督办', '发现与核查', '政策参数', '我的账户'],
     'staff-demo': ['总览', '政策参数', '我的账户'],
-    auditor: ['总览', '排名', '案件查询', '组织机构', '督办', '审计日志', '政策参数', '我的账户'],
+    auditor: ['总览', '排名', '案件查询', '组织机构', '督办', '发现与核查', '审计日志', '政策参数', '我的账户'],
   };
   for (const [username, menu] of Object.entries(MENUS)) {
     it(`${username}: the menu of the role, and a dashboard of its own scope`, async () => {
       const { context, page } = await freshPage();
       await page.goto(`${served.url}/`);
-      await signIn(page, username);
+      await signInAndKeep(page, username);
       await page.waitForURL(`${served.url}/`);
       await page.waitForSelector('.cards');
       expect(await page.getByRole('menuitem').allTextContents()).toEqual(menu);
@@ -147,9 +175,7 @@ describe('every demo role signs in to its own menu and scope (R2)', () => {
 
 describe('the dashboard (总览)', () => {
   it("shows the scope's figures as the API does, the 14 cities on a map for Guangxi, and the negative tags", async () => {
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/`);
-    await signIn(page, 'admin');
+    const { context, page } = await openAs('admin', '/');
     await page.waitForURL(`${served.url}/`);
     await page.waitForSelector('.cards');
     const year = new Date().getFullYear();
@@ -179,9 +205,7 @@ describe('the dashboard (总览)', () => {
 
 describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', () => {
   it("a Nanning supervisor's agency ranking lists only Nanning agencies, with the API's figures", async () => {
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/rankings/agencies`);
-    await signIn(page, 'sup-nanning');
+    const { context, page } = await openAs('sup-nanning', '/rankings/agencies');
     await page.waitForURL(/\/rankings\/agencies/);
     await page.waitForSelector('.ranking-table .el-table__body tr');
     const year = new Date().getFullYear();
@@ -238,9 +262,7 @@ describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', ()
   });
 
   it('from a ranking to the ratings behind a score; a reveal asks a reason and is found in the audit log', async () => {
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/rankings/agencies`);
-    await signIn(page, 'sup-nanning');
+    const { context, page } = await openAs('sup-nanning', '/rankings/agencies');
     await page.waitForSelector('.ranking-table .el-table__body tr');
     const name = (await page.textContent('.ranking-table .el-table__body tr:first-child td:nth-child(2)'))!.trim();
     await page.click('.ranking-table .el-table__body tr:first-child a');
@@ -266,9 +288,7 @@ describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', ()
     await context.close();
 
     // The auditor finds the reveal in the audit log, with its reason.
-    const auditor = await freshPage();
-    await auditor.page.goto(`${served.url}/audit?action=rating.reveal_identity`);
-    await signIn(auditor.page, 'auditor');
+    const auditor = await openAs('auditor', '/audit?action=rating.reveal_identity');
     await auditor.page.waitForURL(/\/audit\?action=rating.reveal_identity/);
     await auditor.page.waitForSelector('.audit-table .el-table__body tr');
     const events = await auditor.page.$$eval('.audit-table .el-table__body tr', (trs) => trs.map((tr) => tr.textContent!));
@@ -281,9 +301,7 @@ describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', ()
   });
 
   it('an agency manager sees their own staff and no reveal action', async () => {
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/rankings/staff`);
-    await signIn(page, 'agency-manager');
+    const { context, page } = await openAs('agency-manager', '/rankings/staff');
     await page.waitForSelector('.ranking-table .el-table__body tr');
     await page.click('.ranking-table .el-table__body tr:first-child a');
     await page.waitForURL(/\/scores\/staff\//);
@@ -298,9 +316,7 @@ describe('rankings and score pages, each within the scope (R2, R3, R9, R13)', ()
 
 describe('finding a case (案件)', () => {
   it('a supervisor finds a case of their region by number and sees whether its rating arrived', async () => {
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/cases`);
-    await signIn(page, 'sup-nanning');
+    const { context, page } = await openAs('sup-nanning', '/cases');
     await page.waitForURL(`${served.url}/cases`);
     const year = new Date().getFullYear();
     const recent = (await (await page.request.get(`${served.url}/api/v1/case-search?from=${year}-01-01&to=${year}-12-31&page=1&pageSize=1`)).json()) as {
@@ -325,9 +341,7 @@ describe('finding a case (案件)', () => {
 
 describe('the organisation pages and the import wizard', () => {
   it('a business line is created, edited, retired and reinstated in the forms; a staff member is transferred (R3)', async () => {
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/org/business-lines`);
-    await signIn(page, 'admin');
+    const { context, page } = await openAs('admin', '/org/business-lines');
     await page.waitForSelector('.org-table .el-table__body tr');
     await page.getByRole('button', { name: '新增', exact: true }).click();
     await page.fill('#field-code', 'e2e-line');
@@ -383,9 +397,7 @@ describe('the organisation pages and the import wizard', () => {
   });
 
   it('a dry run shows a bad row by row and column and changes nothing; the corrected file is committed', async () => {
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/org/agencies?region=450102000000`);
-    await signIn(page, 'admin');
+    const { context, page } = await openAs('admin', '/org/agencies?region=450102000000');
     await page.waitForSelector('.org-table .el-table__body tr');
     const line = (await (await page.request.get(`${served.url}/api/v1/business-lines?page=1&pageSize=1`)).json()) as { items: { code: string }[] };
     const code = (n: number) => creditCode(900_000 + n, '450102');
@@ -425,9 +437,7 @@ describe('the organisation pages and the import wizard', () => {
 
 describe('the system pages (admins)', () => {
   it('an admin creates a user, a business-system key (shown once) and revokes it, and runs a job now', async () => {
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/system/users`);
-    await signIn(page, 'admin');
+    const { context, page } = await openAs('admin', '/system/users');
     await page.waitForSelector('.users-table .el-table__body tr');
     await page.getByRole('button', { name: '新增用户' }).click();
     await page.fill('#user-username', 'auditor-2');
@@ -470,9 +480,7 @@ describe('the system pages (admins)', () => {
 
 describe('rating where the citizen is (issue 12): devices and the outbox in the console', () => {
   it('a supervisor creates a device for a window of their region and gets a pairing code that pairs it', async () => {
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/devices`);
-    await signIn(page, 'sup-xingning');
+    const { context, page } = await openAs('sup-xingning', '/devices');
     await page.waitForURL(`${served.url}/devices`);
     const windows = (await (await page.request.get(`${served.url}/api/v1/windows?pageSize=1`)).json()) as { items: { centerCode: string; number: string }[] };
     const window = windows.items[0]!;
@@ -514,9 +522,7 @@ describe('rating where the citizen is (issue 12): devices and the outbox in the 
 
   it('an SMS invitation shows in the outbox once sent, the number masked and the link cut short (R9)', async () => {
     const keys = demo.keys;
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/system/outbox`);
-    await signIn(page, 'admin');
+    const { context, page } = await openAs('admin', '/system/outbox');
     await page.waitForURL(`${served.url}/system/outbox`);
     const staff = (await (await page.request.get(`${served.url}/api/v1/staff?pageSize=1&regionCode=450102`)).json()) as {
       items: { staffNumber: string; agencyCode: string }[];
@@ -592,9 +598,7 @@ describe('the public results page (R13), without signing in', () => {
       return count;
     };
     expect(await staffTab()).toBe(0);
-    const admin = await freshPage();
-    await admin.page.goto(`${served.url}/signin`);
-    await signIn(admin.page, 'admin');
+    const admin = await openAs('admin', '/');
     await admin.page.waitForURL(`${served.url}/`);
     const publish = (on: boolean) =>
       admin.page.request.patch(`${served.url}/api/v1/settings`, { data: { publishStaffScores: on }, headers: { origin: served.url } });

@@ -26,15 +26,29 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-async function freshPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await chromium.browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 900 } });
-  return { context, page: await context.newPage() };
-}
+type Session = Awaited<ReturnType<BrowserContext['storageState']>>;
+/** username → the session (cookie) of its first sign-in through the sign-in page here, for the pages opened later. */
+const sessions = new Map<string, Session>();
 
-async function signIn(page: Page, username: string) {
-  await page.fill('#username', username);
-  await page.fill('#password', passwords[username]!);
-  await page.click('button[type=submit]');
+/** Opens `path` as `username`, in a browser context of its own: signing in on the way the first time, with that session afterwards. */
+async function openAs(username: string, path: string): Promise<{ context: BrowserContext; page: Page }> {
+  const session = sessions.get(username);
+  const context = await chromium.browser.newContext({
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    viewport: { width: 1280, height: 900 },
+    ...(session ? { storageState: session } : {}),
+  });
+  const page = await context.newPage();
+  await page.goto(`${served.url}${path}`);
+  if (!session) {
+    await page.fill('#username', username);
+    await page.fill('#password', passwords[username]!);
+    await page.click('button[type=submit]');
+    await page.waitForURL((u) => u.pathname !== '/signin');
+    sessions.set(username, await context.storageState());
+  }
+  return { context, page };
 }
 
 async function seriousViolations(page: Page) {
@@ -50,9 +64,7 @@ const nextYear = Number(chinaDay().slice(0, 4)) + 1;
 
 describe('政策参数 in the console (issue 13)', () => {
   it('a staff member reads the numbers in force and the holidays, sees a missing year plainly, and may change nothing', async () => {
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/policy`);
-    await signIn(page, 'staff-demo');
+    const { context, page } = await openAs('staff-demo', `/policy`);
     await page.waitForURL(`${served.url}/policy`);
     await expect.poll(() => page.textContent('main')).toContain('现行版本：第 1 版，自 2019-01-01 起施行');
     const inForce = await page.$$eval('.numbers-in-force .value', (els) => els.map((e) => e.textContent!.trim()));
@@ -65,6 +77,9 @@ describe('政策参数 in the console (issue 13)', () => {
       '5 个工作日',
       '不少于 3 条，且占比不低于 5.0%',
       '连续 3 个月排名后 3 名',
+      // Issue 14 (R11): the agency's days for a replacement flag, and how small agencies are ranked.
+      '30 个自然日',
+      '参与排名不足 5 人的机构，与同条线同层级合并排名',
     ]);
     expect(await page.getByRole('button', { name: '新增版本' }).count()).toBe(0);
     expect(await page.textContent('main')).toContain('只有系统管理员可以修改');
@@ -101,9 +116,7 @@ describe('政策参数 in the console (issue 13)', () => {
   });
 
   it('an admin adds a version from tomorrow in working days: listed as scheduled, in the API and in the audit log', async () => {
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/policy`);
-    await signIn(page, 'admin');
+    const { context, page } = await openAs('admin', `/policy`);
     await page.waitForURL(`${served.url}/policy`);
     await page.getByRole('button', { name: '新增版本' }).click();
     const dialog = page.locator('.el-dialog', { hasText: '新增政策版本' });
@@ -152,9 +165,7 @@ describe('政策参数 in the console (issue 13)', () => {
   });
 
   it('an admin enters a year of holidays; a weekday given as a 调休 working day is refused, naming the line', async () => {
-    const { context, page } = await freshPage();
-    await page.goto(`${served.url}/policy?tab=calendar&year=${nextYear}`);
-    await signIn(page, 'admin');
+    const { context, page } = await openAs('admin', `/policy?tab=calendar&year=${nextYear}`);
     await expect.poll(() => page.textContent('main')).toContain(`${nextYear} 年的节假日尚未录入`);
     await page.getByRole('button', { name: '录入该年' }).click();
     const dialog = page.locator('.el-dialog', { hasText: `${nextYear} 年节假日安排` });

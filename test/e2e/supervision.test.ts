@@ -101,24 +101,36 @@ async function itemsOf(ratingId: number): Promise<Item[]> {
     .items;
 }
 
-async function freshPage(options: { phone?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+type Session = Awaited<ReturnType<BrowserContext['storageState']>>;
+/** username → the session (cookie) of its first sign-in through the sign-in page here, for the pages opened later. */
+const sessions = new Map<string, Session>();
+
+async function freshPage(options: { phone?: boolean; session?: Session } = {}): Promise<{ context: BrowserContext; page: Page }> {
   const context = await chromium.browser.newContext({
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
     viewport: options.phone ? { width: 360, height: 740 } : { width: 1280, height: 800 },
     ...(options.phone ? { isMobile: true, hasTouch: true } : {}),
+    ...(options.session ? { storageState: options.session } : {}),
   });
   return { context, page: await context.newPage() };
 }
 
-/** Opens `url` of the console, signing in as `username` on the way. */
+/**
+ * Opens `url` of the console as `username`, in a browser context of its own: signing in on the way the first time
+ * (that session is kept), and with that session afterwards.
+ */
 async function signedIn(username: string, url: string) {
-  const opened = await freshPage();
+  const session = sessions.get(username);
+  const opened = await freshPage({ session });
   await opened.page.goto(`${demo.url}${url}`);
-  await opened.page.fill('#username', username);
-  await opened.page.fill('#password', demo.passwords[username]!);
-  await opened.page.click('button[type=submit]');
+  if (!session) {
+    await opened.page.fill('#username', username);
+    await opened.page.fill('#password', demo.passwords[username]!);
+    await opened.page.click('button[type=submit]');
+  }
   await opened.page.waitForURL((u) => u.pathname === url.split('?')[0]);
+  if (!session) sessions.set(username, await opened.context.storageState());
   return opened;
 }
 
@@ -414,12 +426,21 @@ describe('the supervision loop in the console and on the rater’s page (issue 1
 
   it('an outage is entered and shown in Beijing time, whatever the browser’s zone (R11)', async () => {
     // A browser in London (UTC+0 in winter, +1 in summer): the times typed are still Beijing time.
-    const context = await chromium.browser.newContext({ locale: 'zh-CN', timezoneId: 'Europe/London', viewport: { width: 1280, height: 800 } });
+    // (Signed in with the session an earlier test kept, if any: the browser's zone is not part of it.)
+    const session = sessions.get('sup-xingning');
+    const context = await chromium.browser.newContext({
+      locale: 'zh-CN',
+      timezoneId: 'Europe/London',
+      viewport: { width: 1280, height: 800 },
+      ...(session ? { storageState: session } : {}),
+    });
     const page = await context.newPage();
     await page.goto(`${demo.url}/supervision/incidents`);
-    await page.fill('#username', 'sup-xingning');
-    await page.fill('#password', demo.passwords['sup-xingning']!);
-    await page.click('button[type=submit]');
+    if (!session) {
+      await page.fill('#username', 'sup-xingning');
+      await page.fill('#password', demo.passwords['sup-xingning']!);
+      await page.click('button[type=submit]');
+    }
     await page.waitForURL((u) => u.pathname === '/supervision/incidents');
     const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() - 2 * 86_400_000));
 

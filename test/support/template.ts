@@ -22,6 +22,29 @@ export function databaseUrl(base: string, name: string): string {
   return url.toString();
 }
 
+/**
+ * What global setups of several projects share (a template per engine, the demo): made by the first project that
+ * asks, removed when the last of them is torn down. (Vitest runs every project's global setup in its main process.)
+ */
+export async function shared<T>(key: string, make: () => Promise<{ value: T; dispose: () => Promise<void> }>) {
+  const store = ((globalThis as { __hcpShared?: Map<string, { made: Promise<{ value: T; dispose: () => Promise<void> }>; users: number }> }).__hcpShared ??=
+    new Map());
+  let entry = store.get(key);
+  if (!entry) store.set(key, (entry = { made: make(), users: 0 }));
+  entry.users += 1;
+  const made = await entry.made;
+  const current = entry;
+  return {
+    value: made.value,
+    dispose: async () => {
+      current.users -= 1;
+      if (current.users > 0) return;
+      store.delete(key);
+      await made.dispose();
+    },
+  };
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     embeddedTemplate: string;
