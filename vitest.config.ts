@@ -20,8 +20,9 @@ const latencySuites = ['test/api/slowPaths.test.ts'];
 const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 
 // What every project has (set here rather than inherited with `extends`, which would hand each project the run's
-// maxWorkers as its own, so that `--maxWorkers` would no longer change it).
-const common = { pool: 'forks', testTimeout: 30_000, hookTimeout: 60_000 } as const;
+// maxWorkers as its own, so that `--maxWorkers` would no longer change it). Two files at a time share the two cores:
+// a test may take twice as long as alone, so it has 60 s (the slowest take 15–20 s alone on a busy machine).
+const common = { pool: 'forks', testTimeout: 60_000, hookTimeout: 60_000 } as const;
 
 const onDatabase = (engine: 'embedded' | 'server'): TestProjectInlineConfiguration[] => {
   const setup = { ...common, env: { HAOCHAPING_TEST_DB: engine }, globalSetup: [`test/support/setup${engine === 'server' ? 'Server' : 'Embedded'}.ts`] };

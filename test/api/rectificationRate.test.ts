@@ -217,9 +217,11 @@ describe('R3, R13: agencies and regions', () => {
       .trim()
       .split('\n')
       .map((line) => line.split(','));
-    expect(header!.slice(-3)).toEqual(['应整改数', '按期整改数', '整改率']);
-    expect(rows.find((r) => r[1] === world.agencyA.code)!.slice(-3)).toEqual(['4', '1', '0.25']);
-    expect(rows.find((r) => r[1] === world.agencyB.code)!.slice(-3)).toEqual(['1', '1', '1']);
+    // Issue 14: the marks' two columns (violations, key target) follow the rate's three.
+    expect(header!.slice(-5, -2)).toEqual(['应整改数', '按期整改数', '整改率']);
+    expect(header!.slice(-2)).toEqual(['刷好评违规数', '重点测评对象']);
+    expect(rows.find((r) => r[1] === world.agencyA.code)!.slice(-5, -2)).toEqual(['4', '1', '0.25']);
+    expect(rows.find((r) => r[1] === world.agencyB.code)!.slice(-5, -2)).toEqual(['1', '1', '1']);
     const staff = (await call('admin', 'GET', '/api/v1/rankings/staff/export.csv?period=2026-11&minCount=0')).text;
     expect(staff).not.toContain('整改率');
   });

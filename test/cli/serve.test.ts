@@ -32,7 +32,8 @@ afterEach(() => killChildren());
 afterAll(() => cleanup());
 
 // Processes start, migrate and (with --demo) load data: slow on a busy 2-core machine.
-vi.setConfig({ testTimeout: 180_000 });
+// Two test files share the two cores: the demo's seeding (a minute alone) may take several beside another file.
+vi.setConfig({ testTimeout: 360_000 });
 
 let token = '';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers read field by field in the assertions
@@ -58,7 +59,7 @@ const tabFile = (name: string) =>
 
 describe(`serve on the ${engine} database`, () => {
   it('starts on an empty database as npm start does: migrated, regions and demo organisations loaded, ready', async () => {
-    const served = await startServe({ ...env, JOBS: 'true' }, { args: ['--demo'] });
+    const served = await startServe({ ...env, JOBS: 'true' }, { args: ['--demo'], readyTimeoutMs: 300_000 });
     try {
       expect(await json(`${served.url}/readyz`)).toMatchObject({ status: 200, body: { status: 'ready', database: engine } });
       // R2: one demo user per role, in a file only its owner reads; the admin signs in.
