@@ -235,7 +235,7 @@ describe('发现与核查 in the console (issue 14)', () => {
     await dialog.getByRole('button', { name: '保存' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await expect.poll(() => thresholds.locator('tr', { hasText: '秒办秒评' }).innerText()).toContain('一天内不少于 6 件');
-    expect(await thresholds.locator('tr', { hasText: '“非常满意”占比远高于同类' }).innerText()).toContain('p < 1e-7');
+    expect(await thresholds.locator('tr', { hasText: '“非常满意”占比远高于同类' }).innerText()).toContain('p < 0.0000001');
     const policy = await api<{ inForce: { numbers: { detection: { quickCases: { count: number }; peerShare: { alpha: number } } } } }>(
       'GET',
       '/api/v1/policy',
