@@ -40,6 +40,8 @@ export interface Config {
   publicUrl?: string;
   /** How SMS leave the platform (issue 12): recorded locally, or POSTed to the province's SMS gateway. */
   sms: SmsConfig;
+  /** Group commit of ratings (issue 15): how long a batch stays open, and its largest size (RATING_BATCH_WINDOW_MS, RATING_BATCH_MAX). */
+  ratingBatch: { windowMs: number; maxSize: number };
 }
 
 export type SmsConfig = { sender: 'local' } | { sender: 'webhook'; url: string; secret: string; timeoutMs: number };
@@ -147,6 +149,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (publicUrl && !/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(publicUrl))
     problems.push(`PUBLIC_URL must be an http(s) URL like https://hcp.gxzf.gov.cn (got ${JSON.stringify(publicUrl)})`);
   const sms = smsConfig(env, problems);
+  const ratingBatch = {
+    windowMs: integer(env, 'RATING_BATCH_WINDOW_MS', 2, 0, 100, problems),
+    maxSize: integer(env, 'RATING_BATCH_MAX', 256, 1, 5000, problems),
+  };
   if (problems.length) throw new ConfigError(problems);
   return {
     host,
@@ -166,6 +172,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     maxConnections,
     publicUrl,
     sms,
+    ratingBatch,
   };
 }
 

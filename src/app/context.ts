@@ -13,12 +13,30 @@ export interface Services {
   now: () => Date;
   /** What leaves the platform (issue 12): the base of rating links, and the SMS sender the outbox uses. */
   outbox: { publicUrl: string; sms: SmsSender };
+  /** Group commit of ratings (issue 15); unset: the defaults (src/app/ratingBatcher.ts). */
+  ratingBatch?: RatingBatchOptions;
+}
+
+export interface RatingBatchOptions {
+  /** How long a batch stays open for more submissions (0: until the event loop's next turn). */
+  windowMs: number;
+  /** A batch closes at this many submissions. */
+  maxSize: number;
+  /** Batches being stored at once; more wait (and grow) until one commits. */
+  maxInFlight: number;
 }
 
 /** Services over an opened database, with the protection key of the config. */
 export function createServices(
   db: Kysely<DB>,
-  config: { protectionKey?: string; dataDir: string; database: { kind: string }; publicUrl?: string; sms?: SmsConfig },
+  config: {
+    protectionKey?: string;
+    dataDir: string;
+    database: { kind: string; poolMax?: number };
+    publicUrl?: string;
+    sms?: SmsConfig;
+    ratingBatch?: { windowMs: number; maxSize: number };
+  },
   log?: { info(msg: string): void; warn(msg: string): void },
 ): Services {
   const { key, source, created } = loadProtectionKey({ key: config.protectionKey, dataDir: config.dataDir });
@@ -33,6 +51,12 @@ export function createServices(
     protector: new Protector(key),
     now: () => new Date(),
     outbox: { publicUrl: config.publicUrl ?? 'http://127.0.0.1:3000', sms: smsSenderFor(config.sms ?? { sender: 'local' }, config.dataDir) },
+    // Embedded PGlite runs one statement at a time: one batch at a time. On a
+    // server, half the pool, leaving connections for everything else.
+    ratingBatch: config.ratingBatch && {
+      ...config.ratingBatch,
+      maxInFlight: config.database.kind === 'server' ? Math.max(1, Math.floor((config.database.poolMax ?? 10) / 2)) : 1,
+    },
   };
 }
 

@@ -25,31 +25,6 @@ type Db = Kysely<DB>;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** R10: one submission through a link or a key, stored or refused (the source address is kept as a keyed hash only). */
-export async function recordAttempt(
-  services: Pick<Services, 'db' | 'protector' | 'now'>,
-  a: { token: string | null; clientId: number | null; sourceIp: string | null },
-  outcome: string,
-) {
-  try {
-    await repo.insertAttempt(services.db, {
-      at: services.now(),
-      token_id: a.token ? tokenIdOf(services, a.token) : null,
-      client_id: a.clientId,
-      source_hash: a.sourceIp ? services.protector.hash(`source:${a.sourceIp}`) : null,
-      outcome: outcome.slice(0, 60),
-    });
-  } catch {
-    // The log serves detection; a rating's answer never fails for it.
-  }
-}
-
-/** The id a rating keeps of its link (occasion:nonce); for a link that does not verify, a keyed hash of it. */
-function tokenIdOf(services: Pick<Services, 'protector'>, token: string): string {
-  const payload = services.protector.verify<{ o?: number; n?: string }>(token);
-  return payload?.o && payload.n ? `${payload.o}:${payload.n}` : `bad:${services.protector.hash(token).slice(0, 24)}`;
-}
-
 export interface DetectionRun {
   from: Date;
   to: Date;

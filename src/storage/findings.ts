@@ -284,10 +284,6 @@ export async function flaggedRatings(db: Db, findingId: number) {
 
 // ——— submission attempts (R10) ———
 
-export async function insertAttempt(db: Db, a: { at: Date; token_id: string | null; client_id: number | null; source_hash: string | null; outcome: string }) {
-  await db.insertInto('submission_attempt').values(a).execute();
-}
-
 // ——— violations (R10) ———
 
 export async function insertViolation(

@@ -8,11 +8,10 @@ import { OCCASION_KINDS, type OccasionKind } from '../../../domain/occasions.ts'
 import type { Applicant } from '../../../domain/applicants.ts';
 import { LEVEL_NAMES, RATER_CHANNELS, TAG_NAMES } from '../../../domain/ratings.ts';
 import { getRating, submitRating, type Submission } from '../../../app/submitRating.ts';
-import { recordAttempt } from '../../../app/detection.ts';
 import { API_KEY_SECURITY, callerOf, clientOf, USER_SECURITY } from '../../plugins/auth.ts';
 import { REVEAL_REASON_MIN, revealRater } from '../../../app/identity.ts';
 import { ErrorBody } from '../../schemas.ts';
-import { AppError, invalidFields } from '../../../domain/errors.ts';
+import { invalidFields } from '../../../domain/errors.ts';
 import { authenticationRequired } from '../../../domain/access.ts';
 
 const Level = Type.String({
@@ -110,16 +109,8 @@ export default async function ratingRoutes(app: AppInstance) {
           idempotencyKey,
         };
       }
-      // R10: every submission is logged, stored or refused ("one link, or one client, submits again and again").
-      const attempt = { token: token ?? null, clientId: request.actor.type === 'client' ? request.actor.id : null, sourceIp: request.ip };
-      let result;
-      try {
-        result = await submitRating(services(), submission);
-      } catch (error) {
-        await recordAttempt(services(), attempt, error instanceof AppError ? error.id : 'failed');
-        throw error;
-      }
-      await recordAttempt(services(), attempt, result.created ? 'stored' : 'retry');
+      // R10: every submission is logged, stored or refused ("one link, or one client, submits again and again"), in its batch.
+      const result = await submitRating(services(), submission, { clientId: request.actor.type === 'client' ? request.actor.id : null, sourceIp: request.ip });
       return reply.status(result.created ? 201 : 200).send(result.rating);
     },
   );
