@@ -11,9 +11,23 @@
 // commits. Should a whole batch fail (a bug, a lost connection), its
 // submissions are settled again one by one, so that one bad submission
 // cannot fail the others.
+//
+// Batches in flight side by side still settle in the order they closed: each
+// waits, before it locks what it needs, until the batch before it has taken
+// its locks (`Turn`). A submission about the same occasion as an earlier one
+// in another batch therefore waits for that batch's commit and sees its
+// rating, as if the two had come one after the other (R7).
 import type { RatingBatchOptions } from './context.ts';
 
 export const DEFAULT_RATING_BATCH: RatingBatchOptions = { windowMs: 2, maxSize: 256, maxInFlight: 4 };
+
+/** A batch's place in line: it locks after `previous` has locked, and says `locked()` once it has (or has failed). */
+export interface Turn {
+  previous: Promise<void>;
+  locked: () => void;
+}
+
+const FREE_TURN: Turn = { previous: Promise.resolve(), locked: () => {} };
 
 /** One submission's outcome within its batch. */
 export type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
@@ -30,10 +44,12 @@ export class GroupCommit<I, O> {
   /** The open batch's window has passed (or it is full): it goes as soon as a slot is free. */
   private due = false;
   private inFlight = 0;
+  /** When the last batch sent has taken its locks. */
+  private lastLocked: Promise<void> = Promise.resolve();
 
   constructor(
     /** Settles a batch in one transaction: an outcome per item, in order; throws if the transaction failed. */
-    private readonly settle: (items: I[]) => Promise<Settled<O>[]>,
+    private readonly settle: (items: I[], turn: Turn) => Promise<Settled<O>[]>,
     private readonly options: RatingBatchOptions,
   ) {}
 
@@ -67,7 +83,10 @@ export class GroupCommit<I, O> {
       const batch = this.open.splice(0, this.options.maxSize);
       if (!this.open.length) this.due = false;
       this.inFlight++;
-      void this.run(batch).finally(() => {
+      let locked = () => {};
+      const turn: Turn = { previous: this.lastLocked, locked: () => locked() };
+      this.lastLocked = new Promise<void>((resolve) => (locked = resolve));
+      void this.run(batch, turn).finally(() => {
         this.inFlight--;
         this.dispatch();
       });
@@ -75,18 +94,23 @@ export class GroupCommit<I, O> {
     if (!this.open.length) this.due = false;
   }
 
-  private async run(batch: Waiting<I, O>[]): Promise<void> {
+  private async run(batch: Waiting<I, O>[], turn: Turn): Promise<void> {
     let outcomes: Settled<O>[];
     try {
-      outcomes = await this.settle(batch.map((w) => w.item));
+      outcomes = await this.settle(
+        batch.map((w) => w.item),
+        turn,
+      );
     } catch (error) {
       if (batch.length === 1) {
         batch[0]!.reject(error);
         return;
       }
-      // The whole batch failed: settle each alone, so that the failure stays with its cause.
-      for (const waiting of batch) await this.run([waiting]);
+      // The whole batch failed: settle each alone, so that the failure stays with its cause (here, out of line).
+      for (const waiting of batch) await this.run([waiting], FREE_TURN);
       return;
+    } finally {
+      turn.locked();
     }
     batch.forEach((waiting, i) => {
       const outcome = outcomes[i]!;

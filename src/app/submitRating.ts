@@ -3,10 +3,13 @@
 //      the credential and names the occasion;
 //   2. a channel client with its API key, naming the case (or package) and
 //      the occasion, and the rater's identity — which must be the applicant's.
-// The database keeps one rating per occasion; the occasion row is locked
-// while deciding, so concurrent submissions are answered one after another:
-// the first is stored (201), the same rating again gets the first back (200),
-// a different one is refused (409).
+// The database keeps one rating per occasion. Submissions are settled in
+// batches (group commit, issue 15: src/app/ratingBatcher.ts), one transaction
+// each, with the batch's occasions locked while deciding; within a batch and
+// across batches they are decided in the order they arrived, so concurrent
+// submissions are answered as if one after another: the first is stored
+// (201), the same rating again gets the first back (200), a different one is
+// refused (409). Each is answered only once its batch has committed.
 import { checkApplicant, identityKey, type Applicant } from '../domain/applicants.ts';
 import { AppError, conflict, notFound, type FieldProblem, invalidFields } from '../domain/errors.ts';
 import { caseOccasions, occasionState, type CaseKind, PACKAGE_STAGES, packageOccasions, type OccasionKind } from '../domain/occasions.ts';
@@ -27,7 +30,7 @@ import {
 import * as cases from '../storage/cases.ts';
 import * as batchRepo from '../storage/ratingBatch.ts';
 import { revealApplicant, type InvitationToken } from './cases.ts';
-import { DEFAULT_RATING_BATCH, GroupCommit, type Settled } from './ratingBatcher.ts';
+import { DEFAULT_RATING_BATCH, GroupCommit, type Settled, type Turn } from './ratingBatcher.ts';
 import type { ApiClient } from './clients.ts';
 import type { Caller, Services } from './context.ts';
 import { requireAccess } from '../domain/access.ts';
@@ -138,7 +141,7 @@ const batchers = new WeakMap<Services, GroupCommit<Entry, SubmittedRating | null
 function batcherOf(services: Services) {
   let batcher = batchers.get(services);
   if (!batcher) {
-    batcher = new GroupCommit((entries) => settleBatch(services, entries), services.ratingBatch ?? DEFAULT_RATING_BATCH);
+    batcher = new GroupCommit((entries, turn) => settleBatch(services, entries, turn), services.ratingBatch ?? DEFAULT_RATING_BATCH);
     batchers.set(services, batcher);
   }
   return batcher;
@@ -229,10 +232,10 @@ class RatingRaced extends Error {}
  * closed occasions, the log of submissions — deciding each submission in
  * the order it arrived, exactly as if they had come one after another.
  */
-async function settleBatch(services: Services, entries: Entry[]): Promise<Settled<SubmittedRating | null>[]> {
+async function settleBatch(services: Services, entries: Entry[], turn: Turn): Promise<Settled<SubmittedRating | null>[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await services.db.transaction().execute((trx) => settleIn(services, trx, entries));
+      return await services.db.transaction().execute((trx) => settleIn(services, trx, entries, turn));
     } catch (error) {
       if (!(error instanceof RatingRaced) || attempt === 3) throw error;
     }
@@ -241,7 +244,7 @@ async function settleBatch(services: Services, entries: Entry[]): Promise<Settle
 
 type Decision = { created: true; occasionId: number } | { created: false; row: RatingRow | null; occasionId: number };
 
-async function settleIn(services: Services, trx: Services['db'], entries: Entry[]): Promise<Settled<SubmittedRating | null>[]> {
+async function settleIn(services: Services, trx: Services['db'], entries: Entry[], turn: Turn): Promise<Settled<SubmittedRating | null>[]> {
   const now = services.now();
   const decided: (Decision | { error: unknown } | null)[] = entries.map(() => null);
   const fail = (i: number, error: unknown) => (decided[i] = { error });
@@ -264,7 +267,10 @@ async function settleIn(services: Services, trx: Services['db'], entries: Entry[
   });
 
   const ids = [...new Set(occasionOf.values())].sort((a, b) => a - b);
+  // In line: the batch before this one has its locks, so an occasion both need is this batch's only after that one commits.
+  await turn.previous;
   const occasions = new Map((await batchRepo.lockOccasions(trx, ids)).map((o) => [o.id, o]));
+  turn.locked();
   const existing = new Map<number, RatingRow | Entry>((await batchRepo.ratingsOfOccasions(trx, ids)).map((r) => [r.occasion_id, r]));
 
   const toInsert: batchRepo.NewRating[] = [];

@@ -116,7 +116,8 @@ const tagsLiteral = (tags: string[]) => `{${tags.join(',')}}`;
 /**
  * R6, R7: inserts the batch's new ratings (one per occasion), records that
  * each counts from `at` (the score event and its place in the fold's queue),
- * and closes their occasions — one statement. A rating another transaction
+ * and closes their occasions (a heap-only update of `closed_at`, and out of
+ * the queue of open occasions) — one statement. A rating another transaction
  * stored meanwhile wins (`on conflict do nothing`): it is not returned, and
  * the caller decides on it as on any rating found.
  */
@@ -141,6 +142,9 @@ export async function insertRatings(db: Db, rows: NewRating[], at: Date): Promis
       returning *
     ), closed as (
       update occasion o set closed_at = ${at}::timestamptz from given where o.id = given.occasion_id
+    ), dequeued as (
+      -- R6: a rated occasion leaves the queue the default sweep reads (migration 0013).
+      delete from occasion_open q using given where q.occasion_id = given.occasion_id
     ), events as (
       insert into score_event (rating_id, sign, cause, recorded_at)
       select id, 1, 'given', ${at}::timestamptz from given
