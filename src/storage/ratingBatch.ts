@@ -119,11 +119,12 @@ const tagsLiteral = (tags: string[]) => `{${tags.join(',')}}`;
  * and closes their occasions (a heap-only update of `closed_at`, and out of
  * the queue of open occasions) — one statement. A rating another transaction
  * stored meanwhile wins (`on conflict do nothing`): it is not returned, and
- * the caller decides on it as on any rating found.
+ * the caller must then roll back and settle the batch again.
  */
 export async function insertRatings(db: Db, rows: NewRating[], at: Date): Promise<RatingRow[]> {
   if (!rows.length) return [];
   const col = <K extends keyof NewRating>(k: K) => rows.map((r) => r[k]);
+  const ids = col('occasion_id');
   const result = await sql<RatingRow>`
     with given as (
       insert into rating (occasion_id, level, score, attitude_level, quality_level, efficiency_level, tags, comment, comment_cipher,
@@ -141,10 +142,12 @@ export async function insertRatings(db: Db, rows: NewRating[], at: Date): Promis
       on conflict (occasion_id) do nothing
       returning *
     ), closed as (
-      update occasion o set closed_at = ${at}::timestamptz from given where o.id = given.occasion_id
+      -- By the ids (not a join with the rows inserted), so that the plan is an index lookup per occasion; should a
+      -- rating not be inserted (stored meanwhile elsewhere), the caller rolls the whole statement back.
+      update occasion set closed_at = ${at}::timestamptz where id = any(${ids}::int[])
     ), dequeued as (
       -- R6: a rated occasion leaves the queue the default sweep reads (migration 0013).
-      delete from occasion_open q using given where q.occasion_id = given.occasion_id
+      delete from occasion_open where occasion_id = any(${ids}::int[])
     ), events as (
       insert into score_event (rating_id, sign, cause, recorded_at)
       select id, 1, 'given', ${at}::timestamptz from given
