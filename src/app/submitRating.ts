@@ -305,7 +305,15 @@ async function settleIn(services: Services, trx: Services['db'], entries: Entry[
     }
   });
 
-  const inserted = new Map((await batchRepo.insertRatings(trx, toInsert, now)).map((r) => [r.occasion_id, r]));
+  // R10: every submission in the log, stored or refused — in the statement that stores the ratings.
+  const attempts = entries.flatMap((e, i) => {
+    if (!e.attempt) return [];
+    const d = decided[i];
+    const outcome =
+      e.attempt.outcome ?? (!d ? 'failed' : 'error' in d ? (d.error instanceof AppError ? d.error.id : 'failed') : d.created ? 'stored' : 'retry');
+    return [{ at: now, token_id: e.attempt.token_id, client_id: e.attempt.client_id, source_hash: e.attempt.source_hash, outcome: outcome.slice(0, 60) }];
+  });
+  const inserted = new Map((await batchRepo.insertRatings(trx, toInsert, now, attempts)).map((r) => [r.occasion_id, r]));
   if (inserted.size < toInsert.length) throw new RatingRaced();
   // R6, R12: a negative rating enters the supervision loop in the transaction that stores it.
   for (const row of inserted.values()) {
@@ -318,16 +326,6 @@ async function settleIn(services: Services, trx: Services['db'], entries: Entry[
     const row = d.created ? inserted.get(d.occasionId)! : (d.row ?? inserted.get(d.occasionId)!);
     return { ok: true, value: { created: d.created, rating: presentRating(row) } };
   });
-  // R10: every submission in the log, stored or refused.
-  await batchRepo.insertAttempts(
-    trx,
-    entries.flatMap((e, i) => {
-      if (!e.attempt) return [];
-      const o = outcomes[i]!;
-      const outcome = e.attempt.outcome ?? (o.ok ? (o.value?.created ? 'stored' : 'retry') : o.error instanceof AppError ? o.error.id : 'failed');
-      return [{ at: now, token_id: e.attempt.token_id, client_id: e.attempt.client_id, source_hash: e.attempt.source_hash, outcome: outcome.slice(0, 60) }];
-    }),
-  );
   for (const o of outcomes) if (!o.ok && o.error instanceof Object) logged.add(o.error);
   return outcomes;
 }

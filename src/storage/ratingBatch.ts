@@ -69,6 +69,9 @@ export interface LockedOccasion {
  * R7: locks the batch's occasions in id order — every batch takes its locks
  * in the same order, so two batches (or a batch and the default sweep, which
  * skips locked rows) never deadlock — and reads them with their applicant.
+ * Their ratings are read by the next statement, not here: a statement that
+ * waited for a lock still sees what its snapshot saw, and would miss the
+ * rating the transaction it waited for has just stored.
  */
 export async function lockOccasions(db: Db, ids: number[]): Promise<LockedOccasion[]> {
   if (!ids.length) return [];
@@ -114,15 +117,18 @@ export interface NewRating {
 const tagsLiteral = (tags: string[]) => `{${tags.join(',')}}`;
 
 /**
- * R6, R7: inserts the batch's new ratings (one per occasion), records that
+ * R6, R7, R10: inserts the batch's new ratings (one per occasion), records that
  * each counts from `at` (the score event and its place in the fold's queue),
  * and closes their occasions (a heap-only update of `closed_at`, and out of
- * the queue of open occasions) — one statement. A rating another transaction
+ * the queue of open occasions), and logs the batch's submissions — one statement. A rating another transaction
  * stored meanwhile wins (`on conflict do nothing`): it is not returned, and
  * the caller must then roll back and settle the batch again.
  */
-export async function insertRatings(db: Db, rows: NewRating[], at: Date): Promise<RatingRow[]> {
-  if (!rows.length) return [];
+export async function insertRatings(db: Db, rows: NewRating[], at: Date, attempts: Attempt[]): Promise<RatingRow[]> {
+  if (!rows.length) {
+    await insertAttempts(db, attempts);
+    return [];
+  }
   const col = <K extends keyof NewRating>(k: K) => rows.map((r) => r[k]);
   const ids = col('occasion_id');
   const result = await sql<RatingRow>`
@@ -154,20 +160,29 @@ export async function insertRatings(db: Db, rows: NewRating[], at: Date): Promis
       returning id
     ), queued as (
       insert into score_pending (event_id) select id from events
-    )
+    ), logged as (${attemptsSql(attempts)})
     select * from given`.execute(db);
   return result.rows;
 }
 
-/** R10: the batch's submissions, stored or refused, logged in one statement (the source address as a keyed hash). */
-export async function insertAttempts(
-  db: Db,
-  attempts: { at: Date; token_id: string | null; client_id: number | null; source_hash: string | null; outcome: string }[],
-): Promise<void> {
-  if (!attempts.length) return;
-  const col = <K extends keyof (typeof attempts)[number]>(k: K) => attempts.map((a) => a[k]);
-  await sql`
+/** R10: one submission in the log, stored or refused (the source address as a keyed hash). */
+export interface Attempt {
+  at: Date;
+  token_id: string | null;
+  client_id: number | null;
+  source_hash: string | null;
+  outcome: string;
+}
+
+const attemptsSql = (attempts: Attempt[]) => {
+  const col = <K extends keyof Attempt>(k: K) => attempts.map((a) => a[k]);
+  return sql`
     insert into submission_attempt (at, token_id, client_id, source_hash, outcome)
     select * from unnest(${col('at')}::timestamptz[], ${col('token_id')}::text[], ${col('client_id')}::int[], ${col('source_hash')}::text[],
-                         ${col('outcome')}::text[])`.execute(db);
+                         ${col('outcome')}::text[])`;
+};
+
+/** R10: the batch's submissions, stored or refused, logged in one statement. */
+export async function insertAttempts(db: Db, attempts: Attempt[]): Promise<void> {
+  if (attempts.length) await attemptsSql(attempts).execute(db);
 }

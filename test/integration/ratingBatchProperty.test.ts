@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { acceptCase, type InvitationToken } from '../../src/app/cases.ts';
 import { authenticateClient, type ApiClient } from '../../src/app/clients.ts';
 import type { Services } from '../../src/app/context.ts';
@@ -22,6 +22,9 @@ import { giveDefaultRatings } from '../../src/storage/cases.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { TestClock, testServices } from '../support/services.ts';
 import { buildApplicant, buildWorld } from '../support/world.ts';
+
+// Thirty runs of two sets of cases each: minutes when two files share a busy 2-core machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 const database = useTestDatabase();
 const clock = new TestClock();
