@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { Readable, PassThrough } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import './exceljsUtf8Fix.ts'; // must come before exceljs
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import unzipper from 'unzipper';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
@@ -91,10 +91,14 @@ interface WorkbookReaderParts {
  * order they depend on each other (relations, workbook, shared strings), and
  * the first sheet of the workbook is then streamed row by row, as before.
  */
+/** exceljs, loaded on the first spreadsheet (tens of MB a process that never sees one does not hold; issue 15). */
+const excel = async () => (await import('exceljs')).default;
+
 async function* xlsxRows(file: string): AsyncGenerator<SheetRow> {
+  const Excel = await excel();
   const zip = await unzipper.Open.file(file);
   const part = (name: string) => zip.files.find((f) => f.type === 'File' && f.path.replace(/^\//, '') === name);
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([]), {
+  const reader = new Excel.stream.xlsx.WorkbookReader(Readable.from([]), {
     worksheets: 'emit',
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
@@ -179,7 +183,8 @@ export function writeSheet(format: SheetFormat, sheetName: string, header: strin
       csv.end();
       return;
     }
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
+    const Excel = await excel();
+    const workbook = new Excel.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
     const sheet = workbook.addWorksheet(sheetName);
     sheet.addRow(header).commit();
     for await (const row of rows) sheet.addRow(row).commit();

@@ -3,7 +3,7 @@
 // of the platform sees one `Database`.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
@@ -95,6 +95,8 @@ export async function openEmbedded(dataDir: string, lockDataDir = true, loadData
   }
   let pglite: PGlite;
   try {
+    // Loaded only here: a server deployment never holds PGlite's WebAssembly (tens of MB; issue 15).
+    const { PGlite } = await import('@electric-sql/pglite');
     pglite = await PGlite.create({ dataDir: inMemory ? undefined : dataDir, parsers, loadDataDir });
   } catch (error) {
     unlock();
