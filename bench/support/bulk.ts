@@ -106,7 +106,10 @@ export async function loadOccasions(
           ((((c.accepted_at at time zone 'UTC') + interval '8 hours')::date + 8) - interval '8 hours') at time zone 'UTC',
           c.accepted_by, p.agency_code, p.business_line_code, p.region_code, p.center_code, p.window_id, 1
         from cases c join bench_place p on p.staff_id = c.accepted_by
-        returning id
+        returning id, deadline, policy_version_id
+      ), queued as (
+        -- R6: an open occasion waits in the queue the default sweep reads (migration 0013).
+        insert into occasion_open (occasion_id, deadline, policy_version_id) select id, deadline, policy_version_id from occasions
       )
       select min(id)::int as first, max(id)::int as last from occasions`.execute(db);
     if (!first) first = result.rows[0]!.first;
@@ -136,6 +139,8 @@ export async function rateOccasions(db: Database['db'], first: number, last: num
         cross join lateral (select l0.level, case l0.level when 'very_satisfied' then 10 when 'satisfied' then 8 when 'basically_satisfied' then 6 when 'dissatisfied' then 3 else 0 end as score) l
         where o.id between ${start} and ${end}
         returning occasion_id, given_at
+      ), dequeued as (
+        delete from occasion_open q using given g where q.occasion_id = g.occasion_id
       )
       update occasion o set closed_at = g.given_at from given g where o.id = g.occasion_id`.execute(db);
   }

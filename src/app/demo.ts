@@ -18,6 +18,7 @@ import { deadlineAfter } from '../domain/calendar.ts';
 import { versionOn } from '../domain/policy.ts';
 import { loadCalendar, loadPolicyVersions } from './policy.ts';
 import * as scores from '../storage/scores.ts';
+import { enqueueOpenOccasions } from '../storage/cases.ts';
 import { foldAll } from './scores.ts';
 import { openSupervisionForLoaded, runDeadlines } from './supervision.ts';
 import { injectDemoFraud } from './demoFraud.ts';
@@ -565,6 +566,7 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
         window_id: e.staff.window_id,
       }));
       const ratingRows = [];
+      const occasionIds: number[] = [];
       for (let i = 0; i < occasionRows.length; i += 1000) {
         const inserted = await trx
           .insertInto('occasion')
@@ -572,6 +574,7 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
           .returning(['id', 'case_id', 'occurred_at', 'deadline', 'policy_version_id'])
           .execute();
         for (const o of inserted) {
+          occasionIds.push(o.id);
           const due = o.deadline.getTime() <= now;
           if (random() < (due ? 0.62 : 0.45)) {
             const givenAt = new Date(
@@ -622,6 +625,8 @@ export async function seedDemoActivity(services: Services, options: { cases?: nu
           .execute();
       // Rated and defaulted occasions are closed.
       await sql`update occasion o set closed_at = r.given_at from rating r where r.occasion_id = o.id and o.closed_at is null`.execute(trx);
+      // R6: the others wait for their rating, or their default, in the queue of open occasions.
+      await enqueueOpenOccasions(trx, occasionIds);
       summary.cases += caseRows.length;
       summary.occasions += occasionRows.length;
       summary.ratings += ratingRows.length;

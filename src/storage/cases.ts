@@ -40,9 +40,28 @@ export async function placeAt(db: Db, staffId: number, at: Date) {
 
 export type NewOccasion = Omit<OccasionTable, 'id' | 'created_at' | 'closed_at' | 'cancelled_at'>;
 
+/** Opens an occasion: stores it and puts it in the queue of open occasions (R6), in one statement. */
 export async function insertOccasion(db: Db, occasion: NewOccasion): Promise<number> {
-  const row = await db.insertInto('occasion').values(occasion).returning('id').executeTakeFirstOrThrow();
-  return row.id;
+  const result = await sql<{ id: number }>`
+    with opened as (${db.insertInto('occasion').values(occasion).returning(['id', 'deadline', 'policy_version_id'])})
+    insert into occasion_open (occasion_id, deadline, policy_version_id)
+    select id, deadline, policy_version_id from opened
+    returning occasion_id as id`.execute(db);
+  return result.rows[0]!.id;
+}
+
+/**
+ * Puts those of the given occasions that are still open in the queue of open
+ * occasions (R6): for loaders that store occasions and their ratings in bulk
+ * (the demo), after they have closed the rated ones.
+ */
+export async function enqueueOpenOccasions(db: Db, occasionIds: number[]): Promise<void> {
+  if (!occasionIds.length) return;
+  await sql`
+    insert into occasion_open (occasion_id, deadline, policy_version_id)
+    select id, deadline, policy_version_id from occasion
+    where id = any(${occasionIds}::int[]) and closed_at is null
+    on conflict (occasion_id) do nothing`.execute(db);
 }
 
 export async function occasionsOf(db: Db, owner: { caseId?: number; packageId?: number }) {
@@ -80,14 +99,16 @@ export async function occasionsOf(db: Db, owner: { caseId?: number; packageId?: 
  * to the sweep.
  */
 export async function cancelOpenOccasions(db: Db, caseId: number, at: Date): Promise<number> {
-  const result = await db
-    .updateTable('occasion')
-    .set({ cancelled_at: at, closed_at: at })
-    .where('case_id', '=', caseId)
-    .where('closed_at', 'is', null)
-    .where('deadline', '>', at)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  const result = await sql<{ n: number }>`
+    with cancelled as (
+      update occasion set cancelled_at = ${at}, closed_at = ${at}
+      where case_id = ${caseId} and closed_at is null and deadline > ${at}
+      returning id
+    ), dequeued as (
+      delete from occasion_open q using cancelled c where q.occasion_id = c.id
+    )
+    select count(*)::int as n from cancelled`.execute(db);
+  return result.rows[0]!.n;
 }
 
 export async function lockOccasion(db: Db, occasionId: number) {
@@ -115,9 +136,10 @@ export async function ratingOfOccasion(db: Db, occasionId: number) {
  * occasion opened) — and closes it. Set-based: one pass per default level,
  * the level and score literals, over the versions that have that level (no
  * filter at all when every version has the same one). Safe to run twice or
- * from two processes at once: rows being handled elsewhere are skipped
- * (SKIP LOCKED), and the rating's unique occasion settles any race. Works in
- * batches so that one run never holds millions of row locks.
+ * from two processes at once: occasions being rated or handled elsewhere are
+ * skipped (SKIP LOCKED; an occasion skipped because its rating then failed is
+ * taken by the next run), and the rating's unique occasion settles any race
+ * (R7). Works in batches so that one run never holds millions of row locks.
  */
 export async function giveDefaultRatings(db: Db, now: Date, batchSize = 20_000): Promise<number> {
   const byLevel = new Map<Level, number[]>();
@@ -130,31 +152,53 @@ export async function giveDefaultRatings(db: Db, now: Date, batchSize = 20_000):
   return total;
 }
 
+/**
+ * One pass. The due occasions are taken in batches in id order — the order
+ * their rows lie in the occasion table and the order the ratings' unique
+ * index grows in — so that a batch touches few pages, whatever its deadlines;
+ * each batch starts after the last one's end, so that no batch steps over the
+ * index entries of the queue rows its predecessors deleted. Each batch is one
+ * statement: it locks the due occasions (the row lock every closer of an
+ * occasion takes first, so that none deadlocks with another; `closed_at is
+ * null` is checked again on the locked row), deletes their queue rows,
+ * inserts the ratings, closes the occasions and records the score events.
+ */
 async function giveDefaultsOfLevel(db: Db, now: Date, batchSize: number, level: Level, versions: number[] | null): Promise<number> {
   // The level is one of five fixed names (checked above): a literal, so that each pass is one plain statement.
-  const ofVersions = versions ? sql`and policy_version_id in (${sql.join(versions)})` : sql``;
+  const ofVersions = versions ? sql`and q.policy_version_id in (${sql.join(versions)})` : sql``;
+  const range = await sql<{ lo: number | null; hi: number | null }>`
+    select min(occasion_id) as lo, max(occasion_id) as hi from occasion_open q where q.deadline <= ${now} ${ofVersions}`.execute(db);
+  const { lo, hi } = range.rows[0]!;
+  if (lo === null || hi === null) return 0;
+  let after = lo - 1;
   let total = 0;
   for (;;) {
-    const result = await sql<{ given: number; closed: number }>`
+    const result = await sql<{ due: number; given: number; last: number | null }>`
       with due as (
-        select id, deadline from occasion
-        where closed_at is null and deadline <= ${now} ${ofVersions}
-        order by deadline
+        select q.occasion_id as id, q.deadline
+        from occasion_open q join occasion o on o.id = q.occasion_id
+        where q.occasion_id > ${after} and q.occasion_id <= ${hi} and q.deadline <= ${now} ${ofVersions}
+          -- The range again on o, so that whatever join the planner picks starts at the batch, not at the first occasion.
+          and o.id > ${after} and o.id <= ${hi} and o.closed_at is null
+        order by q.occasion_id
         limit ${batchSize}
-        for update skip locked
+        for update of o skip locked
+      ), dequeued as (
+        delete from occasion_open q using due where q.occasion_id = due.id
       ), given as (
         insert into rating (occasion_id, level, score, channel, is_default, given_at, fingerprint)
         select id, ${sql.lit(level)}, ${sql.lit(scoreOf(level))}, 'system', true, deadline, 'default' from due
+        order by id
         on conflict (occasion_id) do nothing
         returning id, occasion_id
       ), closed as (
         update occasion o set closed_at = due.deadline from due where o.id = due.id
-        returning o.id
       ), ${recordGivenSql(now)}
-      select (select count(*) from given)::int as given, (select count(*) from closed)::int as closed`.execute(db);
-    const { given, closed } = result.rows[0]!;
-    total += given;
-    if (closed < batchSize) return total;
+      select (select count(*) from due)::int as due, (select count(*) from given)::int as given, (select max(id) from due) as last`.execute(db);
+    const row = result.rows[0]!;
+    total += row.given;
+    if (row.due < batchSize || row.last === null) return total;
+    after = row.last;
   }
 }
 
@@ -262,15 +306,17 @@ export async function applicantHashOf(db: Db, occasion: { case_id: number | null
   return row.applicant_id_hash!;
 }
 
-/** Stores a rating and closes its occasion (call with the occasion row locked). */
 /**
- * Stores a rating, closes its occasion and records that the rating counts
- * from `at` (R6), in one statement (call with the occasion row locked).
+ * Stores a rating, closes its occasion (R6: it leaves the queue of open
+ * occasions) and records that the rating counts from `at` (R6), in one
+ * statement (call with the occasion row locked).
  */
 export async function insertRatingAndClose(db: Db, values: Insertable<DB['rating']>, at: Date) {
   const result = await sql<Selectable<DB['rating']>>`
     with given as (${db.insertInto('rating').values(values).returningAll()}), closed as (
       update occasion set closed_at = ${at} where id = ${values.occasion_id}
+    ), dequeued as (
+      delete from occasion_open where occasion_id = ${values.occasion_id}
     ), ${recordGivenSql(at)}
     select * from given`.execute(db);
   return result.rows[0]!;

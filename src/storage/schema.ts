@@ -159,6 +159,13 @@ export interface OccasionTable {
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 
+/** Issue 15 (migration 0013): one row per open occasion, deleted when it closes; the default sweep's queue (R6). */
+export interface OccasionOpenTable {
+  occasion_id: number;
+  deadline: Date;
+  policy_version_id: number;
+}
+
 export interface OccasionPartyTable {
   occasion_id: number;
   agency_code: string;
@@ -345,6 +352,7 @@ export interface DB extends SupervisionTables, PolicyTables, FindingTables {
   service_package: ServicePackageTable;
   service_case: ServiceCaseTable;
   occasion: OccasionTable;
+  occasion_open: OccasionOpenTable;
   occasion_party: OccasionPartyTable;
   rating: RatingTable;
   region: RegionTable;
