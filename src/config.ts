@@ -42,6 +42,8 @@ export interface Config {
   sms: SmsConfig;
   /** Group commit of ratings (issue 15): how long a batch stays open, and its largest size (RATING_BATCH_WINDOW_MS, RATING_BATCH_MAX). */
   ratingBatch: { windowMs: number; maxSize: number };
+  /** Memory for cached rankings, in MB (issue 15, RANKING_CACHE_MB; 0: no cache). Read by src/app/rankingCache.ts. */
+  rankingCacheMb?: number;
 }
 
 export type SmsConfig = { sender: 'local' } | { sender: 'webhook'; url: string; secret: string; timeoutMs: number };
@@ -80,6 +82,11 @@ function flag(env: Env, name: string, fallback: boolean, problems: string[]): bo
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   problems.push(`${name} must be true or false (got ${JSON.stringify(raw)})`);
   return fallback;
+}
+
+/** Issue 15: memory for cached rankings in MB (RANKING_CACHE_MB, default 64; 0 turns the cache off). */
+export function rankingCacheMb(env: Env = process.env, problems: string[] = []): number {
+  return integer(env, 'RANKING_CACHE_MB', 64, 0, 4096, problems);
 }
 
 /** The URL with its password replaced, safe to print in logs and errors. */
@@ -153,6 +160,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     windowMs: integer(env, 'RATING_BATCH_WINDOW_MS', 2, 0, 100, problems),
     maxSize: integer(env, 'RATING_BATCH_MAX', 256, 1, 5000, problems),
   };
+  const rankingCache = rankingCacheMb(env, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     host,
@@ -173,6 +181,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     publicUrl,
     sms,
     ratingBatch,
+    rankingCacheMb: rankingCache,
   };
 }
 

@@ -32,6 +32,7 @@ import { notFoundInScope, rankingLimits, readScope, requireAccess, within as sco
 import { parseRegionCode, requireRegion } from './regions.ts';
 import { writeSheet, type SheetFormat } from './spreadsheets.ts';
 import { yieldToEventLoop } from './eventLoop.ts';
+import { cachedRanking } from './rankingCache.ts';
 
 const NOT_FOUND: Record<Dimension, [string, string]> = {
   staff: ['staff_not_found', 'No staff member has the number'],
@@ -303,17 +304,45 @@ function presentEntry(row: scores.RankingRow, rectification: (code: string) => R
   };
 }
 
+/** Whether a ranking is read through the cache (src/app/rankingCache.ts); false: rankingSql() alone, the oracle of its tests. */
+export interface RankingOptions {
+  cache?: boolean;
+}
+
 /** R13, R14: one page of a ranking. */
-export async function getRanking(services: Services, caller: Caller, input: RankingInput, page: { page: number; pageSize: number }) {
+export async function getRanking(
+  services: Services,
+  caller: Caller,
+  input: RankingInput,
+  page: { page: number; pageSize: number },
+  options: RankingOptions = {},
+) {
   const { query, rectification, marks, described } = await resolveRanking(services, caller, input);
-  const rows = await scores.rankingPage(services.db, { ...query, limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
-  const [rates, marked] = await Promise.all([rectification(rows.map((r) => r.label)), marks(rows.map((r) => r.label))]);
-  // Past the last page there are no rows to read the totals from.
-  const totals = rows[0] ?? (page.page > 1 ? (await scores.rankingPage(services.db, { ...query, limit: 1, offset: 0 }))[0] : undefined);
+  const limit = page.pageSize;
+  const offset = (page.page - 1) * page.pageSize;
+  const view = options.cache === false ? null : await cachedRanking(services.db, query);
+  let rows: scores.RankingRow[];
+  let counts: { total: number; ranked: number };
+  let ratesAndMarks: Promise<[Awaited<ReturnType<typeof rectification>>, Awaited<ReturnType<typeof marks>>]> | undefined;
+  if (view) {
+    // An entry's key is the code people know (but for staff: an id, known by number), so its rates and marks are read alongside its name.
+    const codes = input.dimension === 'staff' ? null : view.keys(offset, limit);
+    ratesAndMarks = codes ? Promise.all([rectification(codes), marks(codes)]) : undefined;
+    ratesAndMarks?.catch(() => {}); // awaited below, unless reading the page fails first
+    rows = await view.page(offset, limit);
+    counts = view;
+  } else {
+    rows = await scores.rankingPage(services.db, { ...query, limit, offset });
+    // Past the last page there are no rows to read the totals from.
+    const totals = rows[0] ?? (page.page > 1 ? (await scores.rankingPage(services.db, { ...query, limit: 1, offset: 0 }))[0] : undefined);
+    counts = { total: totals?.total ?? 0, ranked: totals?.ranked_total ?? 0 };
+  }
+  // R12, R13 rates and R10, R11 marks are read for the page, now (they are not in the cache).
+  const [rates, marked] = await (ratesAndMarks ?? Promise.all([rectification(rows.map((r) => r.label)), marks(rows.map((r) => r.label))]));
   return {
     ...described,
-    total: totals?.total ?? 0,
-    ranked: totals?.ranked_total ?? 0,
+    total: counts.total,
+    ranked: counts.ranked,
     page: page.page,
     pageSize: page.pageSize,
     items: rows.map((row) => presentEntry(row, rates, marked)),
@@ -329,8 +358,11 @@ export async function exportRanking(
   caller: Caller,
   input: RankingInput,
   format: SheetFormat,
+  options: RankingOptions = {},
 ): Promise<{ stream: Readable; filename: string }> {
   const { query, rectification, marks, described } = await resolveRanking(services, caller, input);
+  // Through the cache, every batch is a slice of one ranked list (one snapshot of the scores).
+  const view = options.cache === false ? null : await cachedRanking(services.db, query);
   // R13: agencies and regions carry their rectification rate (empty cells as of a past instant).
   const withRate = input.dimension === 'agencies' || input.dimension === 'regions';
   // R10, R11: violations and key-target marks (not for centers); replacement flags for staff.
@@ -359,7 +391,7 @@ export async function exportRanking(
   ];
   async function* rows() {
     for (let offset = 0; ; offset += EXPORT_BATCH) {
-      const batch = await scores.rankingPage(services.db, { ...query, limit: EXPORT_BATCH, offset });
+      const batch = view ? await view.page(offset, EXPORT_BATCH) : await scores.rankingPage(services.db, { ...query, limit: EXPORT_BATCH, offset });
       const [rates, marked] = await Promise.all([rectification(batch.map((r) => r.label)), marks(batch.map((r) => r.label))]);
       for (const row of batch) {
         const e = presentEntry(row, rates, marked);
@@ -385,7 +417,7 @@ export async function exportRanking(
           ...(withReplacement ? [e.marks.replacements.length ? '是' : ''] : []),
         ];
       }
-      if (batch.length < EXPORT_BATCH) return;
+      if (view ? offset + EXPORT_BATCH >= view.total : batch.length < EXPORT_BATCH) return;
       await yieldToEventLoop();
     }
   }

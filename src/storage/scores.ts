@@ -97,7 +97,7 @@ const contributionsOf = (queue: RawBuilder<unknown>) => sql`
   join rating r on r.id = e.rating_id
   join rating_attribution a on a.rating_id = r.id`;
 
-const sums = (prefix = '') => sql.raw(SUM_COLUMNS.map((c) => `sum(${prefix}${c})::int as ${c}`).join(', '));
+export const sums = (prefix = '') => sql.raw(SUM_COLUMNS.map((c) => `sum(${prefix}${c})::int as ${c}`).join(', '));
 const columnList = sql.raw(SUM_COLUMNS.join(', '));
 
 /** The fold of up to `batchSize` pending events, as one statement (EXPLAIN reads it too). */
@@ -162,7 +162,7 @@ export interface TotalsQuery {
  * totals asked for: stored periods, plus pending events, minus (as of an
  * instant) events recorded after it. Group by key to get the figures.
  */
-function totalsSource(q: TotalsQuery): RawBuilder<unknown> {
+export function totalsSource(q: TotalsQuery): RawBuilder<unknown> {
   return sql`${storedRows(q)} union all ${tailRows(q)}`;
 }
 
@@ -261,14 +261,14 @@ const wilsonLow = (n: string, sum: string) => {
 // equal fractions give the same float, and two different ones give different
 // floats while each entry has fewer than 23 million ratings (they differ by at
 // least 1/(n1·n2), more than a float's spacing near 10) — so ties are exact.
-const ORDER_VALUE: Record<RankingOrder, string> = {
+export const ORDER_VALUE: Record<RankingOrder, string> = {
   mean: 'score_sum::float8 / n',
   lower_bound: wilsonLow('n', 'score_sum'),
   active_mean: 'active_sum::float8 / nullif(n - n_default, 0)',
   active_lower_bound: wilsonLow('(n - n_default)', 'active_sum'),
   negative_share: '-(n_dissatisfied + n_very_dissatisfied)::float8 / n',
 };
-const ORDER_COUNT: Record<RankingOrder, string> = {
+export const ORDER_COUNT: Record<RankingOrder, string> = {
   mean: 'n',
   lower_bound: 'n',
   active_mean: 'n - n_default',
@@ -276,7 +276,10 @@ const ORDER_COUNT: Record<RankingOrder, string> = {
   negative_share: 'n',
 };
 
-function entityJoin(q: RankingQuery, t: string): { select: RawBuilder<unknown>; join: RawBuilder<unknown>; where: RawBuilder<unknown>[] } {
+export function entityJoin(
+  q: Pick<RankingQuery, 'dimension' | 'filter'>,
+  t: string,
+): { select: RawBuilder<unknown>; join: RawBuilder<unknown>; where: RawBuilder<unknown>[] } {
   const f = q.filter;
   const where: RawBuilder<unknown>[] = [];
   const regionFilters = () => {
