@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { createServices } from '../src/app/context.ts';
 import { seedDemo } from '../src/app/demo.ts';
 import { verifyScores, foldAll } from '../src/app/scores.ts';
@@ -41,33 +41,43 @@ const OCCASIONS = Number(arg('--occasions') ?? 200_000);
 const WARM_UP = Number(arg('--warm-up') ?? 2000);
 const PORT = 38000 + (process.pid % 1000);
 
-/** The raw rate: `connections` clients, each inserting one row per statement, for `seconds`. */
-async function rawInsertRate(url: string, connections: number, seconds: number) {
-  const pool = new pg.Pool({ connectionString: url, max: connections });
-  await pool.query(`drop table if exists bench_raw_rating`);
-  await pool.query(`create table bench_raw_rating (
+const RAW_TABLE = `create table bench_raw_rating (
     id bigint generated always as identity primary key, occasion_id integer not null unique, level text not null, score smallint not null,
     tags text[] not null default '{}', comment text, channel text not null, is_default boolean not null default false,
-    given_at timestamptz not null, rater_id_hash text, token_id text, fingerprint text not null, created_at timestamptz not null default now())`);
+    given_at timestamptz not null, rater_id_hash text, token_id text, fingerprint text not null, created_at timestamptz not null default now())`;
+const RAW_INSERT =
+  'insert into bench_raw_rating (occasion_id, level, score, channel, given_at, rater_id_hash, token_id, fingerprint) values ($1, $2, $3, $4, $5, $6, $7, $8)';
+
+/** The raw rate: `connections` callers at once, each inserting one row per statement (autocommit), for `seconds`. */
+async function rawRate(query: (text: string, params?: unknown[]) => Promise<unknown>, connections: number, seconds: number) {
+  await query('drop table if exists bench_raw_rating');
+  await query(RAW_TABLE);
   let next = 1;
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1000;
   const worker = async () => {
     while (performance.now() < end) {
       const started = performance.now();
-      await pool.query(
-        'insert into bench_raw_rating (occasion_id, level, score, channel, given_at, rater_id_hash, token_id, fingerprint) values ($1, $2, $3, $4, $5, $6, $7, $8)',
-        [next++, 'very_satisfied', 10, 'sms', new Date(), 'hash', 'token', 'fingerprint'],
-      );
+      await query(RAW_INSERT, [next++, 'very_satisfied', 10, 'sms', new Date(), 'hash', 'token', 'fingerprint']);
       latencies.push(performance.now() - started);
     }
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: connections }, worker));
   const elapsed = (performance.now() - started) / 1000;
-  await pool.end();
+  await query('drop table bench_raw_rating');
   latencies.sort((a, b) => a - b);
   return { rate: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** On the server: that many `pg` connections. */
+async function rawInsertRate(url: string, connections: number, seconds: number) {
+  const pool = new pg.Pool({ connectionString: url, max: connections });
+  try {
+    return await rawRate((text, params) => pool.query(text, params), connections, seconds);
+  } finally {
+    await pool.end();
+  }
 }
 
 const key = randomBytes(32).toString('base64');
@@ -180,31 +190,9 @@ async function httpRun(tokens: string[], from: { next: number }, connections: nu
   return { rate: result['2xx'] / (result.duration || SECONDS), p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors };
 }
 
-/** Single-row autocommit INSERTs into a table shaped like `rating`, by `connections` callers at once, on embedded PGlite (one lock). */
-async function rawEmbeddedRate(db: Database['db'], connections: number, seconds: number) {
-  await sql`drop table if exists bench_raw_rating`.execute(db);
-  await sql`create table bench_raw_rating (
-    id bigint generated always as identity primary key, occasion_id integer not null unique, level text not null, score smallint not null,
-    tags text[] not null default '{}', comment text, channel text not null, is_default boolean not null default false,
-    given_at timestamptz not null, rater_id_hash text, token_id text, fingerprint text not null, created_at timestamptz not null default now())`.execute(db);
-  let next = 1;
-  const latencies: number[] = [];
-  const end = performance.now() + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < end) {
-      const started = performance.now();
-      await sql`insert into bench_raw_rating (occasion_id, level, score, channel, given_at, rater_id_hash, token_id, fingerprint)
-        values (${next++}, 'very_satisfied', 10, 'sms', ${new Date()}, 'hash', 'token', 'fingerprint')`.execute(db);
-      latencies.push(performance.now() - started);
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: connections }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  await sql`drop table bench_raw_rating`.execute(db);
-  latencies.sort((a, b) => a - b);
-  return { rate: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
-}
+/** On embedded PGlite: the same statements by that many callers, through its one lock. */
+const rawEmbeddedRate = (db: Database['db'], connections: number, seconds: number) =>
+  rawRate((text, params) => db.executeQuery(CompiledQuery.raw(text, params)), connections, seconds);
 
 const rows: string[] = [];
 const row = (engine: string, connections: number, raw: { rate: number; p50: number; p99: number }, http: Awaited<ReturnType<typeof httpRun>>, rss: number) =>
