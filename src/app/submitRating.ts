@@ -183,7 +183,7 @@ export async function submitRating(services: Services, submission: Submission, a
     };
     return (await batcherOf(services).submit(entry))!;
   } catch (error) {
-    const entry = line(submission.via === 'token' ? tokenIdOf(services, submission.token, payload) : null);
+    const entry = attempt ? line(submission.via === 'token' ? tokenIdOf(services, submission.token, payload) : null) : null;
     if (entry && !(error instanceof Object && logged.has(error))) {
       // Refused before its batch: the refusal joins the next batch's log. The log serves detection; the answer never fails for it.
       await batcherOf(services)

@@ -13,8 +13,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DayRange } from '../domain/scores.ts';
 import type { DB } from './schema.ts';
-import { escapeLike } from './regions.ts';
-import { entityJoin, ORDER_COUNT, ORDER_VALUE, storedDimension, sums, totalsSource, type RankingQuery, type TotalsRow } from './scores.ts';
+import { entityJoin, ORDER_COUNT, ORDER_VALUE, rankingTotalsCte, type RankingQuery, type TotalsRow } from './scores.ts';
 
 type Db = Kysely<DB>;
 
@@ -57,21 +56,8 @@ export interface RankedTotals {
  * the others by key — the order and ties of rankingSql().
  */
 export function rankedTotalsSql(q: RankedTotalsQuery): RawBuilder<RankedTotals> {
-  const dimension = storedDimension(q.dimension, q.regionScope, q.filter);
-  const lineByRegion = dimension === 'line_region';
-  const lineRegionWhere: RawBuilder<unknown>[] = [];
-  if (lineByRegion && q.filter.withinPath)
-    lineRegionWhere.push(sql`(g.path = ${q.filter.withinPath} or g.path like ${escapeLike(q.filter.withinPath) + '.%'})`);
-  if (lineByRegion && q.filter.regionLevel) lineRegionWhere.push(sql`g.level = ${q.filter.regionLevel}`);
   return sql<RankedTotals>`
-    with source as (${totalsSource({ ...q, dimension })}),
-    totals as (
-      select s.key, ${sums('s.')}
-      from source s
-      ${lineByRegion ? sql`join region g on g.code = s.region_code where ${sql.join(lineRegionWhere, sql` and `)}` : sql``}
-      group by s.key
-      having sum(s.n) > 0
-    ), entries as (
+    with ${rankingTotalsCte(q)}, entries as (
       select t.*, (${sql.raw(ORDER_COUNT[q.order])}) >= greatest(1, ${q.minCount}::int) as eligible, (${sql.raw(ORDER_VALUE[q.order])})::float8 as value
       from totals t
     ), ranked as (

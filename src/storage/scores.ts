@@ -357,14 +357,32 @@ export async function rankingPage(db: Db, q: RankingQuery): Promise<RankingRow[]
   return (await rankingSql(q).execute(db)).rows;
 }
 
-/** The SQL of one ranking page (bench/ and EXPLAIN read it too). */
-export function rankingSql(q: RankingQuery): RawBuilder<RankingRow> {
+/**
+ * R13, R14: the first two parts of a ranking's SQL — every key's sums over the
+ * days (`source`, then `totals`, one row per key with ratings; lines by region
+ * keep the regions the filter asks for) — shared by rankingSql() and the
+ * ranking cache's rankedTotalsSql().
+ */
+export function rankingTotalsCte(q: Omit<RankingQuery, 'limit' | 'offset'>): RawBuilder<unknown> {
   const dimension = storedDimension(q.dimension, q.regionScope, q.filter);
   const lineByRegion = dimension === 'line_region';
   const lineRegionWhere: RawBuilder<unknown>[] = [];
   if (lineByRegion && q.filter.withinPath)
     lineRegionWhere.push(sql`(g.path = ${q.filter.withinPath} or g.path like ${escapeLike(q.filter.withinPath) + '.%'})`);
   if (lineByRegion && q.filter.regionLevel) lineRegionWhere.push(sql`g.level = ${q.filter.regionLevel}`);
+  return sql`
+    source as (${totalsSource({ ...q, dimension })}),
+    totals as (
+      select s.key, ${sums('s.')}
+      from source s
+      ${lineByRegion ? sql`join region g on g.code = s.region_code where ${sql.join(lineRegionWhere, sql` and `)}` : sql``}
+      group by s.key
+      having sum(s.n) > 0
+    )`;
+}
+
+/** The SQL of one ranking page (bench/ and EXPLAIN read it too). */
+export function rankingSql(q: RankingQuery): RawBuilder<RankingRow> {
   // Entries are filtered by their current record (staff by their agency now);
   // names are looked up for the page only.
   const filter = entityJoin(q, 't');
@@ -372,14 +390,7 @@ export function rankingSql(q: RankingQuery): RawBuilder<RankingRow> {
   const value = sql.raw(ORDER_VALUE[q.order]);
   const count = sql.raw(ORDER_COUNT[q.order]);
   return sql<RankingRow>`
-    with source as (${totalsSource({ ...q, dimension })}),
-    totals as (
-      select s.key, ${sums('s.')}
-      from source s
-      ${lineByRegion ? sql`join region g on g.code = s.region_code where ${sql.join(lineRegionWhere, sql` and `)}` : sql``}
-      group by s.key
-      having sum(s.n) > 0
-    ), entries as (
+    with ${rankingTotalsCte(q)}, entries as (
       select t.*, (${count}) >= greatest(1, ${q.minCount}::int) as eligible
       from totals t
       ${filter.where.length ? sql`${filter.join} where ${sql.join(filter.where, sql` and `)}` : sql``}
