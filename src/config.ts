@@ -42,8 +42,6 @@ export interface Config {
   sms: SmsConfig;
   /** Group commit of ratings (issue 15): how long a batch stays open, and its largest size (RATING_BATCH_WINDOW_MS, RATING_BATCH_MAX). */
   ratingBatch: { windowMs: number; maxSize: number };
-  /** Memory for cached rankings, in MB (issue 15, RANKING_CACHE_MB; 0: no cache). Read by src/app/rankingCache.ts. */
-  rankingCacheMb?: number;
 }
 
 export type SmsConfig = { sender: 'local' } | { sender: 'webhook'; url: string; secret: string; timeoutMs: number };
@@ -160,7 +158,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     windowMs: integer(env, 'RATING_BATCH_WINDOW_MS', 2, 0, 100, problems),
     maxSize: integer(env, 'RATING_BATCH_MAX', 256, 1, 5000, problems),
   };
-  const rankingCache = rankingCacheMb(env, problems);
+  // Read where it is used (src/app/rankingCache.ts); checked here so that a bad value stops the start.
+  rankingCacheMb(env, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     host,
@@ -181,7 +180,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     publicUrl,
     sms,
     ratingBatch,
-    rankingCacheMb: rankingCache,
   };
 }
 

@@ -1,6 +1,6 @@
 // Repository of cases, packages, occasions and ratings (R4-R9).
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Insertable, Selectable } from 'kysely';
+import type { Insertable } from 'kysely';
 import type { DB, OccasionTable } from './schema.ts';
 import { recordGivenSql } from './scores.ts';
 import { defaultLevels } from './policy.ts';
@@ -109,19 +109,6 @@ export async function cancelOpenOccasions(db: Db, caseId: number, at: Date): Pro
     )
     select count(*)::int as n from cancelled`.execute(db);
   return result.rows[0]!.n;
-}
-
-export async function lockOccasion(db: Db, occasionId: number) {
-  return db.selectFrom('occasion').selectAll().where('id', '=', occasionId).forUpdate().executeTakeFirst();
-}
-
-export async function findOccasion(db: Db, owner: { caseId?: number; packageId?: number }, kind: OccasionTable['kind']) {
-  return db
-    .selectFrom('occasion')
-    .selectAll()
-    .where(owner.caseId ? 'case_id' : 'package_id', '=', (owner.caseId ?? owner.packageId)!)
-    .where('kind', '=', kind)
-    .executeTakeFirst();
 }
 
 export async function ratingOfOccasion(db: Db, occasionId: number) {
@@ -296,30 +283,6 @@ export async function occasionWithSender(db: Db, occasionId: number) {
     .select(['c.client_id as case_client', 'p.client_id as package_client', 'r.is_default'])
     .where('o.id', '=', occasionId)
     .executeTakeFirst();
-}
-
-/** The keyed hash of the applicant of an occasion's case or package (R9). */
-export async function applicantHashOf(db: Db, occasion: { case_id: number | null; package_id: number | null }): Promise<string> {
-  const row = occasion.case_id
-    ? await db.selectFrom('service_case').select('applicant_id_hash').where('id', '=', occasion.case_id).executeTakeFirstOrThrow()
-    : await db.selectFrom('service_package').select('applicant_id_hash').where('id', '=', occasion.package_id!).executeTakeFirstOrThrow();
-  return row.applicant_id_hash!;
-}
-
-/**
- * Stores a rating, closes its occasion (R6: it leaves the queue of open
- * occasions) and records that the rating counts from `at` (R6), in one
- * statement (call with the occasion row locked).
- */
-export async function insertRatingAndClose(db: Db, values: Insertable<DB['rating']>, at: Date) {
-  const result = await sql<Selectable<DB['rating']>>`
-    with given as (${db.insertInto('rating').values(values).returningAll()}), closed as (
-      update occasion set closed_at = ${at} where id = ${values.occasion_id}
-    ), dequeued as (
-      delete from occasion_open where occasion_id = ${values.occasion_id}
-    ), ${recordGivenSql(at)}
-    select * from given`.execute(db);
-  return result.rows[0]!;
 }
 
 export async function findRating(db: Db, id: number) {

@@ -4,15 +4,14 @@
 // whatever closed them (a rating, the default, a withdrawal) — and the
 // migration queues the occasions a database already has open.
 import { sql, type Kysely } from 'kysely';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { acceptCase, acceptPackage, advancePackage, completeCase, withdrawCase } from '../../src/app/cases.ts';
 import { authenticateClient } from '../../src/app/clients.ts';
 import { submitRating } from '../../src/app/submitRating.ts';
-import { openDatabase, openEmbedded, type Database } from '../../src/storage/db.ts';
 import { giveDefaultRatings } from '../../src/storage/cases.ts';
 import { migrate, readMigrations } from '../../src/storage/migrate.ts';
 import type { DB } from '../../src/storage/schema.ts';
-import { createServerDatabase, engine, useTestDatabase } from '../support/db.ts';
+import { useEmptyDatabases, useTestDatabase } from '../support/db.ts';
 import { TestClock, testServices } from '../support/services.ts';
 import { buildApplicant, buildWorld } from '../support/world.ts';
 
@@ -112,25 +111,7 @@ describe('the queue of open occasions', () => {
 });
 
 describe('migration 0013', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    while (cleanups.length) await cleanups.pop()!();
-  });
-
-  async function emptyDatabase(): Promise<Database> {
-    if (engine === 'server') {
-      const created = await createServerDatabase('empty');
-      const opened = await openDatabase({ kind: 'server', url: created.url, poolMax: 4 });
-      cleanups.push(async () => {
-        await opened.close();
-        await created.drop();
-      });
-      return opened;
-    }
-    const opened = await openEmbedded('memory://', false);
-    cleanups.push(() => opened.close());
-    return opened;
-  }
+  const emptyDatabase = useEmptyDatabases();
 
   it('queues the occasions a database has open, and the sweep then gives them their defaults', async () => {
     const { db } = await emptyDatabase();

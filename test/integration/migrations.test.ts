@@ -4,30 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, openEmbedded, type Database } from '../../src/storage/db.ts';
+import { describe, expect, it } from 'vitest';
 import { migrate, migrationStatus, readMigrations, MigrationError } from '../../src/storage/migrate.ts';
-import { createServerDatabase, engine } from '../support/db.ts';
+import { useEmptyDatabases } from '../support/db.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function emptyDatabase(): Promise<Database> {
-  if (engine === 'server') {
-    const created = await createServerDatabase('empty');
-    const database = await openDatabase({ kind: 'server', url: created.url, poolMax: 4 });
-    cleanups.push(async () => {
-      await database.close();
-      await created.drop();
-    });
-    return database;
-  }
-  const database = await openEmbedded('memory://', false);
-  cleanups.push(() => database.close());
-  return database;
-}
+const emptyDatabase = useEmptyDatabases();
 
 describe('migrations', () => {
   it('apply one by one from an empty database, and then there is nothing pending', async () => {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { openDatabase, openEmbedded, type Database } from '../../src/storage/db.ts';
 import { databaseUrl, testServerUrl } from './template.ts';
 
@@ -70,6 +70,28 @@ export function useTestDatabase(): () => TestDatabase {
   });
   return () => {
     if (!database) throw new Error('the test database is opened in beforeAll');
+    return database;
+  };
+}
+
+/** Empty databases (nothing migrated) on the file's engine, each disposed of after the test that opened it. */
+export function useEmptyDatabases(): () => Promise<Database> {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  return async () => {
+    if (engine === 'server') {
+      const created = await createServerDatabase('empty');
+      const database = await openDatabase({ kind: 'server', url: created.url, poolMax: 4 });
+      cleanups.push(async () => {
+        await database.close();
+        await created.drop();
+      });
+      return database;
+    }
+    const database = await openEmbedded('memory://', false);
+    cleanups.push(() => database.close());
     return database;
   };
 }
